@@ -1,0 +1,142 @@
+"""Frozen value objects that every layer passes around.
+
+Repositories return these, services take and return them, the bot renders them.
+All datetimes are aware and in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ratmas.domain.status import EventStatus, Phase
+
+
+@dataclass(frozen=True, slots=True)
+class EventDates:
+    """The three instants of a season, aware UTC, strictly increasing."""
+
+    starts_at: datetime
+    purchase_deadline: datetime
+    reveal_at: datetime
+
+    def due(self, phase: Phase) -> datetime:
+        """When `phase` is due."""
+        if phase is Phase.START:
+            return self.starts_at
+        if phase is Phase.PURCHASE_DEADLINE:
+            return self.purchase_deadline
+        return self.reveal_at
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """What it takes to create an event."""
+
+    guild_id: int
+    dates: EventDates
+    timezone: str
+    announcement_channel_id: int | None = None
+    participant_role_id: int | None = None
+    manager_role_id: int | None = None
+    created_by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One guild's season, as stored."""
+
+    id: int
+    guild_id: int
+    status: EventStatus
+    dates: EventDates
+    timezone: str
+    announcement_channel_id: int | None
+    participant_role_id: int | None
+    manager_role_id: int | None
+    created_by: int | None
+    # Set when the start phase could not run (too few participants): reconcile leaves
+    # the event alone until an admin reschedules, advances or cancels it.
+    held_reason: str | None
+    # The last status whose announcement was claimed; lags `status` while a phase's
+    # side effects are still being performed.
+    announced_status: EventStatus | None
+    cancel_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A guild member as seen on Discord, input to participant sync."""
+
+    user_id: int
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    event_id: int
+    user_id: int
+    display_name: str
+    wishlist_url: str | None
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What a participant sync changed, user ids in ascending order."""
+
+    added: tuple[int, ...] = ()
+    removed: tuple[int, ...] = ()
+    renamed: tuple[int, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.renamed)
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """`user_id` must not draw `excluded_user_id` (one way; a couple is two rows)."""
+
+    event_id: int
+    user_id: int
+    excluded_user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    event_id: int
+    santa_id: int
+    recipient_id: int
+    notified_at: datetime | None
+    last_error_code: int | None
+    last_error_text: str | None
+    attempts: int
+
+    @property
+    def pending(self) -> bool:
+        return self.notified_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One recorded override or notable system action."""
+
+    event_id: int
+    actor_id: int | None  # None: the system itself
+    action: str
+    detail: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    """Per-guild settings; a None field means "not set here"."""
+
+    guild_id: int
+    announcement_channel_id: int | None = None
+    participant_role_id: int | None = None
+    manager_role_id: int | None = None
+    timezone: str | None = None

@@ -1,0 +1,271 @@
+"""The ports the services depend on: storage, time and Discord.
+
+Adapters live elsewhere (`ratmas.persistence`, `ratmas.bot`, `jobs`); tests use the
+hand-written fakes in `tests/fakes.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from ratmas.domain.model import (
+    AuditEntry,
+    Event,
+    EventDates,
+    Exclusion,
+    GuildSettings,
+    Member,
+    NewEvent,
+    Pairing,
+    Participant,
+    SyncResult,
+)
+from ratmas.domain.status import EventStatus
+
+
+class Clock(Protocol):
+    """The only source of "now" (aware UTC)."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class EventRepository(Protocol):
+    """Everything the services persist. Every datetime in and out is aware UTC.
+
+    Multi-row writes are one transaction. Unknown event ids raise `NotFound` where a
+    row is needed and return None/False/empty where the question is "is there one".
+    """
+
+    # --- events ---------------------------------------------------------------------
+    async def create_event(self, new: NewEvent, *, now: datetime) -> Event:
+        """Store a new `scheduled` event; `EventAlreadyLive` if the guild has a live one."""
+        ...
+
+    async def get_event(self, event_id: int) -> Event | None: ...
+
+    async def get_live_event(self, guild_id: int) -> Event | None:
+        """The guild's one live (not archived, not cancelled) event, if any."""
+        ...
+
+    async def list_live_events(
+        self, *, due_before: datetime | None = None, guild_ids: Collection[int] | None = None
+    ) -> list[Event]:
+        """Live events, oldest first; optionally only those with a phase date before
+        `due_before` (any timezone) and/or in `guild_ids`."""
+        ...
+
+    async def list_events(self, guild_id: int) -> list[Event]:
+        """All events of a guild, newest first."""
+        ...
+
+    async def set_status(
+        self,
+        event_id: int,
+        expected: EventStatus,
+        new: EventStatus,
+        *,
+        now: datetime,
+        cancel_reason: str | None = None,
+    ) -> bool:
+        """Compare-and-set: move to `new` only if the stored status is `expected`.
+
+        Returns whether this caller won. Moving to a final status frees the guild for
+        a new live event."""
+        ...
+
+    async def claim_announcement(
+        self, event_id: int, expected: EventStatus | None, new: EventStatus
+    ) -> bool:
+        """Compare-and-set on `announced_status`: whoever wins posts the announcement."""
+        ...
+
+    async def update_dates(self, event_id: int, dates: EventDates, *, now: datetime) -> Event:
+        """Replace the three dates (and clear any hold)."""
+        ...
+
+    async def set_hold(self, event_id: int, reason: str | None, *, now: datetime) -> bool:
+        """Set or clear the hold; returns False when it was already in that state."""
+        ...
+
+    async def update_event_settings(
+        self,
+        event_id: int,
+        *,
+        announcement_channel_id: int | None = None,
+        participant_role_id: int | None = None,
+        manager_role_id: int | None = None,
+        now: datetime,
+    ) -> Event:
+        """Change the given (non-None) channel/role ids of an event."""
+        ...
+
+    async def delete_event(self, event_id: int) -> bool:
+        """Delete an event with its participants, exclusions, pairings and audit."""
+        ...
+
+    # --- participants ---------------------------------------------------------------
+    async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:
+        """Enrol one member; `AlreadyJoined` when they already are."""
+        ...
+
+    async def remove_participant(self, event_id: int, user_id: int) -> bool: ...
+
+    async def get_participant(self, event_id: int, user_id: int) -> Participant | None: ...
+
+    async def list_participants(self, event_id: int) -> list[Participant]:
+        """Participants ordered by user id."""
+        ...
+
+    async def sync_participants(
+        self, event_id: int, members: Sequence[Member], *, now: datetime
+    ) -> SyncResult:
+        """Make the participants exactly `members`: add new, remove stale, refresh names.
+
+        Bulk statements in one transaction, whatever the number of members."""
+        ...
+
+    async def set_wishlist(self, event_id: int, user_id: int, url: str | None) -> Participant: ...
+
+    # --- exclusions -----------------------------------------------------------------
+    async def add_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:
+        """Returns False when the exclusion already existed."""
+        ...
+
+    async def remove_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:
+        ...
+
+    async def list_exclusions(self, event_id: int) -> list[Exclusion]: ...
+
+    # --- pairings -------------------------------------------------------------------
+    async def replace_pairings(
+        self, event_id: int, pairings: Mapping[int, int], *, keep_notified: bool = False
+    ) -> list[Pairing]:
+        """Replace all pairings of an event at once (all or nothing).
+
+        `pairings` maps santa -> recipient and must be a permutation of the current
+        participants with no fixed point, else `InvalidPairings` and nothing changes.
+        With `keep_notified`, a (santa, recipient) pair that already existed keeps its
+        delivery state; every other pair starts pending."""
+        ...
+
+    async def list_pairings(self, event_id: int) -> list[Pairing]:
+        """Pairings ordered by santa id."""
+        ...
+
+    async def pending_pairings(self, event_id: int) -> list[Pairing]:
+        """Pairings whose santa has not been told yet, ordered by santa id."""
+        ...
+
+    async def mark_notified(self, event_id: int, santa_id: int, at: datetime) -> bool: ...
+
+    async def mark_pending(self, event_id: int, santa_ids: Collection[int]) -> int:
+        """Make these pairings pending again (to re-send them); returns how many."""
+        ...
+
+    async def record_delivery_failure(
+        self, event_id: int, santa_id: int, code: int | None, text: str, at: datetime
+    ) -> bool:
+        """Keep the pairing pending, count the attempt and remember the error."""
+        ...
+
+    async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
+        """(santa, recipient) pairs of the guild's most recent earlier event that had any."""
+        ...
+
+    # --- audit ----------------------------------------------------------------------
+    async def add_audit(self, entry: AuditEntry) -> None: ...
+
+    async def list_audit(self, event_id: int) -> list[AuditEntry]:
+        """Oldest first."""
+        ...
+
+    # --- guild settings ---------------------------------------------------------------
+    async def get_guild_settings(self, guild_id: int) -> GuildSettings | None: ...
+
+    async def save_guild_settings(self, settings: GuildSettings) -> GuildSettings:
+        """Store the runtime overrides of a guild (None fields are "not overridden")."""
+        ...
+
+
+# --- Discord -------------------------------------------------------------------------
+
+
+class DeliveryFailure(StrEnum):
+    """Why Discord refused a message, as far as we act on it."""
+
+    DMS_CLOSED = "dms_closed"  # 50007: the user does not accept our DMs
+    SLOW_DOWN = "slow_down"  # 40003 or the anti-spam quarantine: stop the blast
+    UNKNOWN_USER = "unknown_user"  # the user left or does not exist
+    OTHER = "other"
+
+
+class DeliveryError(Exception):
+    """Raised by `Discord` when a message could not be delivered."""
+
+    def __init__(self, kind: DeliveryFailure, code: int | None, text: str) -> None:
+        super().__init__(f"{kind}: {code} {text}")
+        self.kind = kind
+        self.code = code
+        self.text = text
+
+
+class MembersIntentMissing(Exception):
+    """Role member lists need the Server Members intent, which the bot does not have."""
+
+
+@dataclass(frozen=True, slots=True)
+class Embed:
+    title: str
+    description: str = ""
+    fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message to send, already rendered.
+
+    `mention_user_ids` are the only mentions allowed to ping; @everyone, @here and
+    roles never ping, whatever the content says. `join_buttons` attaches the event's
+    persistent Join/Leave buttons; `file_name`/`file_content` attach one text file."""
+
+    content: str
+    mention_user_ids: tuple[int, ...] = ()
+    embeds: tuple[Embed, ...] = ()
+    join_buttons_event_id: int | None = None
+    file_name: str | None = None
+    file_content: bytes | None = None
+
+
+class Discord(Protocol):
+    """What the services need from Discord. The bot implements it with nextcord."""
+
+    async def role_members(self, guild_id: int, role_id: int) -> list[Member]:
+        """Members holding the role; `MembersIntentMissing` without that intent."""
+        ...
+
+    async def send_dm(self, user_id: int, message: Message) -> None:
+        """DM one user; `DeliveryError` when Discord refuses."""
+        ...
+
+    async def post(self, channel_id: int, message: Message) -> None:
+        """Post in a guild channel; `DeliveryError` when Discord refuses."""
+        ...
+
+    async def add_role(self, guild_id: int, user_id: int, role_id: int) -> None:
+        """Give a member a role; `DeliveryError` when Discord refuses."""
+        ...
+
+    async def remove_role(self, guild_id: int, user_id: int, role_id: int) -> None:
+        """Take a role from a member; `DeliveryError` when Discord refuses."""
+        ...
