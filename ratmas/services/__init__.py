@@ -1,1 +1,4 @@
-"""Use cases over ports: events, lifecycle, draw, notify. Idempotent; take ids, not nextcord objects."""
+"""Use cases over ports: events, lifecycle, draw, notify.
+
+Idempotent; they take ids, not nextcord objects.
+"""
