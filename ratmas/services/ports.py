@@ -270,3 +270,57 @@ class Discord(Protocol):
     async def remove_role(self, guild_id: int, user_id: int, role_id: int) -> None:
         """Take a role from a member; `DeliveryError` when Discord refuses."""
         ...
+
+
+# --- the season's side effects ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """The outcome of one round of santa DMs."""
+
+    sent: tuple[int, ...] = ()  # santa ids told in this round
+    dms_closed: tuple[int, ...] = ()  # santa ids whose DMs are closed (50007)
+    failed: tuple[int, ...] = ()  # santa ids that failed for another reason
+    stopped: bool = False  # Discord asked us to slow down; the rest stays pending
+    still_pending: int = 0  # pairings left pending after this round
+
+
+class Season(Protocol):
+    """The side effects of the season's phases: participant sync, the draw and messages.
+
+    The lifecycle service decides *when* (and claims each phase with a compare-and-set);
+    an implementation of this port decides *how*. Every method is safe to call again
+    after a crash: it only does what is still left to do."""
+
+    async def sync_participants(self, event: Event) -> SyncResult:
+        """Make the participants the members holding the event's participant role.
+
+        `MembersIntentMissing` when the bot cannot list role members."""
+        ...
+
+    async def plan_draw(self, event: Event) -> dict[int, int]:
+        """Draw santa -> recipient for the current participants without storing it.
+
+        `PairingImpossible` when the exclusions leave someone without a recipient."""
+        ...
+
+    async def store_draw(self, event: Event, pairings: Mapping[int, int]) -> None:
+        """Store a planned draw; every pairing starts pending."""
+        ...
+
+    async def deliver_pending(self, event: Event) -> DeliveryReport:
+        """DM every santa whose pairing is pending; ping closed DMs; summarise to admins."""
+        ...
+
+    async def announce(self, event: Event) -> None:
+        """Post the announcement for the event's current status in its channel."""
+        ...
+
+    async def remind_undelivered(self, event: Event) -> None:
+        """At the purchase deadline: remind santas who never got their DM."""
+        ...
+
+    async def tell_admins(self, event: Event, text: str) -> None:
+        """Tell the event's admins something that needs them (no secrets)."""
+        ...
