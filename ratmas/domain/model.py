@@ -114,6 +114,7 @@ class Pairing:
     last_error_code: int | None
     last_error_text: str | None
     attempts: int
+    last_attempt_at: datetime | None = None
 
     @property
     def pending(self) -> bool:

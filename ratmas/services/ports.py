@@ -177,7 +177,7 @@ class EventRepository(Protocol):
     async def record_delivery_failure(
         self, event_id: int, santa_id: int, code: int | None, text: str, at: datetime
     ) -> bool:
-        """Keep the pairing pending, count the attempt and remember the error."""
+        """Keep the pairing pending, count the attempt and remember the error and its time."""
         ...
 
     async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
@@ -194,7 +194,7 @@ class EventRepository(Protocol):
     # --- guild settings ---------------------------------------------------------------
     async def get_guild_settings(self, guild_id: int) -> GuildSettings | None: ...
 
-    async def save_guild_settings(self, settings: GuildSettings) -> GuildSettings:
+    async def save_guild_settings(self, settings: GuildSettings, *, now: datetime) -> GuildSettings:
         """Store the runtime overrides of a guild (None fields are "not overridden")."""
         ...
 

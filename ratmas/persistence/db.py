@@ -1,0 +1,101 @@
+"""Database lifecycle: Tortoise configuration, connect/close, migrations.
+
+`TORTOISE_ORM` is what the aerich CLI reads (`[tool.tortoise]` in pyproject); the
+application builds its configuration from settings with `tortoise_config(url)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.exceptions import DBConnectionError, OperationalError
+
+from ratmas.config import DEFAULT_DATABASE_URL, redact_url
+from ratmas.domain.errors import DatabaseUnavailable
+
+MODELS_MODULES = ["ratmas.persistence.models", "aerich.models"]
+MIGRATIONS_LOCATION = str(Path(__file__).resolve().parents[2] / "migrations")
+
+
+def tortoise_config(url: str) -> dict[str, Any]:
+    """The Tortoise configuration for a database URL (aware UTC datetimes)."""
+    return {
+        "connections": {"default": url},
+        "apps": {"models": {"models": MODELS_MODULES, "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+
+
+def prepare_sqlite_directory(url: str) -> None:
+    """Create the directory of a SQLite file on first use."""
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite":
+        return
+    path = parts.netloc + parts.path
+    if path in ("", ":memory:") or path.startswith(":memory:"):
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def init_db(url: str) -> None:
+    """Connect Tortoise to `url` and check that the database answers.
+
+    Call it in the task that later runs the bot (Tortoise keeps its connection in a
+    per-task context). `DatabaseUnavailable` names the URL with the password redacted."""
+    prepare_sqlite_directory(url)
+    _forget_cached_statements()
+    try:
+        await Tortoise.init(config=tortoise_config(url))
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), 15)
+    except Exception as exc:
+        await close_db()
+        raise DatabaseUnavailable(
+            f"Cannot reach the database at {redact_url(url)}: {_reason(exc)}"
+        ) from exc
+
+
+async def close_db() -> None:
+    """Close every connection (an open aiosqlite thread would keep the process alive)."""
+    await Tortoise.close_connections()
+
+
+async def migrate(url: str) -> list[str]:
+    """Apply the pending aerich migrations to `url`; returns the ones applied (maybe none)."""
+    from aerich import Command
+
+    prepare_sqlite_directory(url)
+    _forget_cached_statements()
+    try:
+        async with Command(
+            tortoise_config=tortoise_config(url), app="models", location=MIGRATIONS_LOCATION
+        ) as command:
+            applied: list[str] = await command.upgrade(run_in_transaction=True)
+    except (OSError, TimeoutError, DBConnectionError, OperationalError) as exc:
+        raise DatabaseUnavailable(
+            f"Cannot reach the database at {redact_url(url)}: {_reason(exc)}"
+        ) from exc
+    return applied
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+def _forget_cached_statements() -> None:
+    """Drop Tortoise's per-table SQL cache.
+
+    Tortoise caches each model's INSERT/DELETE text under (connection name, schema,
+    table), not under the dialect: a process that switches from SQLite to PostgreSQL
+    (tests, `ratmas import`) would otherwise send SQLite's statements to PostgreSQL."""
+    EXECUTOR_CACHE.clear()

@@ -1,0 +1,116 @@
+"""Tortoise ORM models: the only module that defines tables.
+
+Discord snowflakes are 64-bit, so every Discord id is a `BigIntField`. Datetimes are
+aware and stored in UTC (`use_tz=True`). Deleting an event cascades to its
+participants, exclusions, pairings and audit entries.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class EventRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    guild_id = fields.BigIntField(db_index=True)
+    status = fields.CharField(max_length=20, db_index=True)
+    # Equal to guild_id while the event is live, NULL once it is final: its unique
+    # index lets the database itself refuse a second live event in a guild.
+    live_guild_id = fields.BigIntField(null=True, unique=True)
+    starts_at = fields.DatetimeField()
+    purchase_deadline = fields.DatetimeField()
+    reveal_at = fields.DatetimeField()
+    timezone = fields.CharField(max_length=64)
+    announcement_channel_id = fields.BigIntField(null=True)
+    participant_role_id = fields.BigIntField(null=True)
+    manager_role_id = fields.BigIntField(null=True)
+    created_by = fields.BigIntField(null=True)
+    held_reason = fields.TextField(null=True)
+    announced_status = fields.CharField(max_length=20, null=True)
+    cancel_reason = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ratmas_event"
+
+
+class ParticipantRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation[EventRow] = fields.ForeignKeyField(
+        "models.EventRow", related_name="participants", on_delete=fields.CASCADE
+    )
+    user_id = fields.BigIntField()
+    display_name = fields.CharField(max_length=100)
+    wishlist_url = fields.CharField(max_length=512, null=True)
+    joined_at = fields.DatetimeField()
+
+    event_id: int
+
+    class Meta:
+        table = "ratmas_participant"
+        unique_together = (("event", "user_id"),)
+
+
+class PairingRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation[EventRow] = fields.ForeignKeyField(
+        "models.EventRow", related_name="pairings", on_delete=fields.CASCADE
+    )
+    santa_id = fields.BigIntField()
+    recipient_id = fields.BigIntField()
+    notified_at = fields.DatetimeField(null=True)
+    last_error_code = fields.IntField(null=True)
+    last_error_text = fields.TextField(null=True)
+    attempts = fields.IntField(default=0)
+    last_attempt_at = fields.DatetimeField(null=True)
+
+    event_id: int
+
+    class Meta:
+        table = "ratmas_pairing"
+        unique_together = (("event", "santa_id"), ("event", "recipient_id"))
+
+
+class ExclusionRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation[EventRow] = fields.ForeignKeyField(
+        "models.EventRow", related_name="exclusions", on_delete=fields.CASCADE
+    )
+    user_id = fields.BigIntField()
+    excluded_user_id = fields.BigIntField()
+
+    event_id: int
+
+    class Meta:
+        table = "ratmas_exclusion"
+        unique_together = (("event", "user_id", "excluded_user_id"),)
+
+
+class AuditRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation[EventRow] = fields.ForeignKeyField(
+        "models.EventRow", related_name="audit", on_delete=fields.CASCADE
+    )
+    actor_id = fields.BigIntField(null=True)
+    action = fields.CharField(max_length=40)
+    detail = fields.TextField()
+    at = fields.DatetimeField()
+
+    event_id: int
+
+    class Meta:
+        table = "ratmas_audit"
+
+
+class GuildSettingsRow(Model):
+    guild_id = fields.BigIntField(primary_key=True, generated=False)
+    announcement_channel_id = fields.BigIntField(null=True)
+    participant_role_id = fields.BigIntField(null=True)
+    manager_role_id = fields.BigIntField(null=True)
+    timezone = fields.CharField(max_length=64, null=True)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ratmas_guild_settings"

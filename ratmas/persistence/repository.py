@@ -1,0 +1,495 @@
+"""The Tortoise implementation of `EventRepository`.
+
+This is the I/O boundary for everything Ratmas stores: it speaks Tortoise inside and
+frozen domain dataclasses outside, so no ORM row ever leaves this module. Every
+datetime that goes in is converted to UTC first (SQLite compares datetimes as text,
+so a non-UTC filter value would compare wrongly); every datetime that comes out is
+aware UTC. Writes that touch several rows run in one transaction, and bulk work
+(participant sync, pairings) uses a bounded number of statements whatever the size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidPairings, NotFound
+from ratmas.domain.model import (
+    AuditEntry,
+    Event,
+    EventDates,
+    Exclusion,
+    GuildSettings,
+    Member,
+    NewEvent,
+    Pairing,
+    Participant,
+    SyncResult,
+)
+from ratmas.domain.status import LIVE_STATUSES, EventStatus
+from ratmas.persistence.models import (
+    AuditRow,
+    EventRow,
+    ExclusionRow,
+    GuildSettingsRow,
+    PairingRow,
+    ParticipantRow,
+)
+
+# SQLite allows 32766 bound variables per statement; stay far below for every backend.
+CHUNK = 900
+_LIVE = [s.value for s in LIVE_STATUSES]
+
+
+def utc(value: datetime) -> datetime:
+    """`value` in UTC; naive datetimes are a programming error."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: Ratmas stores aware datetimes only")
+    return value.astimezone(UTC)
+
+
+def _chunks[T](items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _out(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _maybe_out(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+def _event(row: EventRow) -> Event:
+    return Event(
+        id=row.id,
+        guild_id=row.guild_id,
+        status=EventStatus(row.status),
+        dates=EventDates(
+            starts_at=_out(row.starts_at),
+            purchase_deadline=_out(row.purchase_deadline),
+            reveal_at=_out(row.reveal_at),
+        ),
+        timezone=row.timezone,
+        announcement_channel_id=row.announcement_channel_id,
+        participant_role_id=row.participant_role_id,
+        manager_role_id=row.manager_role_id,
+        created_by=row.created_by,
+        held_reason=row.held_reason,
+        announced_status=(
+            EventStatus(row.announced_status) if row.announced_status is not None else None
+        ),
+        cancel_reason=row.cancel_reason,
+        created_at=_out(row.created_at),
+        updated_at=_out(row.updated_at),
+    )
+
+
+def _participant(row: ParticipantRow) -> Participant:
+    return Participant(
+        event_id=row.event_id,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        wishlist_url=row.wishlist_url,
+        joined_at=_out(row.joined_at),
+    )
+
+
+def _pairing(row: PairingRow) -> Pairing:
+    return Pairing(
+        event_id=row.event_id,
+        santa_id=row.santa_id,
+        recipient_id=row.recipient_id,
+        notified_at=_maybe_out(row.notified_at),
+        last_error_code=row.last_error_code,
+        last_error_text=row.last_error_text,
+        attempts=row.attempts,
+        last_attempt_at=_maybe_out(row.last_attempt_at),
+    )
+
+
+class TortoiseEventRepository:
+    """`EventRepository` on whatever database Tortoise was initialised with."""
+
+    # --- events -----------------------------------------------------------------------
+    async def create_event(self, new: NewEvent, *, now: datetime) -> Event:
+        existing = await self.get_live_event(new.guild_id)
+        if existing is not None:
+            raise EventAlreadyLive(new.guild_id, existing.id)
+        now = utc(now)
+        try:
+            row = await EventRow.create(
+                guild_id=new.guild_id,
+                status=EventStatus.SCHEDULED.value,
+                live_guild_id=new.guild_id,
+                starts_at=utc(new.dates.starts_at),
+                purchase_deadline=utc(new.dates.purchase_deadline),
+                reveal_at=utc(new.dates.reveal_at),
+                timezone=new.timezone,
+                announcement_channel_id=new.announcement_channel_id,
+                participant_role_id=new.participant_role_id,
+                manager_role_id=new.manager_role_id,
+                created_by=new.created_by,
+                created_at=now,
+                updated_at=now,
+            )
+        except IntegrityError:
+            # Another process created one between our check and our insert.
+            winner = await self.get_live_event(new.guild_id)
+            raise EventAlreadyLive(new.guild_id, winner.id if winner else 0) from None
+        return _event(row)
+
+    async def get_event(self, event_id: int) -> Event | None:
+        row = await EventRow.get_or_none(id=event_id)
+        return None if row is None else _event(row)
+
+    async def _require_event(self, event_id: int) -> EventRow:
+        row = await EventRow.get_or_none(id=event_id)
+        if row is None:
+            raise NotFound(f"There is no event {event_id}.")
+        return row
+
+    async def get_live_event(self, guild_id: int) -> Event | None:
+        row = await EventRow.get_or_none(live_guild_id=guild_id)
+        return None if row is None else _event(row)
+
+    async def list_live_events(
+        self, *, due_before: datetime | None = None, guild_ids: Collection[int] | None = None
+    ) -> list[Event]:
+        query = EventRow.filter(status__in=_LIVE)
+        if guild_ids is not None:
+            query = query.filter(guild_id__in=list(guild_ids))
+        if due_before is not None:
+            before = utc(due_before)
+            query = query.filter(
+                Q(status=EventStatus.SCHEDULED.value, starts_at__lt=before)
+                | Q(status=EventStatus.ACTIVE.value, purchase_deadline__lt=before)
+                | Q(status=EventStatus.PURCHASE_CLOSED.value, reveal_at__lt=before),
+            )
+        return [_event(row) for row in await query.order_by("id")]
+
+    async def list_events(self, guild_id: int) -> list[Event]:
+        rows = await EventRow.filter(guild_id=guild_id).order_by("-id")
+        return [_event(row) for row in rows]
+
+    async def set_status(
+        self,
+        event_id: int,
+        expected: EventStatus,
+        new: EventStatus,
+        *,
+        now: datetime,
+        cancel_reason: str | None = None,
+    ) -> bool:
+        changes: dict[str, Any] = {"status": new.value, "updated_at": utc(now)}
+        if new.is_final:
+            changes["live_guild_id"] = None
+        if cancel_reason is not None:
+            changes["cancel_reason"] = cancel_reason
+        updated = await EventRow.filter(id=event_id, status=expected.value).update(**changes)
+        return updated == 1
+
+    async def claim_announcement(
+        self, event_id: int, expected: EventStatus | None, new: EventStatus
+    ) -> bool:
+        query = EventRow.filter(id=event_id)
+        if expected is None:
+            query = query.filter(announced_status__isnull=True)
+        else:
+            query = query.filter(announced_status=expected.value)
+        return await query.update(announced_status=new.value) == 1
+
+    async def update_dates(self, event_id: int, dates: EventDates, *, now: datetime) -> Event:
+        updated = await EventRow.filter(id=event_id).update(
+            starts_at=utc(dates.starts_at),
+            purchase_deadline=utc(dates.purchase_deadline),
+            reveal_at=utc(dates.reveal_at),
+            held_reason=None,
+            updated_at=utc(now),
+        )
+        if updated != 1:
+            raise NotFound(f"There is no event {event_id}.")
+        return _event(await self._require_event(event_id))
+
+    async def set_hold(self, event_id: int, reason: str | None, *, now: datetime) -> bool:
+        query = EventRow.filter(id=event_id)
+        if reason is None:
+            query = query.filter(held_reason__isnull=False)
+        else:
+            query = query.filter(held_reason__isnull=True)
+        return await query.update(held_reason=reason, updated_at=utc(now)) == 1
+
+    async def update_event_settings(
+        self,
+        event_id: int,
+        *,
+        announcement_channel_id: int | None = None,
+        participant_role_id: int | None = None,
+        manager_role_id: int | None = None,
+        now: datetime,
+    ) -> Event:
+        row = await self._require_event(event_id)
+        if announcement_channel_id is not None:
+            row.announcement_channel_id = announcement_channel_id
+        if participant_role_id is not None:
+            row.participant_role_id = participant_role_id
+        if manager_role_id is not None:
+            row.manager_role_id = manager_role_id
+        row.updated_at = utc(now)
+        await row.save()
+        return _event(row)
+
+    async def delete_event(self, event_id: int) -> bool:
+        # The foreign keys cascade; one statement keeps it atomic on every backend.
+        return await EventRow.filter(id=event_id).delete() == 1
+
+    # --- participants -----------------------------------------------------------------
+    async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:
+        await self._require_event(event_id)
+        try:
+            row = await ParticipantRow.create(
+                event_id=event_id,
+                user_id=member.user_id,
+                display_name=member.display_name[:100],
+                joined_at=utc(now),
+            )
+        except IntegrityError:
+            raise AlreadyJoined(f"{member.display_name} has already joined this Ratmas.") from None
+        return _participant(row)
+
+    async def remove_participant(self, event_id: int, user_id: int) -> bool:
+        return await ParticipantRow.filter(event_id=event_id, user_id=user_id).delete() == 1
+
+    async def get_participant(self, event_id: int, user_id: int) -> Participant | None:
+        row = await ParticipantRow.get_or_none(event_id=event_id, user_id=user_id)
+        return None if row is None else _participant(row)
+
+    async def list_participants(self, event_id: int) -> list[Participant]:
+        rows = await ParticipantRow.filter(event_id=event_id).order_by("user_id")
+        return [_participant(row) for row in rows]
+
+    async def sync_participants(
+        self, event_id: int, members: Sequence[Member], *, now: datetime
+    ) -> SyncResult:
+        await self._require_event(event_id)
+        wanted: dict[int, str] = {m.user_id: m.display_name[:100] for m in members}
+        joined_at = utc(now)
+        async with in_transaction():
+            current = await ParticipantRow.filter(event_id=event_id).only(
+                "id", "user_id", "display_name", "event_id"
+            )
+            have = {row.user_id: row for row in current}
+            added = sorted(set(wanted) - set(have))
+            removed = sorted(set(have) - set(wanted))
+            renamed_rows = [
+                row
+                for user_id, row in have.items()
+                if user_id in wanted and row.display_name != wanted[user_id]
+            ]
+            for chunk in _chunks(removed):
+                await ParticipantRow.filter(event_id=event_id, user_id__in=list(chunk)).delete()
+            if added:
+                await ParticipantRow.bulk_create(
+                    [
+                        ParticipantRow(
+                            event_id=event_id,
+                            user_id=user_id,
+                            display_name=wanted[user_id],
+                            joined_at=joined_at,
+                        )
+                        for user_id in added
+                    ],
+                    batch_size=CHUNK // 4,
+                )
+            for row in renamed_rows:
+                row.display_name = wanted[row.user_id]
+            if renamed_rows:
+                await ParticipantRow.bulk_update(
+                    renamed_rows, fields=["display_name"], batch_size=CHUNK // 4
+                )
+        return SyncResult(
+            added=tuple(added),
+            removed=tuple(removed),
+            renamed=tuple(sorted(row.user_id for row in renamed_rows)),
+        )
+
+    async def set_wishlist(self, event_id: int, user_id: int, url: str | None) -> Participant:
+        row = await ParticipantRow.get_or_none(event_id=event_id, user_id=user_id)
+        if row is None:
+            raise NotFound("You have not joined this Ratmas yet.")
+        row.wishlist_url = url
+        await row.save(update_fields=["wishlist_url"])
+        return _participant(row)
+
+    # --- exclusions -------------------------------------------------------------------
+    async def add_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:
+        await self._require_event(event_id)
+        _, created = await ExclusionRow.get_or_create(
+            event_id=event_id, user_id=user_id, excluded_user_id=excluded_user_id
+        )
+        return bool(created)
+
+    async def remove_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:
+        deleted = await ExclusionRow.filter(
+            event_id=event_id, user_id=user_id, excluded_user_id=excluded_user_id
+        ).delete()
+        return deleted == 1
+
+    async def list_exclusions(self, event_id: int) -> list[Exclusion]:
+        rows = await ExclusionRow.filter(event_id=event_id).order_by("user_id", "excluded_user_id")
+        return [Exclusion(event_id, row.user_id, row.excluded_user_id) for row in rows]
+
+    # --- pairings ---------------------------------------------------------------------
+    async def replace_pairings(
+        self, event_id: int, pairings: Mapping[int, int], *, keep_notified: bool = False
+    ) -> list[Pairing]:
+        await self._require_event(event_id)
+        enrolled = await ParticipantRow.filter(event_id=event_id).only("id", "user_id", "event_id")
+        participants = {row.user_id for row in enrolled}
+        _check_permutation(pairings, participants)
+        async with in_transaction():
+            kept: dict[int, PairingRow] = {}
+            if keep_notified:
+                for row in await PairingRow.filter(event_id=event_id):
+                    if pairings.get(row.santa_id) == row.recipient_id:
+                        kept[row.santa_id] = row
+            await PairingRow.filter(event_id=event_id).delete()
+            rows = []
+            for santa_id, recipient_id in sorted(pairings.items()):
+                old = kept.get(santa_id)
+                rows.append(
+                    PairingRow(
+                        event_id=event_id,
+                        santa_id=santa_id,
+                        recipient_id=recipient_id,
+                        notified_at=old.notified_at if old else None,
+                        last_error_code=old.last_error_code if old else None,
+                        last_error_text=old.last_error_text if old else None,
+                        attempts=old.attempts if old else 0,
+                        last_attempt_at=old.last_attempt_at if old else None,
+                    )
+                )
+            await PairingRow.bulk_create(rows, batch_size=CHUNK // 8)
+        return await self.list_pairings(event_id)
+
+    async def list_pairings(self, event_id: int) -> list[Pairing]:
+        rows = await PairingRow.filter(event_id=event_id).order_by("santa_id")
+        return [_pairing(row) for row in rows]
+
+    async def pending_pairings(self, event_id: int) -> list[Pairing]:
+        rows = await PairingRow.filter(event_id=event_id, notified_at__isnull=True).order_by(
+            "santa_id"
+        )
+        return [_pairing(row) for row in rows]
+
+    async def mark_notified(self, event_id: int, santa_id: int, at: datetime) -> bool:
+        updated = await PairingRow.filter(
+            event_id=event_id, santa_id=santa_id, notified_at__isnull=True
+        ).update(
+            notified_at=utc(at),
+            last_attempt_at=utc(at),
+            attempts=F("attempts") + 1,
+            last_error_code=None,
+            last_error_text=None,
+        )
+        return updated == 1
+
+    async def mark_pending(self, event_id: int, santa_ids: Collection[int]) -> int:
+        total = 0
+        ids = sorted(santa_ids)
+        async with in_transaction():
+            for chunk in _chunks(ids):
+                total += await PairingRow.filter(
+                    event_id=event_id, santa_id__in=list(chunk), notified_at__isnull=False
+                ).update(notified_at=None)
+        return total
+
+    async def record_delivery_failure(
+        self, event_id: int, santa_id: int, code: int | None, text: str, at: datetime
+    ) -> bool:
+        updated = await PairingRow.filter(
+            event_id=event_id, santa_id=santa_id, notified_at__isnull=True
+        ).update(
+            attempts=F("attempts") + 1,
+            last_attempt_at=utc(at),
+            last_error_code=code,
+            last_error_text=text[:1000],
+        )
+        return updated == 1
+
+    async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
+        latest = (
+            await PairingRow.filter(event__guild_id=guild_id, event_id__lt=before_event_id)
+            .order_by("-event_id")
+            .first()
+        )
+        if latest is None:
+            return []
+        rows = await PairingRow.filter(event_id=latest.event_id).order_by("santa_id")
+        return [(row.santa_id, row.recipient_id) for row in rows]
+
+    # --- audit ------------------------------------------------------------------------
+    async def add_audit(self, entry: AuditEntry) -> None:
+        await AuditRow.create(
+            event_id=entry.event_id,
+            actor_id=entry.actor_id,
+            action=entry.action[:40],
+            detail=entry.detail,
+            at=utc(entry.at),
+        )
+
+    async def list_audit(self, event_id: int) -> list[AuditEntry]:
+        rows = await AuditRow.filter(event_id=event_id).order_by("id")
+        return [
+            AuditEntry(row.event_id, row.actor_id, row.action, row.detail, _out(row.at))
+            for row in rows
+        ]
+
+    # --- guild settings ---------------------------------------------------------------
+    async def get_guild_settings(self, guild_id: int) -> GuildSettings | None:
+        row = await GuildSettingsRow.get_or_none(guild_id=guild_id)
+        if row is None:
+            return None
+        return GuildSettings(
+            guild_id=row.guild_id,
+            announcement_channel_id=row.announcement_channel_id,
+            participant_role_id=row.participant_role_id,
+            manager_role_id=row.manager_role_id,
+            timezone=row.timezone,
+        )
+
+    async def save_guild_settings(self, settings: GuildSettings, *, now: datetime) -> GuildSettings:
+        await GuildSettingsRow.update_or_create(
+            defaults={
+                "announcement_channel_id": settings.announcement_channel_id,
+                "participant_role_id": settings.participant_role_id,
+                "manager_role_id": settings.manager_role_id,
+                "timezone": settings.timezone,
+                "updated_at": utc(now),
+            },
+            guild_id=settings.guild_id,
+        )
+        return settings
+
+
+def _check_permutation(pairings: Mapping[int, int], participants: set[int]) -> None:
+    santas = set(pairings)
+    recipients = set(pairings.values())
+    if santas != participants:
+        missing = sorted(participants - santas)
+        extra = sorted(santas - participants)
+        raise InvalidPairings(
+            "Pairings must cover every participant exactly once as a santa "
+            f"(missing: {missing or 'none'}, not participants: {extra or 'none'})."
+        )
+    if recipients != participants or len(recipients) != len(santas):
+        raise InvalidPairings("Every participant must receive exactly one gift.")
+    selves = sorted(s for s, r in pairings.items() if s == r)
+    if selves:
+        raise InvalidPairings(f"Nobody may draw themselves (user ids {selves}).")
