@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from jobs.ids import JobKey, job_id, parse_job_id
 from jobs.specs import COALESCE, MISFIRE_GRACE_TIME, job_specs
@@ -202,3 +203,27 @@ def test_rescheduling_keeps_the_ids() -> None:
     moved = replace(e, dates=EventDates(START + timedelta(days=1), DEADLINE, REVEAL))
     ids = [s.id for s in job_specs(schedules([e], BEFORE))]
     assert [s.id for s in job_specs(schedules([moved], BEFORE))] == ids
+
+
+async def test_specs_load_into_a_real_scheduler() -> None:
+    async def perform(event_id: int, phase: str) -> None:  # pragma: no cover - never due
+        raise AssertionError("paused scheduler ran a job")
+
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.start(paused=True)
+    try:
+        for spec in job_specs(schedules([event()], BEFORE)):
+            scheduler.add_job(perform, **spec.add_job_kwargs())
+        # Adding the same specs again replaces, never duplicates.
+        moved = replace(event(), dates=EventDates(START, DEADLINE + timedelta(hours=1), REVEAL))
+        for spec in job_specs(schedules([moved], BEFORE)):
+            scheduler.add_job(perform, **spec.add_job_kwargs())
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert sorted(jobs) == ["ratmas:7:purchase_deadline", "ratmas:7:reveal", "ratmas:7:start"]
+        deadline = jobs["ratmas:7:purchase_deadline"]
+        assert deadline.next_run_time == DEADLINE + timedelta(hours=1)
+        assert deadline.next_run_time.tzinfo == ZoneInfo("America/New_York")
+        assert deadline.misfire_grace_time is None
+        assert deadline.coalesce is True
+    finally:
+        scheduler.shutdown(wait=False)
