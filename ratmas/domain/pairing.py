@@ -1,0 +1,732 @@
+"""The Secret Santa draw: who gives to whom, as a pure function of the participants,
+the exclusions and a random generator.
+
+A draw is a permutation of the participants without fixed points (nobody draws
+themselves) that uses no excluded (santa, recipient) pair. We prefer a single loop
+through everyone: it reads well at the reveal, and a member who leaves after the draw
+can be spliced out by handing their recipient to their santa.
+
+Why the search is layered. Deciding whether a single loop exists is the directed
+Hamiltonian cycle problem (NP-hard), while deciding whether *any* valid draw exists is
+bipartite perfect matching (polynomial). So `draw_pairings` tries, each step bounded:
+
+1. rejection sampling of uniformly random loops, when the expected number of tries is
+   small: exactly uniform over the valid single loops;
+2. for tiny groups (<= `EXACT_SEARCH_MAX` people) an exhaustive enumeration of the valid
+   loops, one picked uniformly: exact, and decides whether a single loop exists;
+3. otherwise local repair of a random loop by swapping the few people on excluded
+   pairs (what makes large draws fast), then a budgeted backtracking search;
+4. a maximum bipartite matching over the allowed pairs (augmenting paths over the
+   complement of the exclusions, O(n + m) per augmentation) which decides exactly
+   whether any draw exists; its loops are then merged greedily into as few as it can.
+
+If no matching is perfect, Hall's theorem hands us a group of santas with fewer
+possible recipients than members (or recipients with too few possible santas): those
+are the people `PairingImpossible` names.
+
+`avoid` pairs (last year's draw) are first treated like exclusions. Only when no valid
+draw honours all of them are they relaxed: the draw then minimises how many it uses —
+exactly for tiny groups, best effort (local search) for larger ones — and never at the
+cost of validity. A draw with several loops that honours every avoided pair is
+preferred over a single loop that repeats one of last year's pairs.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ratmas.domain.errors import InvalidPairings, PairingImpossible
+
+__all__ = [
+    "EXACT_SEARCH_MAX",
+    "draw_pairings",
+    "loops",
+    "splice_in",
+    "splice_out",
+]
+
+# Groups up to this size are searched exhaustively: at most 8! = 40,320 loops.
+EXACT_SEARCH_MAX = 9
+# Backtracking is only worth trying on groups small enough to hold the allowed graph.
+_BACKTRACK_MAX = 512
+_BACKTRACK_NODES = 200_000
+# Rejection sampling stops after this many participant-steps (shuffles and checks).
+_REJECTION_WORK = 60_000
+_REJECTION_MAX_TRIES = 2_000
+_MERGE_CHECKS = 300_000
+# Error messages name at most this many people.
+_MENTIONS_SHOWN = 10
+# The cost of a pair that must not be used; larger than any sum of soft costs.
+_FORBIDDEN = 1 << 62
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    """Participants as indices 0..n-1; a pair (s, r) is stored as the key s * n + r.
+
+    `forbidden` pairs may never be used; `soft` pairs cost 1 each (avoided pairs once
+    they have been relaxed). Self pairs are always forbidden without being stored.
+    """
+
+    n: int
+    forbidden: frozenset[int]
+    soft: frozenset[int]
+
+    def cost(self, santa: int, recipient: int) -> int:
+        if santa == recipient:
+            return _FORBIDDEN
+        key = santa * self.n + recipient
+        if key in self.forbidden:
+            return _FORBIDDEN
+        return 1 if key in self.soft else 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Shortage:
+    """A Hall violator: `group` (santas, or recipients when `of_santas` is False) whose
+    possible partners `partners` are fewer than its members."""
+
+    group: tuple[int, ...]
+    partners: tuple[int, ...]
+    of_santas: bool
+
+
+def draw_pairings(
+    participants: Sequence[int],
+    *,
+    exclusions: Iterable[tuple[int, int]] = (),
+    avoid: Iterable[tuple[int, int]] = (),
+    rng: random.Random,
+) -> dict[int, int]:
+    """Draw santa -> recipient for every participant.
+
+    Nobody draws themselves and no `exclusions` pair (santa, recipient; one way) is used.
+    `avoid` pairs are honoured whenever some valid draw honours them all, and otherwise
+    used as rarely as the search can manage. One loop through everyone is preferred;
+    several loops (each of two or more people) are used only when the search finds no
+    single loop. Pairs naming someone who is not a participant are ignored.
+
+    The result depends only on the arguments and the state of `rng`, and the time taken
+    is bounded on every input (see the module docstring). Without constraints every
+    single loop is equally likely.
+
+    Raises `PairingImpossible` for fewer than two participants, a participant listed
+    twice, or exclusions that leave someone without a possible recipient (or santa);
+    its `stuck` names them.
+    """
+    people = list(participants)
+    _check_participants(people)
+    n = len(people)
+    index = {person: i for i, person in enumerate(people)}
+    hard = _pair_keys(exclusions, index, n)
+    soft = _pair_keys(avoid, index, n) - hard
+
+    strict = _Problem(n, hard | soft, frozenset())
+    successors, shortage = _solve(strict, rng)
+    if successors is None and soft:
+        successors, shortage = _solve(_Problem(n, hard, soft), rng)
+    if successors is None:
+        raise _impossible(people, hard, shortage)
+    return {people[i]: people[successors[i]] for i in range(n)}
+
+
+def loops(pairings: Mapping[int, int]) -> list[list[int]]:
+    """The loops of a draw, each starting at its smallest id, ordered by that id.
+
+    `[[1, 4, 2], [3, 5]]` means 1 -> 4 -> 2 -> 1 and 3 -> 5 -> 3. Raises
+    `InvalidPairings` when `pairings` is not a permutation without fixed points.
+    """
+    _check_pairings(pairings)
+    seen: set[int] = set()
+    result: list[list[int]] = []
+    for start in sorted(pairings):
+        if start in seen:
+            continue
+        loop = [start]
+        seen.add(start)
+        person = pairings[start]
+        while person != start:
+            loop.append(person)
+            seen.add(person)
+            person = pairings[person]
+        result.append(loop)
+    return result
+
+
+def splice_out(
+    pairings: Mapping[int, int],
+    leaver: int,
+    *,
+    exclusions: Iterable[tuple[int, int]] = (),
+    rng: random.Random | None = None,
+) -> dict[int, int]:
+    """The draw without `leaver`: their santa takes over their recipient.
+
+    When that is not allowed — the santa would draw themselves (the leaver was in a
+    loop of two) or the pair is excluded — the santa swaps recipients with another
+    santa `a` instead (santa -> a's recipient, a -> the leaver's recipient). A swap with
+    someone in another loop merges the two loops and is preferred; one within the same
+    loop splits it in two. Among the possible swaps one is picked with `rng`, or the
+    first by santa id when `rng` is None.
+
+    A leaver without a pairing is already out: the pairings come back unchanged.
+    Raises `PairingImpossible` when fewer than two people would remain or no swap keeps
+    the draw valid, and `InvalidPairings` when `pairings` is not a valid draw.
+    """
+    _check_pairings(pairings)
+    if leaver not in pairings:
+        return dict(pairings)
+    result = dict(pairings)
+    recipient = result.pop(leaver)
+    if len(result) < 2:
+        raise PairingImpossible(
+            f"Only {_who(sorted(result))} would remain after {_who([leaver])} left; "
+            "a draw needs at least 2 participants.",
+            stuck=tuple(sorted(result)),
+        )
+    santa = next(s for s, r in result.items() if r == leaver)
+    banned = _pair_set(exclusions)
+    if santa != recipient and (santa, recipient) not in banned:
+        result[santa] = recipient
+        return result
+
+    # The open path recipient -> ... -> santa, where the leaver used to be.
+    path = {recipient}
+    person = recipient
+    while person != santa:
+        person = result[person]
+        path.add(person)
+    merging: list[int] = []
+    splitting: list[int] = []
+    for other, others_recipient in sorted(result.items()):
+        if other == santa:
+            continue
+        if _allowed(santa, others_recipient, banned) and _allowed(other, recipient, banned):
+            (splitting if other in path else merging).append(other)
+    candidates = merging or splitting
+    if not candidates:
+        raise PairingImpossible(
+            f"{_who([leaver])} cannot be taken out of the draw: {_who([santa])} may not "
+            f"take over {_who([recipient])}, and no swap with another santa respects "
+            "the exclusions.",
+            stuck=(santa,),
+        )
+    other = rng.choice(candidates) if rng is not None else candidates[0]
+    result[santa], result[other] = result[other], recipient
+    return result
+
+
+def splice_in(
+    pairings: Mapping[int, int],
+    newcomer: int,
+    *,
+    rng: random.Random,
+    exclusions: Iterable[tuple[int, int]] = (),
+) -> dict[int, int]:
+    """The draw with `newcomer` inserted between a santa and that santa's recipient.
+
+    The santa `a` (picked with `rng` among those for which neither new pair is
+    excluded) now draws the newcomer, who draws `a`'s former recipient; everyone else
+    keeps their recipient, and the loops stay loops. Inserting at a uniformly chosen
+    place in a uniformly random loop gives a uniformly random loop.
+
+    A newcomer who is already paired is left where they are (pairings unchanged).
+    Raises `PairingImpossible` when there is no draw to join or every insertion point
+    is excluded, and `InvalidPairings` when `pairings` is not a valid draw.
+    """
+    _check_pairings(pairings)
+    if newcomer in pairings:
+        return dict(pairings)
+    if not pairings:
+        raise PairingImpossible(
+            f"{_who([newcomer])} cannot be added: there is no draw to join yet.",
+            stuck=(newcomer,),
+        )
+    banned = _pair_set(exclusions)
+    candidates = [
+        santa
+        for santa, recipient in sorted(pairings.items())
+        if _allowed(santa, newcomer, banned) and _allowed(newcomer, recipient, banned)
+    ]
+    if not candidates:
+        raise PairingImpossible(
+            f"{_who([newcomer])} cannot be added: for every santa, either the santa may "
+            f"not draw {_who([newcomer])} or {_who([newcomer])} may not draw their "
+            "recipient.",
+            stuck=(newcomer,),
+        )
+    santa = rng.choice(candidates)
+    result = dict(pairings)
+    result[newcomer] = result[santa]
+    result[santa] = newcomer
+    return result
+
+
+# --- validation and input -----------------------------------------------------------
+
+
+def _check_participants(people: list[int]) -> None:
+    if len(people) < 2:
+        raise PairingImpossible(
+            f"A draw needs at least 2 participants; there {'is' if people else 'are'} "
+            f"{len(people)}.",
+            stuck=tuple(people),
+        )
+    if len(set(people)) != len(people):
+        seen: set[int] = set()
+        repeated: list[int] = []
+        for person in people:
+            if person in seen and person not in repeated:
+                repeated.append(person)
+            seen.add(person)
+        raise PairingImpossible(
+            f"Each participant can take part once only; listed more than once: {_who(repeated)}.",
+            stuck=tuple(repeated),
+        )
+
+
+def _check_pairings(pairings: Mapping[int, int]) -> None:
+    if set(pairings.values()) != set(pairings) or len(set(pairings.values())) != len(pairings):
+        raise InvalidPairings(
+            "These pairings are not a draw: every santa must also be exactly one santa's recipient."
+        )
+    drawing_themselves = sorted(s for s, r in pairings.items() if s == r)
+    if drawing_themselves:
+        raise InvalidPairings(f"{_who(drawing_themselves)} would draw themselves.")
+
+
+def _pair_keys(
+    pairs: Iterable[tuple[int, int]], index: Mapping[int, int], n: int
+) -> frozenset[int]:
+    """Pairs between participants as keys `s * n + r`; other pairs and self pairs dropped."""
+    get = index.get
+    keys: set[int] = set()
+    for santa, recipient in pairs:
+        s = get(santa)
+        r = get(recipient)
+        if s is not None and r is not None and s != r:
+            keys.add(s * n + r)
+    return frozenset(keys)
+
+
+def _pair_set(pairs: Iterable[tuple[int, int]]) -> frozenset[tuple[int, int]]:
+    return frozenset((santa, recipient) for santa, recipient in pairs)
+
+
+def _allowed(santa: int, recipient: int, banned: frozenset[tuple[int, int]]) -> bool:
+    return santa != recipient and (santa, recipient) not in banned
+
+
+def _who(ids: Iterable[int]) -> str:
+    """Discord mentions joined for a sentence: "<@1>, <@2> and <@3>".
+
+    Long lists are cut ("... and 40 others") so the message fits a Discord reply;
+    the error's `stuck` keeps every id.
+    """
+    mentions = [f"<@{i}>" for i in ids]
+    if len(mentions) > _MENTIONS_SHOWN:
+        hidden = len(mentions) - _MENTIONS_SHOWN
+        mentions = [*mentions[:_MENTIONS_SHOWN], f"{hidden} others"]
+    if len(mentions) <= 1:
+        return "".join(mentions)
+    return ", ".join(mentions[:-1]) + " and " + mentions[-1]
+
+
+# --- the search -----------------------------------------------------------------------
+
+
+def _solve(problem: _Problem, rng: random.Random) -> tuple[list[int] | None, _Shortage | None]:
+    """Successor list of a draw for `problem`, or None and why none exists."""
+    order = _single_loop(problem, rng)
+    if order is not None:
+        return _successors(order), None
+    successors, shortage = _matching(problem, rng)
+    if successors is not None:
+        _merge_loops(successors, problem, rng)
+    return successors, shortage
+
+
+def _successors(order: list[int]) -> list[int]:
+    successors = [0] * len(order)
+    for k, person in enumerate(order):
+        successors[person] = order[(k + 1) % len(order)]
+    return successors
+
+
+def _single_loop(problem: _Problem, rng: random.Random) -> list[int] | None:
+    """A single loop, as the order in which people draw each other, or None.
+
+    None is certain for groups up to `EXACT_SEARCH_MAX`, and only means "not found
+    within the budget" for larger ones.
+    """
+    n = problem.n
+    order = list(range(n))
+    rng.shuffle(order)
+    # A random loop uses each of the m constrained pairs with probability 1/(n-1), so
+    # it is clean with probability about exp(-m/(n-1)): rejection is worth it (and
+    # keeps the draw exactly uniform) only when that is not tiny.
+    expected_bad = (len(problem.forbidden) + len(problem.soft)) / (n - 1)
+    tries = max(1, min(_REJECTION_MAX_TRIES, _REJECTION_WORK // n))
+    if expected_bad == 0 or (expected_bad < 30 and 3 * math.exp(expected_bad) <= tries):
+        for attempt in range(tries):
+            if attempt:
+                rng.shuffle(order)
+            if not _bad_positions(order, problem):
+                return order
+
+    if n <= EXACT_SEARCH_MAX:
+        found, _ = _backtrack(problem, rng, enumerate_all=True)
+        return found
+
+    if _repair(order, problem, rng):
+        return order
+    if n <= _BACKTRACK_MAX:
+        found, _ = _backtrack(problem, rng, enumerate_all=False)
+        return found
+    return None
+
+
+def _bad_positions(order: list[int], problem: _Problem) -> list[int]:
+    """Positions k whose pair order[k] -> order[k+1] (cyclically) costs anything."""
+    n = problem.n
+    forbidden = problem.forbidden
+    soft = problem.soft
+    following = order[1:] + order[:1]
+    return [
+        k
+        for k, (santa, recipient) in enumerate(zip(order, following, strict=True))
+        if (key := santa * n + recipient) in forbidden or key in soft
+    ]
+
+
+def _repair(order: list[int], problem: _Problem, rng: random.Random) -> bool:
+    """Swap people of a loop in place until it uses no forbidden pair; True on success.
+
+    Each step takes a costly pair k and moves one of its two people to a random seat,
+    keeping the swap when the four pairs it touches cost no more than before. With
+    sparse exclusions almost every swap succeeds, so a draw of 100k people needs a
+    handful of swaps after the shuffle. Soft costs are lowered too, within the budget.
+    """
+    n = len(order)
+    cost = problem.cost
+    bad = _IndexedSet(_bad_positions(order, problem))
+    hard_bad = sum(1 for k in bad.items if cost(order[k], order[(k + 1) % n]) >= _FORBIDDEN)
+    budget = 1_000 + 50 * len(bad.items)
+    for _ in range(budget):
+        if not bad.items:
+            break
+        k = bad.choice(rng)
+        seat = (k + rng.randrange(2)) % n
+        other = rng.randrange(n)
+        if other == seat:
+            continue
+        touched = {(seat - 1) % n, seat, (other - 1) % n, other}
+        before = [cost(order[t], order[(t + 1) % n]) for t in touched]
+        order[seat], order[other] = order[other], order[seat]
+        after = [cost(order[t], order[(t + 1) % n]) for t in touched]
+        if sum(after) > sum(before):
+            order[seat], order[other] = order[other], order[seat]
+            continue
+        for t, was, now in zip(touched, before, after, strict=True):
+            hard_bad += (now >= _FORBIDDEN) - (was >= _FORBIDDEN)
+            if now:
+                bad.add(t)
+            else:
+                bad.discard(t)
+    return hard_bad == 0
+
+
+class _IndexedSet:
+    """A set of ints with O(1) add, discard and uniform random choice."""
+
+    def __init__(self, items: Iterable[int]) -> None:
+        self.items: list[int] = []
+        self._where: dict[int, int] = {}
+        for item in items:
+            self.add(item)
+
+    def add(self, item: int) -> None:
+        if item not in self._where:
+            self._where[item] = len(self.items)
+            self.items.append(item)
+
+    def discard(self, item: int) -> None:
+        where = self._where.pop(item, None)
+        if where is None:
+            return
+        last = self.items.pop()
+        if where < len(self.items):
+            self.items[where] = last
+            self._where[last] = where
+
+    def choice(self, rng: random.Random) -> int:
+        return self.items[rng.randrange(len(self.items))]
+
+
+def _backtrack(
+    problem: _Problem, rng: random.Random, *, enumerate_all: bool
+) -> tuple[list[int] | None, bool]:
+    """Depth-first search for a cheapest single loop; returns (loop, exhaustive).
+
+    With `enumerate_all` every loop is visited (within the node budget) and one of the
+    cheapest is kept by reservoir sampling, so the pick is uniform among them. Without
+    it the search stops at the first loop that costs nothing.
+    """
+    n = problem.n
+    cost = problem.cost
+    successors = [[v for v in range(n) if cost(u, v) < _FORBIDDEN] for u in range(n)]
+    has_santa = [False] * n
+    for options in successors:
+        rng.shuffle(options)
+        for v in options:
+            has_santa[v] = True
+    if not all(successors) or not all(has_santa):
+        return None, True
+
+    # Every loop passes through the most constrained person: start there.
+    start = min(range(n), key=lambda u: len(successors[u]))
+    path = [start]
+    path_cost = [0]
+    on_path = [False] * n
+    on_path[start] = True
+    stack = [iter(successors[start])]
+    best: list[int] | None = None
+    best_cost = _FORBIDDEN
+    ties = 0
+    nodes = 0
+    while stack:
+        if nodes >= _BACKTRACK_NODES:
+            return best, False
+        last = path[-1]
+        for v in stack[-1]:
+            if on_path[v]:
+                continue
+            so_far = path_cost[-1] + cost(last, v)
+            if so_far > best_cost:
+                continue
+            nodes += 1
+            if len(path) + 1 < n:
+                path.append(v)
+                path_cost.append(so_far)
+                on_path[v] = True
+                stack.append(iter(successors[v]))
+                break
+            total = so_far + cost(v, start)
+            if total >= _FORBIDDEN or total > best_cost:
+                continue
+            if total < best_cost:
+                best_cost, ties = total, 0
+            ties += 1
+            if rng.randrange(ties) == 0:
+                best = [*path, v]
+            if not enumerate_all and best_cost == 0:
+                return best, False
+        else:
+            stack.pop()
+            on_path[path.pop()] = False
+            path_cost.pop()
+    return best, True
+
+
+def _matching(problem: _Problem, rng: random.Random) -> tuple[list[int] | None, _Shortage | None]:
+    """A perfect matching santa -> recipient over the allowed pairs, or a Hall violator.
+
+    Starts from the allowed pairs of a random loop and augments along alternating paths.
+    Each search walks the complement of the exclusions through a shrinking set of
+    unvisited recipients, so it costs O(n + m) however dense the allowed graph is;
+    there are at most n of them. A santa with no augmenting path has none later either
+    (Kuhn), and the santas its search reached have too few possible recipients.
+    """
+    n = problem.n
+    excluded: list[set[int]] = [{u} for u in range(n)]
+    excluded_in: list[set[int]] = [{u} for u in range(n)]
+    for key in problem.forbidden:
+        santa, recipient = divmod(key, n)
+        excluded[santa].add(recipient)
+        excluded_in[recipient].add(santa)
+
+    order = list(range(n))
+    rng.shuffle(order)
+    recipient_of = [-1] * n
+    santa_of = [-1] * n
+    for k, santa in enumerate(order):
+        recipient = order[(k + 1) % n]
+        if recipient not in excluded[santa]:
+            recipient_of[santa] = recipient
+            santa_of[recipient] = santa
+
+    shortages: list[_Shortage] = []
+    for santa in order:
+        if recipient_of[santa] != -1:
+            continue
+        reached = _augment(santa, excluded, recipient_of, santa_of)
+        if reached is not None:
+            shortages.append(reached)
+    if not shortages:
+        return recipient_of, None
+    for recipient in range(n):
+        if santa_of[recipient] == -1:
+            shortages.append(_recipient_shortage(recipient, excluded_in, recipient_of))
+    return None, min(shortages, key=lambda s: (len(s.group), not s.of_santas))
+
+
+def _augment(
+    start: int, excluded: list[set[int]], recipient_of: list[int], santa_of: list[int]
+) -> _Shortage | None:
+    """Match `start` along an alternating path; None on success, else the Hall violator."""
+    unvisited = set(range(len(excluded)))
+    reached_by: dict[int, int] = {}
+    queue = [start]
+    head = 0
+    while head < len(queue):
+        santa = queue[head]
+        head += 1
+        ex = excluded[santa]
+        hits = [r for r in unvisited if r not in ex]
+        unvisited.difference_update(hits)
+        for recipient in hits:
+            reached_by[recipient] = santa
+            if santa_of[recipient] == -1:
+                while True:
+                    giver = reached_by[recipient]
+                    previous = recipient_of[giver]
+                    recipient_of[giver] = recipient
+                    santa_of[recipient] = giver
+                    if previous == -1:
+                        return None
+                    recipient = previous
+            queue.append(santa_of[recipient])
+    return _Shortage(tuple(sorted(queue)), tuple(sorted(reached_by)), of_santas=True)
+
+
+def _recipient_shortage(
+    start: int, excluded_in: list[set[int]], recipient_of: list[int]
+) -> _Shortage:
+    """The recipients reachable backwards from unmatched `start` and their few santas."""
+    unvisited = set(range(len(excluded_in)))
+    santas: list[int] = []
+    queue = [start]
+    head = 0
+    while head < len(queue):
+        recipient = queue[head]
+        head += 1
+        ex = excluded_in[recipient]
+        hits = [s for s in unvisited if s not in ex]
+        unvisited.difference_update(hits)
+        santas.extend(hits)
+        # Every santa reached is matched: the matching is maximum.
+        queue.extend(recipient_of[s] for s in hits)
+    return _Shortage(tuple(sorted(queue)), tuple(sorted(santas)), of_santas=False)
+
+
+def _merge_loops(successors: list[int], problem: _Problem, rng: random.Random) -> None:
+    """Merge loops in place by exchanging recipients across them, while it stays valid.
+
+    Santas a and b in different loops swapping recipients join the two loops into one.
+    A swap is kept when neither new pair is forbidden and it costs no more than before.
+    Greedy, smallest loop first, within a budget of checks: finding the fewest loops is
+    as hard as finding a single one.
+    """
+    n = problem.n
+    cost = problem.cost
+    checks = 0
+    while checks < _MERGE_CHECKS:
+        cycles = _index_loops(successors)
+        if len(cycles) <= 1:
+            return
+        cycles.sort(key=len)
+        merged = False
+        for cycle in cycles:
+            inside = set(cycle)
+            outside = [v for v in range(n) if v not in inside]
+            rng.shuffle(outside)
+            mine = list(cycle)
+            rng.shuffle(mine)
+            for a in mine:
+                for b in outside:
+                    checks += 1
+                    old = cost(a, successors[a]) + cost(b, successors[b])
+                    new = cost(a, successors[b]) + cost(b, successors[a])
+                    if new < _FORBIDDEN and new <= old:
+                        successors[a], successors[b] = successors[b], successors[a]
+                        merged = True
+                        break
+                    if checks >= _MERGE_CHECKS:
+                        return
+                if merged:
+                    break
+            if merged:
+                break
+        if not merged:
+            return
+
+
+def _index_loops(successors: list[int]) -> list[list[int]]:
+    seen = [False] * len(successors)
+    cycles: list[list[int]] = []
+    for start in range(len(successors)):
+        if seen[start]:
+            continue
+        cycle = []
+        person = start
+        while not seen[person]:
+            seen[person] = True
+            cycle.append(person)
+            person = successors[person]
+        cycles.append(cycle)
+    return cycles
+
+
+# --- explaining an impossible draw ---------------------------------------------------
+
+
+def _impossible(
+    people: list[int], hard: frozenset[int], shortage: _Shortage | None
+) -> PairingImpossible:
+    """The error naming who is left without a possible recipient (or santa).
+
+    People with no possible recipient at all, or whom nobody may draw, are named all
+    together; otherwise the smallest Hall violator found by the matching is named.
+    """
+    n = len(people)
+    out_degree = [n - 1] * n
+    in_degree = [n - 1] * n
+    for key in hard:
+        santa, recipient = divmod(key, n)
+        out_degree[santa] -= 1
+        in_degree[recipient] -= 1
+    cannot_draw = [people[i] for i in range(n) if out_degree[i] == 0]
+    undrawable = [people[i] for i in range(n) if in_degree[i] == 0]
+    sentences: list[str] = []
+    if cannot_draw:
+        sentences.append(
+            f"{_who(cannot_draw)} cannot draw anyone: every other participant is excluded for them."
+        )
+    if undrawable:
+        sentences.append(f"Nobody may draw {_who(undrawable)}.")
+    if sentences:
+        return PairingImpossible(
+            "No valid draw exists. " + " ".join(sentences) + " Remove one of those exclusions.",
+            stuck=tuple(cannot_draw + undrawable),
+        )
+    if shortage is None:  # pragma: no cover - _solve always explains a failure
+        return PairingImpossible("No valid draw exists with these exclusions.")
+    group = [people[i] for i in shortage.group]
+    partners = [people[i] for i in shortage.partners]
+    if shortage.of_santas:
+        detail = (
+            f"{_who(group)} may only draw {_who(partners)}: {len(group)} santas for "
+            f"{len(partners)} recipients, so someone is left without a recipient."
+        )
+    else:
+        detail = (
+            f"{_who(group)} may only be drawn by {_who(partners)}: {len(group)} people "
+            f"for {len(partners)} santas, so someone is left without a santa."
+        )
+    return PairingImpossible(
+        f"No valid draw exists. {detail} Remove an exclusion for one of them.",
+        stuck=tuple(group),
+    )
