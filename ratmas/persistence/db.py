@@ -37,14 +37,22 @@ TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_U
 
 
 def prepare_sqlite_directory(url: str) -> None:
-    """Create the directory of a SQLite file on first use."""
+    """Create the directory of a SQLite file on first use.
+
+    `DatabaseUnavailable` when that is impossible (a file stands in the way, no rights)."""
     parts = urlsplit(url)
     if parts.scheme != "sqlite":
         return
     path = parts.netloc + parts.path
     if path in ("", ":memory:") or path.startswith(":memory:"):
         return
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"Cannot reach the database at {redact_url(url)}: cannot create the directory "
+            f"{Path(path).parent}: {exc.strerror}"
+        ) from exc
 
 
 async def init_db(url: str) -> None:
@@ -75,15 +83,20 @@ async def migrate(url: str) -> list[str]:
 
     prepare_sqlite_directory(url)
     _forget_cached_statements()
+    config = tortoise_config(url)
     try:
-        async with Command(
-            tortoise_config=tortoise_config(url), app="models", location=MIGRATIONS_LOCATION
-        ) as command:
-            applied: list[str] = await command.upgrade(run_in_transaction=True)
+        # Initialise Tortoise ourselves: aerich skips it when a previous (closed)
+        # context in this task still reports itself as initialised.
+        await Tortoise.init(config=config)
+        command = Command(tortoise_config=config, app="models", location=MIGRATIONS_LOCATION)
+        await command.init()
+        applied: list[str] = await command.upgrade(run_in_transaction=True)
     except (OSError, TimeoutError, DBConnectionError, OperationalError) as exc:
         raise DatabaseUnavailable(
             f"Cannot reach the database at {redact_url(url)}: {_reason(exc)}"
         ) from exc
+    finally:
+        await close_db()
     return applied
 
 

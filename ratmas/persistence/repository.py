@@ -247,7 +247,8 @@ class TortoiseEventRepository:
 
     async def delete_event(self, event_id: int) -> bool:
         # The foreign keys cascade; one statement keeps it atomic on every backend.
-        return await EventRow.filter(id=event_id).delete() == 1
+        # SQLite's change count includes the cascaded rows, so test for "any".
+        return await EventRow.filter(id=event_id).delete() > 0
 
     # --- participants -----------------------------------------------------------------
     async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:

@@ -1,0 +1,377 @@
+"""Hand-written fakes for the service ports.
+
+`InMemoryEventRepository` passes the same contract suite as the Tortoise repository
+(`tests/persistence/test_repository_contract.py`), so services tested against it
+behave the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidPairings, NotFound
+from ratmas.domain.model import (
+    AuditEntry,
+    Event,
+    EventDates,
+    Exclusion,
+    GuildSettings,
+    Member,
+    NewEvent,
+    Pairing,
+    Participant,
+    SyncResult,
+)
+from ratmas.domain.status import EventStatus
+
+
+class FixedClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now or datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, now: datetime) -> None:
+        self._now = now.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: Ratmas stores aware datetimes only")
+    return value.astimezone(UTC)
+
+
+class InMemoryEventRepository:
+    """`EventRepository` in dictionaries; same semantics as the Tortoise one."""
+
+    def __init__(self) -> None:
+        self.events: dict[int, Event] = {}
+        self.participants: dict[int, dict[int, Participant]] = {}
+        self.exclusions: dict[int, set[tuple[int, int]]] = {}
+        self.pairings: dict[int, dict[int, Pairing]] = {}
+        self.audit: dict[int, list[AuditEntry]] = {}
+        self.guild_settings: dict[int, GuildSettings] = {}
+        self._next_id = 1
+
+    # --- events -----------------------------------------------------------------------
+    def _require(self, event_id: int) -> Event:
+        event = self.events.get(event_id)
+        if event is None:
+            raise NotFound(f"There is no event {event_id}.")
+        return event
+
+    async def create_event(self, new: NewEvent, *, now: datetime) -> Event:
+        live = await self.get_live_event(new.guild_id)
+        if live is not None:
+            raise EventAlreadyLive(new.guild_id, live.id)
+        now = _utc(now)
+        event = Event(
+            id=self._next_id,
+            guild_id=new.guild_id,
+            status=EventStatus.SCHEDULED,
+            dates=EventDates(
+                _utc(new.dates.starts_at),
+                _utc(new.dates.purchase_deadline),
+                _utc(new.dates.reveal_at),
+            ),
+            timezone=new.timezone,
+            announcement_channel_id=new.announcement_channel_id,
+            participant_role_id=new.participant_role_id,
+            manager_role_id=new.manager_role_id,
+            created_by=new.created_by,
+            held_reason=None,
+            announced_status=None,
+            cancel_reason=None,
+            created_at=now,
+            updated_at=now,
+        )
+        self._next_id += 1
+        self.events[event.id] = event
+        self.participants[event.id] = {}
+        self.exclusions[event.id] = set()
+        self.pairings[event.id] = {}
+        self.audit[event.id] = []
+        return event
+
+    async def get_event(self, event_id: int) -> Event | None:
+        return self.events.get(event_id)
+
+    async def get_live_event(self, guild_id: int) -> Event | None:
+        return next(
+            (e for e in self.events.values() if e.guild_id == guild_id and e.status.is_live),
+            None,
+        )
+
+    async def list_live_events(
+        self, *, due_before: datetime | None = None, guild_ids: Collection[int] | None = None
+    ) -> list[Event]:
+        result = []
+        for event in sorted(self.events.values(), key=lambda e: e.id):
+            if not event.status.is_live:
+                continue
+            if guild_ids is not None and event.guild_id not in guild_ids:
+                continue
+            if due_before is not None:
+                due = {
+                    EventStatus.SCHEDULED: event.dates.starts_at,
+                    EventStatus.ACTIVE: event.dates.purchase_deadline,
+                    EventStatus.PURCHASE_CLOSED: event.dates.reveal_at,
+                }.get(event.status)
+                if due is None or not due < _utc(due_before):
+                    continue
+            result.append(event)
+        return result
+
+    async def list_events(self, guild_id: int) -> list[Event]:
+        return sorted(
+            (e for e in self.events.values() if e.guild_id == guild_id),
+            key=lambda e: -e.id,
+        )
+
+    async def set_status(
+        self,
+        event_id: int,
+        expected: EventStatus,
+        new: EventStatus,
+        *,
+        now: datetime,
+        cancel_reason: str | None = None,
+    ) -> bool:
+        event = self.events.get(event_id)
+        if event is None or event.status != expected:
+            return False
+        self.events[event_id] = replace(
+            event,
+            status=new,
+            updated_at=_utc(now),
+            cancel_reason=cancel_reason if cancel_reason is not None else event.cancel_reason,
+        )
+        return True
+
+    async def claim_announcement(
+        self, event_id: int, expected: EventStatus | None, new: EventStatus
+    ) -> bool:
+        event = self.events.get(event_id)
+        if event is None or event.announced_status != expected:
+            return False
+        self.events[event_id] = replace(event, announced_status=new)
+        return True
+
+    async def update_dates(self, event_id: int, dates: EventDates, *, now: datetime) -> Event:
+        event = self._require(event_id)
+        updated = replace(
+            event,
+            dates=EventDates(
+                _utc(dates.starts_at), _utc(dates.purchase_deadline), _utc(dates.reveal_at)
+            ),
+            held_reason=None,
+            updated_at=_utc(now),
+        )
+        self.events[event_id] = updated
+        return updated
+
+    async def set_hold(self, event_id: int, reason: str | None, *, now: datetime) -> bool:
+        event = self.events.get(event_id)
+        if event is None or (event.held_reason is None) == (reason is None):
+            return False
+        self.events[event_id] = replace(event, held_reason=reason, updated_at=_utc(now))
+        return True
+
+    async def update_event_settings(
+        self,
+        event_id: int,
+        *,
+        announcement_channel_id: int | None = None,
+        participant_role_id: int | None = None,
+        manager_role_id: int | None = None,
+        now: datetime,
+    ) -> Event:
+        event = self._require(event_id)
+        updated = replace(
+            event,
+            announcement_channel_id=announcement_channel_id or event.announcement_channel_id,
+            participant_role_id=participant_role_id or event.participant_role_id,
+            manager_role_id=manager_role_id or event.manager_role_id,
+            updated_at=_utc(now),
+        )
+        self.events[event_id] = updated
+        return updated
+
+    async def delete_event(self, event_id: int) -> bool:
+        if self.events.pop(event_id, None) is None:
+            return False
+        for table in (self.participants, self.exclusions, self.pairings, self.audit):
+            table.pop(event_id, None)
+        return True
+
+    # --- participants -----------------------------------------------------------------
+    async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:
+        self._require(event_id)
+        if member.user_id in self.participants[event_id]:
+            raise AlreadyJoined(f"{member.display_name} has already joined this Ratmas.")
+        participant = Participant(
+            event_id, member.user_id, member.display_name[:100], None, _utc(now)
+        )
+        self.participants[event_id][member.user_id] = participant
+        return participant
+
+    async def remove_participant(self, event_id: int, user_id: int) -> bool:
+        return self.participants.get(event_id, {}).pop(user_id, None) is not None
+
+    async def get_participant(self, event_id: int, user_id: int) -> Participant | None:
+        return self.participants.get(event_id, {}).get(user_id)
+
+    async def list_participants(self, event_id: int) -> list[Participant]:
+        return sorted(self.participants.get(event_id, {}).values(), key=lambda p: p.user_id)
+
+    async def sync_participants(
+        self, event_id: int, members: Sequence[Member], *, now: datetime
+    ) -> SyncResult:
+        self._require(event_id)
+        current = self.participants[event_id]
+        wanted = {m.user_id: m.display_name[:100] for m in members}
+        added = sorted(set(wanted) - set(current))
+        removed = sorted(set(current) - set(wanted))
+        renamed = sorted(
+            u for u in set(current) & set(wanted) if current[u].display_name != wanted[u]
+        )
+        for user_id in removed:
+            del current[user_id]
+        for user_id in added:
+            current[user_id] = Participant(event_id, user_id, wanted[user_id], None, _utc(now))
+        for user_id in renamed:
+            current[user_id] = replace(current[user_id], display_name=wanted[user_id])
+        return SyncResult(tuple(added), tuple(removed), tuple(renamed))
+
+    async def set_wishlist(self, event_id: int, user_id: int, url: str | None) -> Participant:
+        participant = self.participants.get(event_id, {}).get(user_id)
+        if participant is None:
+            raise NotFound("You have not joined this Ratmas yet.")
+        updated = replace(participant, wishlist_url=url)
+        self.participants[event_id][user_id] = updated
+        return updated
+
+    # --- exclusions -------------------------------------------------------------------
+    async def add_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:
+        self._require(event_id)
+        pair = (user_id, excluded_user_id)
+        if pair in self.exclusions[event_id]:
+            return False
+        self.exclusions[event_id].add(pair)
+        return True
+
+    async def remove_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:
+        pairs = self.exclusions.get(event_id, set())
+        if (user_id, excluded_user_id) not in pairs:
+            return False
+        pairs.discard((user_id, excluded_user_id))
+        return True
+
+    async def list_exclusions(self, event_id: int) -> list[Exclusion]:
+        return [Exclusion(event_id, u, x) for u, x in sorted(self.exclusions.get(event_id, set()))]
+
+    # --- pairings ---------------------------------------------------------------------
+    async def replace_pairings(
+        self, event_id: int, pairings: Mapping[int, int], *, keep_notified: bool = False
+    ) -> list[Pairing]:
+        self._require(event_id)
+        people = set(self.participants[event_id])
+        if set(pairings) != people:
+            raise InvalidPairings("Pairings must cover every participant exactly once as a santa.")
+        if set(pairings.values()) != people:
+            raise InvalidPairings("Every participant must receive exactly one gift.")
+        if any(s == r for s, r in pairings.items()):
+            raise InvalidPairings("Nobody may draw themselves.")
+        old = self.pairings[event_id]
+        new: dict[int, Pairing] = {}
+        for santa, recipient in sorted(pairings.items()):
+            previous = old.get(santa)
+            if keep_notified and previous is not None and previous.recipient_id == recipient:
+                new[santa] = previous
+            else:
+                new[santa] = Pairing(event_id, santa, recipient, None, None, None, 0)
+        self.pairings[event_id] = new
+        return await self.list_pairings(event_id)
+
+    async def list_pairings(self, event_id: int) -> list[Pairing]:
+        return [p for _, p in sorted(self.pairings.get(event_id, {}).items())]
+
+    async def pending_pairings(self, event_id: int) -> list[Pairing]:
+        return [p for p in await self.list_pairings(event_id) if p.pending]
+
+    async def mark_notified(self, event_id: int, santa_id: int, at: datetime) -> bool:
+        pairing = self.pairings.get(event_id, {}).get(santa_id)
+        if pairing is None or not pairing.pending:
+            return False
+        self.pairings[event_id][santa_id] = replace(
+            pairing,
+            notified_at=_utc(at),
+            last_attempt_at=_utc(at),
+            attempts=pairing.attempts + 1,
+            last_error_code=None,
+            last_error_text=None,
+        )
+        return True
+
+    async def mark_pending(self, event_id: int, santa_ids: Collection[int]) -> int:
+        count = 0
+        table = self.pairings.get(event_id, {})
+        for santa in santa_ids:
+            pairing = table.get(santa)
+            if pairing is not None and not pairing.pending:
+                table[santa] = replace(pairing, notified_at=None)
+                count += 1
+        return count
+
+    async def record_delivery_failure(
+        self, event_id: int, santa_id: int, code: int | None, text: str, at: datetime
+    ) -> bool:
+        pairing = self.pairings.get(event_id, {}).get(santa_id)
+        if pairing is None or not pairing.pending:
+            return False
+        self.pairings[event_id][santa_id] = replace(
+            pairing,
+            attempts=pairing.attempts + 1,
+            last_attempt_at=_utc(at),
+            last_error_code=code,
+            last_error_text=text[:1000],
+        )
+        return True
+
+    async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
+        earlier = sorted(
+            (
+                e.id
+                for e in self.events.values()
+                if e.guild_id == guild_id and e.id < before_event_id and self.pairings.get(e.id)
+            ),
+            reverse=True,
+        )
+        if not earlier:
+            return []
+        return [(p.santa_id, p.recipient_id) for p in await self.list_pairings(earlier[0])]
+
+    # --- audit ------------------------------------------------------------------------
+    async def add_audit(self, entry: AuditEntry) -> None:
+        self._require(entry.event_id)
+        self.audit[entry.event_id].append(replace(entry, at=_utc(entry.at)))
+
+    async def list_audit(self, event_id: int) -> list[AuditEntry]:
+        return list(self.audit.get(event_id, []))
+
+    # --- guild settings ---------------------------------------------------------------
+    async def get_guild_settings(self, guild_id: int) -> GuildSettings | None:
+        return self.guild_settings.get(guild_id)
+
+    async def save_guild_settings(self, settings: GuildSettings, *, now: datetime) -> GuildSettings:
+        _utc(now)
+        self.guild_settings[settings.guild_id] = settings
+        return settings

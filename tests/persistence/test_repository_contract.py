@@ -1,0 +1,354 @@
+"""The `EventRepository` contract, run on the in-memory fake, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidPairings, NotFound
+from ratmas.domain.model import AuditEntry, EventDates, GuildSettings, Member, NewEvent
+from ratmas.domain.status import EventStatus
+from ratmas.persistence.repository import TortoiseEventRepository
+from tests.fakes import InMemoryEventRepository
+
+Repo = InMemoryEventRepository | TortoiseEventRepository
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+GUILD = 900_000_000_000_000_001  # snowflakes need 64 bits
+OTHER_GUILD = 900_000_000_000_000_002
+
+
+def dates(start: datetime = NOW + timedelta(days=1)) -> EventDates:
+    return EventDates(start, start + timedelta(days=10), start + timedelta(days=20))
+
+
+def new_event(guild: int = GUILD, start: datetime = NOW + timedelta(days=1)) -> NewEvent:
+    return NewEvent(
+        guild_id=guild,
+        dates=dates(start),
+        timezone="Europe/London",
+        announcement_channel_id=800_000_000_000_000_001,
+        participant_role_id=700_000_000_000_000_001,
+        manager_role_id=None,
+        created_by=600_000_000_000_000_001,
+    )
+
+
+def members(*ids: int) -> list[Member]:
+    return [Member(i, f"user{i}") for i in ids]
+
+
+async def event_with(repo: Repo, *user_ids: int) -> int:
+    event = await repo.create_event(new_event(), now=NOW)
+    await repo.sync_participants(event.id, members(*user_ids), now=NOW)
+    return event.id
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+async def test_create_and_get_event_round_trips_aware_utc(repo: Repo) -> None:
+    auckland = ZoneInfo("Pacific/Auckland")
+    start = datetime(2026, 12, 1, 9, 30, tzinfo=auckland)
+    created = await repo.create_event(new_event(start=start), now=NOW)
+    loaded = await repo.get_event(created.id)
+    assert loaded == created
+    assert loaded.status is EventStatus.SCHEDULED
+    assert loaded.guild_id == GUILD
+    assert loaded.dates.starts_at == start
+    assert loaded.dates.starts_at.utcoffset() == timedelta(0)
+    assert loaded.dates.starts_at.tzinfo is not None
+    assert loaded.created_at == NOW
+
+
+async def test_naive_datetimes_are_refused(repo: Repo) -> None:
+    naive = datetime(2026, 12, 1, 9, 30)  # noqa: DTZ001 - the point of the test
+    with pytest.raises(ValueError, match="naive"):
+        await repo.create_event(new_event(start=naive), now=NOW)
+
+
+async def test_second_live_event_in_a_guild_is_refused(repo: Repo) -> None:
+    first = await repo.create_event(new_event(), now=NOW)
+    with pytest.raises(EventAlreadyLive) as caught:
+        await repo.create_event(new_event(), now=NOW)
+    assert caught.value.event_id == first.id
+    other = await repo.create_event(new_event(OTHER_GUILD), now=NOW)
+    assert other.guild_id == OTHER_GUILD
+
+
+async def test_a_final_event_frees_the_guild(repo: Repo) -> None:
+    first = await repo.create_event(new_event(), now=NOW)
+    assert await repo.set_status(
+        first.id, EventStatus.SCHEDULED, EventStatus.CANCELLED, now=NOW, cancel_reason="oops"
+    )
+    assert await repo.get_live_event(GUILD) is None
+    second = await repo.create_event(new_event(), now=NOW)
+    assert (await repo.get_live_event(GUILD)) == second
+    cancelled = await repo.get_event(first.id)
+    assert cancelled is not None
+    assert cancelled.cancel_reason == "oops"
+    assert [e.id for e in await repo.list_events(GUILD)] == [second.id, first.id]
+
+
+async def test_get_missing_event_is_none(repo: Repo) -> None:
+    assert await repo.get_event(12345) is None
+    assert await repo.get_live_event(GUILD) is None
+    with pytest.raises(NotFound):
+        await repo.update_dates(12345, dates(), now=NOW)
+
+
+async def test_compare_and_set_status(repo: Repo) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    assert await repo.set_status(event.id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
+    assert not await repo.set_status(event.id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
+    loaded = await repo.get_event(event.id)
+    assert loaded is not None
+    assert loaded.status is EventStatus.ACTIVE
+
+
+async def test_two_concurrent_compare_and_sets_exactly_one_wins(repo: Repo) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    results = await asyncio.gather(
+        *(
+            repo.set_status(event.id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
+            for _ in range(8)
+        )
+    )
+    assert sorted(results) == [False] * 7 + [True]
+
+
+async def test_claim_announcement_is_a_compare_and_set(repo: Repo) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    assert await repo.claim_announcement(event.id, None, EventStatus.SCHEDULED)
+    assert not await repo.claim_announcement(event.id, None, EventStatus.SCHEDULED)
+    assert await repo.claim_announcement(event.id, EventStatus.SCHEDULED, EventStatus.ACTIVE)
+    loaded = await repo.get_event(event.id)
+    assert loaded is not None
+    assert loaded.announced_status is EventStatus.ACTIVE
+
+
+async def test_list_live_events_filters_by_due_date_in_any_timezone(repo: Repo) -> None:
+    # Starts at 10:00 UTC. In New York that is 05:00 -05:00, whose text sorts *before*
+    # 10:00 although the instant is the same: a textual comparison would get this wrong.
+    start = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    event = await repo.create_event(new_event(start=start), now=NOW)
+    await repo.create_event(new_event(OTHER_GUILD, start=start + timedelta(days=3)), now=NOW)
+    new_york = ZoneInfo("America/New_York")
+    just_before = datetime(2026, 12, 1, 4, 59, tzinfo=new_york)  # 09:59 UTC
+    just_after = datetime(2026, 12, 1, 5, 1, tzinfo=new_york)  # 10:01 UTC
+    tokyo_after = datetime(2026, 12, 1, 19, 1, tzinfo=ZoneInfo("Asia/Tokyo"))  # 10:01 UTC
+    assert await repo.list_live_events(due_before=just_before) == []
+    assert [e.id for e in await repo.list_live_events(due_before=just_after)] == [event.id]
+    assert [e.id for e in await repo.list_live_events(due_before=tokyo_after)] == [event.id]
+    assert len(await repo.list_live_events()) == 2
+    assert [e.guild_id for e in await repo.list_live_events(guild_ids=[OTHER_GUILD])] == [
+        OTHER_GUILD
+    ]
+
+
+async def test_due_date_follows_the_status(repo: Repo) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    await repo.set_status(event.id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
+    after_start = event.dates.starts_at + timedelta(hours=1)
+    assert await repo.list_live_events(due_before=after_start) == []
+    after_deadline = event.dates.purchase_deadline + timedelta(hours=1)
+    assert len(await repo.list_live_events(due_before=after_deadline)) == 1
+
+
+async def test_update_dates_and_hold(repo: Repo) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    assert await repo.set_hold(event.id, "needs 3 participants, has 2", now=NOW)
+    assert not await repo.set_hold(event.id, "again", now=NOW)
+    held = await repo.get_event(event.id)
+    assert held is not None
+    assert held.held_reason == "needs 3 participants, has 2"
+    later = dates(NOW + timedelta(days=5))
+    moved = await repo.update_dates(event.id, later, now=NOW)
+    assert moved.dates == later
+    assert moved.held_reason is None
+    assert not await repo.set_hold(event.id, None, now=NOW)
+
+
+async def test_update_event_settings(repo: Repo) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    updated = await repo.update_event_settings(event.id, manager_role_id=42, now=NOW)
+    assert updated.manager_role_id == 42
+    assert updated.participant_role_id == event.participant_role_id
+
+
+# --- participants -----------------------------------------------------------------------
+
+
+async def test_duplicate_enrolment_is_refused(repo: Repo) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    await repo.add_participant(event.id, Member(1, "Ann"), now=NOW)
+    with pytest.raises(AlreadyJoined):
+        await repo.add_participant(event.id, Member(1, "Ann again"), now=NOW)
+    assert [p.display_name for p in await repo.list_participants(event.id)] == ["Ann"]
+
+
+async def test_participants_and_wishlist(repo: Repo) -> None:
+    event_id = await event_with(repo, 3, 1, 2)
+    assert [p.user_id for p in await repo.list_participants(event_id)] == [1, 2, 3]
+    updated = await repo.set_wishlist(event_id, 2, "https://example.com/list")
+    assert updated.wishlist_url == "https://example.com/list"
+    loaded = await repo.get_participant(event_id, 2)
+    assert loaded is not None
+    assert loaded.wishlist_url == "https://example.com/list"
+    cleared = await repo.set_wishlist(event_id, 2, None)
+    assert cleared.wishlist_url is None
+    with pytest.raises(NotFound):
+        await repo.set_wishlist(event_id, 99, "https://example.com")
+    assert await repo.remove_participant(event_id, 3)
+    assert not await repo.remove_participant(event_id, 3)
+
+
+async def test_sync_of_five_thousand_members(repo: Repo) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    first = [Member(10**17 + i, f"member {i}") for i in range(5000)]
+    result = await repo.sync_participants(event.id, first, now=NOW)
+    assert len(result.added) == 5000
+    assert result.removed == ()
+    # 500 leave, 700 join, 300 are renamed.
+    second = [
+        Member(m.user_id, f"renamed {i}") if i < 300 else m for i, m in enumerate(first[:4500])
+    ] + [Member(2 * 10**17 + i, f"newcomer {i}") for i in range(700)]
+    result = await repo.sync_participants(event.id, second, now=NOW)
+    assert result.added == tuple(2 * 10**17 + i for i in range(700))
+    assert result.removed == tuple(10**17 + i for i in range(4500, 5000))
+    assert result.renamed == tuple(10**17 + i for i in range(300))
+    stored = await repo.list_participants(event.id)
+    assert len(stored) == 5200
+    by_id = {p.user_id: p.display_name for p in stored}
+    assert by_id[10**17] == "renamed 0"
+    assert by_id[10**17 + 400] == "member 400"
+    again = await repo.sync_participants(event.id, second, now=NOW)
+    assert not again.changed
+
+
+# --- exclusions -------------------------------------------------------------------------
+
+
+async def test_exclusions_are_one_way_and_unique(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    assert await repo.add_exclusion(event_id, 1, 2)
+    assert not await repo.add_exclusion(event_id, 1, 2)
+    assert await repo.add_exclusion(event_id, 2, 1)
+    assert [(x.user_id, x.excluded_user_id) for x in await repo.list_exclusions(event_id)] == [
+        (1, 2),
+        (2, 1),
+    ]
+    assert await repo.remove_exclusion(event_id, 1, 2)
+    assert not await repo.remove_exclusion(event_id, 1, 2)
+
+
+# --- pairings ---------------------------------------------------------------------------
+
+
+async def test_replace_pairings_and_notification_state(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    stored = await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1})
+    assert [(p.santa_id, p.recipient_id, p.pending) for p in stored] == [
+        (1, 2, True),
+        (2, 3, True),
+        (3, 1, True),
+    ]
+    assert await repo.record_delivery_failure(event_id, 2, 50007, "Cannot send", NOW)
+    assert await repo.mark_notified(event_id, 1, NOW)
+    assert not await repo.mark_notified(event_id, 1, NOW)
+    pending = await repo.pending_pairings(event_id)
+    assert [p.santa_id for p in pending] == [2, 3]
+    failed = pending[0]
+    assert (failed.last_error_code, failed.last_error_text, failed.attempts) == (
+        50007,
+        "Cannot send",
+        1,
+    )
+    assert failed.last_attempt_at == NOW
+    told = (await repo.list_pairings(event_id))[0]
+    assert told.notified_at == NOW
+    assert told.attempts == 1
+    assert await repo.mark_pending(event_id, [1, 2]) == 1
+    assert [p.santa_id for p in await repo.pending_pairings(event_id)] == [1, 2, 3]
+
+
+async def test_replace_pairings_can_keep_delivery_state(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3, 4)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 4, 4: 1})
+    for santa in (1, 2, 3, 4):
+        await repo.mark_notified(event_id, santa, NOW)
+    await repo.remove_participant(event_id, 3)
+    # 3 left: 2 takes over 3's recipient; the other pairs are unchanged.
+    stored = await repo.replace_pairings(event_id, {1: 2, 2: 4, 4: 1}, keep_notified=True)
+    assert [(p.santa_id, p.pending) for p in stored] == [(1, False), (2, True), (4, False)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {1: 2, 2: 1},  # 3 left out
+        {1: 2, 2: 3, 3: 3},  # draws themselves
+        {1: 2, 2: 2, 3: 1},  # 2 receives twice, 3 nothing
+        {1: 2, 2: 3, 3: 1, 4: 1},  # not a participant
+    ],
+)
+async def test_replace_pairings_refuses_non_permutations(repo: Repo, bad: dict[int, int]) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    await repo.replace_pairings(event_id, {1: 3, 3: 2, 2: 1})
+    with pytest.raises(InvalidPairings):
+        await repo.replace_pairings(event_id, bad)
+    assert [(p.santa_id, p.recipient_id) for p in await repo.list_pairings(event_id)] == [
+        (1, 3),
+        (2, 1),
+        (3, 2),
+    ]
+
+
+async def test_previous_pairings_come_from_the_latest_earlier_event(repo: Repo) -> None:
+    old = await event_with(repo, 1, 2, 3)
+    await repo.replace_pairings(old, {1: 2, 2: 3, 3: 1})
+    await repo.set_status(old, EventStatus.SCHEDULED, EventStatus.ARCHIVED, now=NOW)
+    current = await repo.create_event(new_event(), now=NOW)
+    assert await repo.previous_pairings(GUILD, current.id) == [(1, 2), (2, 3), (3, 1)]
+    assert await repo.previous_pairings(OTHER_GUILD, current.id) == []
+
+
+async def test_delete_event_cascades(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    await repo.add_exclusion(event_id, 1, 2)
+    await repo.replace_pairings(event_id, {1: 3, 3: 2, 2: 1})
+    await repo.add_audit(AuditEntry(event_id, 5, "advance", "start now", NOW))
+    assert await repo.delete_event(event_id)
+    assert not await repo.delete_event(event_id)
+    assert await repo.get_event(event_id) is None
+    assert await repo.list_participants(event_id) == []
+    assert await repo.list_pairings(event_id) == []
+    assert await repo.list_exclusions(event_id) == []
+    assert await repo.list_audit(event_id) == []
+
+
+# --- audit and guild settings -----------------------------------------------------------
+
+
+async def test_audit_is_kept_in_order(repo: Repo) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    local = datetime(2026, 11, 20, 7, 0, tzinfo=ZoneInfo("America/New_York"))
+    await repo.add_audit(AuditEntry(event.id, 5, "reschedule", "moved", local))
+    await repo.add_audit(AuditEntry(event.id, None, "hold", "too few", NOW))
+    entries = await repo.list_audit(event.id)
+    assert [(e.actor_id, e.action) for e in entries] == [(5, "reschedule"), (None, "hold")]
+    assert entries[0].at == local
+    assert entries[0].at.utcoffset() == timedelta(0)
+
+
+async def test_guild_settings_round_trip(repo: Repo) -> None:
+    assert await repo.get_guild_settings(GUILD) is None
+    settings = GuildSettings(GUILD, announcement_channel_id=1, timezone="Europe/Paris")
+    await repo.save_guild_settings(settings, now=NOW)
+    assert await repo.get_guild_settings(GUILD) == settings
+    changed = GuildSettings(GUILD, manager_role_id=3)
+    await repo.save_guild_settings(changed, now=NOW)
+    assert await repo.get_guild_settings(GUILD) == changed
