@@ -309,8 +309,12 @@ class Season(Protocol):
         """Store a planned draw; every pairing starts pending."""
         ...
 
-    async def deliver_pending(self, event: Event) -> DeliveryReport:
-        """DM every santa whose pairing is pending; ping closed DMs; summarise to admins."""
+    async def deliver_pending(self, event: Event, *, retry_failed: bool = False) -> DeliveryReport:
+        """DM the santas whose pairing is pending; ping closed DMs; summarise to admins.
+
+        By default only pairings never attempted are sent (resuming an interrupted
+        phase must not hammer closed DMs on every tick); `retry_failed` also re-sends
+        the ones that failed before (an admin's or the santa's Retry)."""
         ...
 
     async def announce(self, event: Event) -> None:
