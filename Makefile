@@ -1,0 +1,18 @@
+# Every target sets up .venv first (scripts/setup is quick when nothing changed).
+.PHONY: setup demo test lint
+
+setup:
+	@scripts/setup
+
+demo: setup
+	.venv/bin/ratmas migrate
+	.venv/bin/ratmas --help
+
+test: setup
+	.venv/bin/pytest
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy --strict ratmas jobs
+

@@ -1,0 +1,87 @@
+"""The `ratmas` command.
+
+Every subcommand takes `--config PATH`. A problem the operator can fix (bad config,
+unreachable database, missing token) is one line on stderr and exit status 2; no
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TextIO
+
+from ratmas import __version__
+from ratmas.config import Settings, load_settings
+from ratmas.domain.errors import RatmasError
+
+log = logging.getLogger("ratmas")
+
+Handler = Callable[[argparse.Namespace, Settings, TextIO], Coroutine[Any, Any, int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ratmas",
+        description="Run a Discord guild's Secret Santa (Ratmas) from sign-up to reveal.",
+    )
+    parser.add_argument("--version", action="version", version=f"ratmas {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--config",
+            metavar="PATH",
+            help="config file (default: $RATMAS_CONFIG, else ./config.toml)",
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("migrate", "apply pending database migrations", _migrate)
+    return parser
+
+
+async def _migrate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.config import redact_url
+    from ratmas.persistence.db import migrate
+
+    applied = await migrate(settings.database_url)
+    where = redact_url(settings.database_url)
+    if applied:
+        out.write(f"Applied {len(applied)} migration(s) to {where}: {', '.join(applied)}\n")
+    else:
+        out.write(f"No pending migrations: {where} is up to date.\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Entry point of the console script; returns the process exit status."""
+    stdout = out or sys.stdout
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(stdout)
+        return 0
+    try:
+        settings = load_settings(args.config)
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        # Tortoise and aerich narrate every connect and shutdown at INFO.
+        logging.getLogger("tortoise").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
+        handler: Handler = args.handler
+        return asyncio.run(handler(args, settings, stdout))
+    except RatmasError as exc:
+        sys.stderr.write(f"ratmas: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""The `ratmas` command as an operator uses it: real processes, real databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RATMAS = [sys.executable, "-m", "ratmas.cli"]
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RATMAS_CONFIG")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [*RATMAS, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = run("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "migrate" in result.stdout
+
+
+def test_migrate_twice_on_the_default_sqlite_database(tmp_path: Path) -> None:
+    first = run("migrate", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Applied 1 migration(s) to sqlite://data/ratmas.sqlite" in first.stdout
+    assert (tmp_path / "data" / "ratmas.sqlite").is_file()
+    second = run("migrate", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "No pending migrations" in second.stdout
+
+
+def test_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run(
+        "migrate", cwd=tmp_path, env={"DATABASE_URL": "postgres://ratmas:topsecret@127.0.0.1:1/x"}
+    )
+    assert result.returncode == 2
+    assert "postgres://ratmas:***@127.0.0.1:1/x" in result.stderr
+    assert "topsecret" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("[ratmas]\ndefault_timezone = 'Atlantis/Capital'\n", "ratmas.default_timezone"),
+        ("[database]\nurl = 'nosuch://x'\n", "database.url"),
+        ("[database]\nport = 5\n", "database.port"),
+    ],
+)
+def test_bad_config_exits_2_with_one_line(tmp_path: Path, config: str, expected: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(config, encoding="utf-8")
+    result = run("migrate", "--config", str(path), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert str(path) in lines[0]
+    assert expected in lines[0]
+
+
+def test_missing_config_file_exits_2(tmp_path: Path) -> None:
+    result = run("migrate", cwd=tmp_path, env={"RATMAS_CONFIG": str(tmp_path / "missing.toml")})
+    assert result.returncode == 2
+    assert "missing.toml: config file not found" in result.stderr

@@ -1,0 +1,147 @@
+"""config.toml and environment -> settings; every bad value is one line naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ratmas.config import DEFAULT_DATABASE_URL, load_settings, redact_url
+from ratmas.domain.errors import ConfigError
+
+REPO_CONFIG = Path(__file__).resolve().parents[1] / "config.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "ratmas.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_committed_config_loads_with_the_defaults() -> None:
+    settings = load_settings(REPO_CONFIG, environ={})
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.discord.token_env == "DISCORD_TOKEN"
+    assert settings.discord.api_base_url == "https://discord.com/api/v10"
+    assert settings.min_participants == 3
+    assert settings.scheduler.tick_seconds == 60
+    assert settings.guilds == ()
+
+
+def test_missing_default_file_means_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(environ={})
+    assert settings.source == "<defaults>"
+    assert settings.database_url == DEFAULT_DATABASE_URL
+
+
+def test_full_file_with_guilds(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[database]
+url = "postgres://ratmas@db.example:5432/ratmas"
+[discord]
+token_env = "RATMAS_TOKEN"
+api_base_url = "http://127.0.0.1:9999/api/v10/"
+shard_count = 4
+shard_ids = [1, 3]
+[ratmas]
+default_timezone = "Europe/Paris"
+min_participants = 4
+[scheduler]
+tick_seconds = 5
+misfire_grace_seconds = 120
+coalesce = false
+[logging]
+level = "debug"
+[[guilds]]
+id = 123456789012345678
+announcement_channel = 223456789012345678
+participant_role = 323456789012345678
+timezone = "Pacific/Auckland"
+""",
+    )
+    settings = load_settings(path, environ={"RATMAS_TOKEN": " abc "})
+    assert settings.token({"RATMAS_TOKEN": " abc "}) == "abc"
+    assert settings.token({}) is None
+    assert settings.discord.api_base_url == "http://127.0.0.1:9999/api/v10"
+    assert settings.discord.shard_ids == (1, 3)
+    assert settings.log_level == "DEBUG"
+    assert settings.scheduler.coalesce is False
+    guild = settings.guild(123456789012345678)
+    assert guild is not None
+    assert guild.participant_role_id == 323456789012345678
+    assert guild.manager_role_id is None
+    assert guild.timezone == "Pacific/Auckland"
+
+
+def test_environment_overrides(tmp_path: Path) -> None:
+    path = write(tmp_path, '[database]\nurl = "sqlite://a.sqlite"\n')
+    env = {"RATMAS_CONFIG": str(path), "DATABASE_URL": "postgres://x@127.0.0.1/test"}
+    settings = load_settings(environ=env)
+    assert settings.source == str(path)
+    assert settings.database_url == "postgres://x@127.0.0.1/test"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[database]\nurl = 5\n", "database.url = 5: expected a string"),
+        ('[database]\nurl = "mysql://x/y"\n', "database.url = 'mysql://x/y': unsupported scheme"),
+        ('[database]\nurl = "postgres://u:pw@/db"\n', "database.url = 'postgres://u:***@/db'"),
+        ('[databse]\nurl = "x"\n', "databse = {'url': 'x'}: unknown key; allowed:"),
+        (
+            "[ratmas]\nmin_participants = 1\n",
+            "min_participants = 1: expected an integer >= 2",
+        ),
+        (
+            "[ratmas]\nmin_participants = true\n",
+            "min_participants = True: expected an integer",
+        ),
+        ('[ratmas]\ndefault_timezone = "Mars/Olympus"\n', "'Mars/Olympus': unknown IANA timezone"),
+        ("[scheduler]\ntick_seconds = 0\n", "scheduler.tick_seconds = 0: expected a positive"),
+        ("[scheduler]\ncolesce = true\n", "scheduler.colesce = True: unknown key"),
+        ('[logging]\nlevel = "loud"\n', "logging.level = 'loud': one of DEBUG"),
+        ("[discord]\nshard_ids = [0]\n", "discord.shard_ids = [0]: needs discord.shard_count"),
+        ("[discord]\nshard_count = 2\nshard_ids = [2]\n", "expected integers from 0 to 1"),
+        ('[discord]\napi_base_url = "ftp://x"\n', "expected an http:// or https:// URL"),
+        ('[discord]\ntoken_env = "not a name"\n', "expected an environment variable name"),
+        ("[[guilds]]\nannouncement_channel = 1\n", "guilds[0].id = None: required"),
+        ("[[guilds]]\nid = -4\n", "guilds[0].id = -4: expected a Discord id"),
+        ('[[guilds]]\nid = 1\ntimezone = "Nowhere"\n', "guilds[0].timezone = 'Nowhere'"),
+        ("[[guilds]]\nid = 1\n[[guilds]]\nid = 1\n", "guilds[1].id = 1: declared twice"),
+        ("[[guilds]]\nid = 1\nrole = 2\n", "guilds[0].role = 2: unknown key"),
+        ("this is = not toml =", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_one_line_naming_file_key_and_value(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_missing_explicit_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_bad_database_url_in_environment_is_redacted(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, ""), environ={"DATABASE_URL": "postgres://u:hunter2@/"})
+    assert "DATABASE_URL" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_redact_url() -> None:
+    assert redact_url("postgres://u:pw@h:5/d") == "postgres://u:***@h:5/d"
+    assert redact_url("postgres://u@h/d") == "postgres://u@h/d"
+    assert redact_url("sqlite://data/x.sqlite") == "sqlite://data/x.sqlite"
