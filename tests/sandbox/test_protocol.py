@@ -1,0 +1,178 @@
+"""The sandbox's wire protocol as a plain HTTP/websocket client sees it (no nextcord involved)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from ratmas.sandbox import Sandbox
+from tests.sandbox.support import World
+
+GUILD_MEMBERS = 1 << 1
+
+
+@pytest.fixture
+async def http(world: World) -> AsyncIterator[aiohttp.ClientSession]:
+    """A session that authenticates as the sandbox's bot."""
+    headers = {"Authorization": f"Bot {world.sb.token}"}
+    async with aiohttp.ClientSession(base_url=world.sb.api_base + "/", headers=headers) as session:
+        yield session
+
+
+async def frame(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    """The next gateway frame, checked to carry op, d, s and t."""
+    data: dict[str, Any] = json.loads(await ws.receive_str(timeout=3))
+    assert set(data) == {"op", "d", "s", "t"}
+    return data
+
+
+async def test_json_answers_have_the_exact_content_type(http: aiohttp.ClientSession) -> None:
+    async with http.get("users/@me") as response:
+        assert response.headers["Content-Type"] == "application/json"
+        assert (await response.json())["bot"] is True
+        assert response.headers["X-RateLimit-Limit"] == "50"
+        assert "X-RateLimit-Bucket" in response.headers
+
+
+async def test_missing_token_is_401(world: World) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(world.sb.api_base + "/users/@me") as response,
+    ):
+        assert response.status == 401
+        assert (await response.json())["code"] == 0
+
+
+async def test_429_carries_what_nextcord_needs(world: World, http: aiohttp.ClientSession) -> None:
+    world.sb.rate_limit_next(1, retry_after=0.25)
+    async with http.get("users/@me") as response:
+        assert response.status == 429
+        assert response.headers["Via"]
+        assert response.headers["X-RateLimit-Scope"] == "user"
+        assert response.headers["X-RateLimit-Remaining"] == "0"
+        assert response.headers["X-RateLimit-Reset-After"] == "0.250"
+        body = await response.json()
+        assert body["retry_after"] == 0.25
+        assert body["global"] is False
+    async with http.get("users/@me") as response:
+        assert response.status == 200
+
+
+async def test_dm_errors_and_multipart(world: World, http: aiohttp.ClientSession) -> None:
+    sb = world.sb
+    async with http.post("users/@me/channels", json={"recipient_id": str(world.alice.id)}) as r:
+        dm = await r.json()
+    assert dm["type"] == 1
+    assert dm["recipients"][0]["id"] == str(world.alice.id)
+
+    form = aiohttp.FormData()
+    form.add_field("files[0]", b"hello", filename="note.txt")
+    payload = {"content": "see file", "attachments": [{"id": 0, "filename": "note.txt"}]}
+    form.add_field("payload_json", json.dumps(payload))
+    async with http.post(f"channels/{dm['id']}/messages", data=form) as r:
+        sent = await r.json()
+    assert sent["attachments"][0]["filename"] == "note.txt"
+    message = sb.messages(world.alice.id)[0]
+    assert (message.content, message.attachments[0].content) == ("see file", b"hello")
+
+    sb.dm_spam_block()
+    async with http.post(f"channels/{dm['id']}/messages", json={"content": "again"}) as r:
+        assert (r.status, (await r.json())["code"]) == (403, 40003)
+    sb.close_dms(world.alice.id)
+    async with http.post(f"channels/{dm['id']}/messages", json={"content": "again"}) as r:
+        body = await r.json()
+        assert (r.status, body["code"]) == (403, 50007)
+        assert body["message"] == "Cannot send messages to this user"
+    assert len(sb.messages(world.alice.id)) == 1
+
+
+async def test_allowed_mentions_decide_who_is_pinged(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    body = {
+        "content": f"@everyone <@{world.alice.id}> <@{world.bob.id}>",
+        "allowed_mentions": {"parse": [], "users": [str(world.bob.id)]},
+    }
+    async with http.post(f"channels/{world.general}/messages", json=body) as r:
+        assert r.status == 200
+    message = world.sb.messages(world.general)[-1]
+    assert message.mentioned_user_ids() == [world.bob.id]
+    assert not message.mentions_everyone
+    assert message.allowed_mentions == body["allowed_mentions"]
+
+
+async def test_member_listing_pages_by_user_id(world: World, http: aiohttp.ClientSession) -> None:
+    guild = world.guild.id
+    async with http.get(f"guilds/{guild}/members", params={"limit": "2"}) as r:
+        first = await r.json()
+    async with http.get(
+        f"guilds/{guild}/members", params={"limit": "1000", "after": first[-1]["user"]["id"]}
+    ) as r:
+        rest = await r.json()
+    ids = [int(m["user"]["id"]) for m in first + rest]
+    assert ids == sorted(world.guild.members)
+    async with http.get(f"guilds/{guild}/members/{world.bob.id}") as r:
+        assert (await r.json())["nick"] == "Bobby"
+    async with http.get(f"guilds/{guild}/members/1") as r:
+        assert (r.status, (await r.json())["code"]) == (404, 10007)
+
+
+async def test_gateway_identify_chunk_and_resume(world: World) -> None:
+    sb: Sandbox = world.sb
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(sb.gateway.url) as ws:
+            hello = await frame(ws)
+            assert hello["op"] == 10
+            assert hello["d"]["heartbeat_interval"] > 0
+            await ws.send_json({"op": 1, "d": None})
+            assert (await frame(ws))["op"] == 11
+            identify = {"token": sb.token, "intents": GUILD_MEMBERS, "properties": {}}
+            await ws.send_json({"op": 2, "d": identify})
+            ready = await frame(ws)
+            assert (ready["t"], ready["s"]) == ("READY", 1)
+            session_id = ready["d"]["session_id"]
+            created = await frame(ws)
+            assert created["t"] == "GUILD_CREATE"
+            assert created["d"]["member_count"] == len(created["d"]["members"])
+            everyone = [r for r in created["d"]["roles"] if r["id"] == str(world.guild.id)]
+            assert everyone[0]["name"] == "@everyone"
+
+            request = {"guild_id": str(world.guild.id), "query": "", "limit": 0, "nonce": "n1"}
+            await ws.send_json({"op": 8, "d": request})
+            chunk = await frame(ws)
+            assert chunk["t"] == "GUILD_MEMBERS_CHUNK"
+            assert chunk["d"]["nonce"] == "n1"
+            assert len(chunk["d"]["members"]) == len(world.guild.members)
+            await ws.close(code=4000)
+
+        await sb.remove_member(world.guild.id, world.bob.id)
+        async with session.ws_connect(sb.gateway.url) as ws:
+            await frame(ws)
+            resume = {"token": sb.token, "session_id": session_id, "seq": 3}
+            await ws.send_json({"op": 6, "d": resume})
+            missed = await frame(ws)
+            assert (missed["t"], missed["d"]["user"]["id"]) == (
+                "GUILD_MEMBER_REMOVE",
+                str(world.bob.id),
+            )
+            assert (await frame(ws))["t"] == "RESUMED"
+
+        async with session.ws_connect(sb.gateway.url) as ws:
+            await frame(ws)
+            await ws.send_json({"op": 6, "d": {"token": sb.token, "session_id": "x", "seq": 1}})
+            assert (await frame(ws))["op"] == 9
+
+
+async def test_wait_for_message_sees_past_and_future(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    sb = world.sb
+    async with http.post(f"channels/{world.general}/messages", json={"content": "one"}) as r:
+        first = int((await r.json())["id"])
+    assert (await sb.wait_for_message(world.general)).id == first
+    with pytest.raises(TimeoutError, match="a message in"):
+        await sb.wait_for_message(world.general, timeout=0.05, after=first)
