@@ -33,6 +33,9 @@ SUB_COMMAND_GROUP = 2
 USER, CHANNEL, ROLE, MENTIONABLE = 6, 7, 8, 9
 INTEGER, BOOLEAN, NUMBER = 4, 5, 10
 
+# How long a user action waits for a (re)starting bot to connect and register its commands.
+REGISTRATION_WAIT = 5.0
+
 
 class SandboxError(Exception):
     """A test asked the sandbox for something that cannot happen on Discord."""
@@ -113,7 +116,7 @@ class UserActor:
         channel_id: int | None = None,
     ) -> InteractionHandle:
         """Invoke ``/command path... options`` as ``user_id`` in a guild channel."""
-        definition = self._find_command(guild_id, command)
+        definition = await self._find_command(guild_id, command)
         leaf_options, wrap = self._walk(definition, path)
         typed = [self._option(leaf_options, name, value) for name, value in (options or {}).items()]
         data = self._command_data(definition, wrap(typed), guild_id)
@@ -131,7 +134,7 @@ class UserActor:
         channel_id: int | None = None,
     ) -> InteractionHandle:
         """Type ``value`` into option ``focused`` of ``/command path...``; await ``choices()``."""
-        definition = self._find_command(guild_id, command)
+        definition = await self._find_command(guild_id, command)
         leaf_options, wrap = self._walk(definition, path)
         typed = [self._option(leaf_options, name, given) for name, given in (options or {}).items()]
         kind = _schema(leaf_options, focused).get("type", 3)
@@ -165,12 +168,22 @@ class UserActor:
 
     # --- payload building ---------------------------------------------------------------------
 
-    def _find_command(self, guild_id: int, name: str) -> JSON:
-        for scope in (guild_id, None):
-            for command in self._state.commands.get(scope, {}).values():
-                if command["name"] == name and command.get("type", 1) == 1:
-                    return command
-        raise SandboxError(f"/{name} is not registered (globally or in guild {guild_id})")
+    async def _find_command(self, guild_id: int, name: str) -> JSON:
+        """The registered command, waiting a moment for a (re)starting bot to register it."""
+
+        def lookup() -> JSON | None:
+            for scope in (guild_id, None):
+                for command in self._state.commands.get(scope, {}).values():
+                    if command["name"] == name and command.get("type", 1) == 1:
+                        return command
+            return None
+
+        try:
+            return await self._state.feed.wait_until(lookup, REGISTRATION_WAIT, f"/{name}")
+        except TimeoutError:
+            raise SandboxError(
+                f"/{name} is not registered (globally or in guild {guild_id})"
+            ) from None
 
     def _walk(self, definition: JSON, path: tuple[str, ...]) -> tuple[list[JSON], Any]:
         """The option schema at the end of ``path`` and a function nesting values back into it."""
@@ -269,6 +282,10 @@ class UserActor:
     ) -> InteractionHandle:
         state = self._state
         user = state.users[user_id]
+        try:
+            await self._gateway.wait_connected(REGISTRATION_WAIT)
+        except TimeoutError:
+            raise SandboxError("no bot is connected to receive the interaction") from None
         payload: JSON = {
             "id": "",
             "application_id": str(state.application_id),

@@ -30,6 +30,7 @@ from ratmas.sandbox.state import (
     Message,
     RecordedRequest,
     SandboxState,
+    now,
 )
 
 API_PREFIX = "/api/v10"
@@ -289,7 +290,7 @@ class RestApi:
         )
         self._state.messages[message.id] = message
         channel.last_message_id = message.id
-        self._state.feed.notify()
+        self._state.posted(message, edited=False)
         return message
 
     def _edit(self, message: Message, body: JSON, files: list[Attachment]) -> Message:
@@ -310,8 +311,8 @@ class RestApi:
         if "flags" in body and body["flags"] is not None:
             message.flags = (message.flags & EPHEMERAL) | (int(body["flags"]) & ~EPHEMERAL)
         message.flags &= ~LOADING
-        message.edited_at = message.edited_at or message.created_at
-        self._state.feed.notify()
+        message.edited_at = now()
+        self._state.posted(message, edited=True)
         return message
 
     # --- users, gateway, application ----------------------------------------------------------

@@ -315,6 +315,14 @@ class Sandbox:
         """Recorded requests with this method whose path contains the fragment."""
         return [r for r in self.state.requests if r.method == method and path_contains in r.path]
 
+    def on_message(self, listener: Callable[[Message, bool], None]) -> None:
+        """Call ``listener(message, edited)`` for every message the bot posts or edits."""
+        self.state.message_listeners.append(listener)
+
+    def where(self, message: Message) -> str:
+        """``#channel`` or ``DM @user``: where a message was posted, for transcripts."""
+        return self.state.where(message)
+
     def commands(self, guild_id: int | None = None) -> list[JSON]:
         """Application commands registered globally (None) or in a guild."""
         return list(self.state.commands.get(guild_id, {}).values())

@@ -520,6 +520,7 @@ class SandboxState:
         self.requests: list[RecordedRequest] = []
         self.interactions: dict[int, InteractionRecord] = {}
         self.feed = ChangeFeed()
+        self.message_listeners: list[Callable[[Message, bool], None]] = []
         self.bot = self.add_user(bot_name, bot=True)
 
     @property
@@ -552,6 +553,19 @@ class SandboxState:
             self.dm_channels[user_id] = channel.id
             return channel
         return self.channels[channel_id]
+
+    def posted(self, message: Message, *, edited: bool) -> None:
+        """Tell listeners (e.g. the demo's transcript) about a new or edited message."""
+        for listener in self.message_listeners:
+            listener(message, edited)
+        self.feed.notify()
+
+    def where(self, message: Message) -> str:
+        """A reader's name for the message's place: ``#general`` or ``DM @alice``."""
+        channel = self.channels[message.channel_id]
+        if channel.type == 1 and channel.recipient_id in self.users:
+            return f"DM @{self.users[channel.recipient_id].name}"
+        return f"#{channel.name}"
 
     def channel_messages(self, channel_id: int) -> list[Message]:
         """Messages of a channel in posting order, deleted ones excluded."""

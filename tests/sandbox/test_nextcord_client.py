@@ -44,10 +44,14 @@ class ToyBot(commands.Bot):
 
     def __init__(self, guild_id: int) -> None:
         super().__init__(intents=intents(), guild_ready_timeout=0.05)
+        self.joined: asyncio.Queue[nextcord.Member] = asyncio.Queue()
         self.removed: asyncio.Queue[nextcord.Member] = asyncio.Queue()
         self.updated: asyncio.Queue[tuple[nextcord.Member, nextcord.Member]] = asyncio.Queue()
         self.add_view(JoinView())
         self._add_commands(guild_id)
+
+    async def on_member_join(self, member: nextcord.Member) -> None:
+        await self.joined.put(member)
 
     async def on_member_remove(self, member: nextcord.Member) -> None:
         await self.removed.put(member)
@@ -191,7 +195,6 @@ async def test_autocomplete_and_attachment(world: World) -> None:
     sb = world.sb
     bot = ToyBot(world.guild.id)
     async with running(bot, sb):
-        await sb.wait_until(lambda: sb.commands(world.guild.id) or None)
         typing = await sb.autocomplete(
             world.guild.id, world.alice.id, "toy", "zone", focused="tz", value="Europe"
         )
@@ -209,7 +212,6 @@ async def test_has_permissions_uses_guild_roles(world: World) -> None:
     sb = world.sb
     bot = ToyBot(world.guild.id)
     async with running(bot, sb):
-        await sb.wait_until(lambda: sb.commands(world.guild.id) or None)
         ok = await (await sb.slash(world.guild.id, world.manager.id, "toy", "admin")).response()
         refused = await (await sb.slash(world.guild.id, world.alice.id, "toy", "admin")).response()
         assert ok.content == "yes, manager"
@@ -218,15 +220,17 @@ async def test_has_permissions_uses_guild_roles(world: World) -> None:
 
 async def test_persistent_button_click(world: World) -> None:
     sb = world.sb
+    seen: list[str] = []
+    sb.on_message(lambda message, edited: seen.append(f"{sb.where(message)}: {message.text}"))
     bot = ToyBot(world.guild.id)
     async with running(bot, sb):
-        await sb.wait_until(lambda: sb.commands(world.guild.id) or None)
         await (await sb.slash(world.guild.id, world.manager.id, "toy", "announce")).response()
         post = await sb.wait_for_message(world.general, lambda m: "toy:join" in m.custom_ids)
         assert post.content == "Join Ratmas!"
         click = await sb.click(world.guild.id, world.alice.id, post.id, "toy:join")
         reply = await click.response()
         assert (reply.content, reply.ephemeral) == ("You joined!", True)
+    assert seen == ["#general: Join Ratmas!", "#general: posted", "#general: You joined!"]
 
 
 async def test_dm_to_closed_user_is_forbidden_50007(world: World) -> None:
@@ -234,7 +238,6 @@ async def test_dm_to_closed_user_is_forbidden_50007(world: World) -> None:
     sb.close_dms(world.bob.id)
     bot = ToyBot(world.guild.id)
     async with running(bot, sb):
-        await sb.wait_until(lambda: sb.commands(world.guild.id) or None)
         open_ = await sb.slash(
             world.guild.id, world.manager.id, "toy", "poke", options={"member": world.alice.id}
         )
@@ -270,6 +273,10 @@ async def test_member_events_reach_the_bot(world: World) -> None:
         assert world.participant.id not in [r.id for r in before.roles]
         assert world.participant.id in [r.id for r in after.roles]
 
+        carol = await sb.add_member(world.guild.id, "carol")
+        joined = await asyncio.wait_for(bot.joined.get(), 3)
+        assert (joined.id, joined.name) == (carol.id, "carol")
+
         await sb.remove_member(world.guild.id, world.bob.id)
         gone = await asyncio.wait_for(bot.removed.get(), 3)
         assert gone.id == world.bob.id
@@ -282,7 +289,6 @@ async def test_bot_role_change_emits_member_update(world: World) -> None:
     sb = world.sb
     bot = ToyBot(world.guild.id)
     async with running(bot, sb):
-        await sb.wait_until(lambda: sb.commands(world.guild.id) or None)
         handle = await sb.slash(
             world.guild.id,
             world.manager.id,
@@ -302,7 +308,6 @@ async def test_restart_reconnect_and_resume(world: World) -> None:
     sb = world.sb
     first = ToyBot(world.guild.id)
     async with running(first, sb):
-        await sb.wait_until(lambda: sb.commands(world.guild.id) or None)
         await (await sb.slash(world.guild.id, world.manager.id, "toy", "announce")).response()
         post = await sb.wait_for_message(world.general, lambda m: bool(m.custom_ids))
         await sb.request_reconnect()
