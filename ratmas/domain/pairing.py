@@ -65,23 +65,39 @@ _FORBIDDEN = 1 << 62
 
 @dataclass(frozen=True, slots=True)
 class _Problem:
-    """Participants as indices 0..n-1; a pair (s, r) is stored as the key s * n + r.
+    """The searches work on indices into `people`; the pair sets hold ids as given.
 
     `forbidden` pairs may never be used; `soft` pairs cost 1 each (avoided pairs once
     they have been relaxed). Self pairs are always forbidden without being stored.
+    Keeping the caller's id pairs (rather than translating them to indices) makes
+    building the sets one C-level pass: most of a large draw's time otherwise.
     """
 
-    n: int
-    forbidden: frozenset[int]
-    soft: frozenset[int]
+    people: list[int]
+    forbidden: frozenset[tuple[int, int]]
+    soft: frozenset[tuple[int, int]]
+
+    @property
+    def n(self) -> int:
+        return len(self.people)
 
     def cost(self, santa: int, recipient: int) -> int:
         if santa == recipient:
             return _FORBIDDEN
-        key = santa * self.n + recipient
-        if key in self.forbidden:
+        pair = (self.people[santa], self.people[recipient])
+        if pair in self.forbidden:
             return _FORBIDDEN
-        return 1 if key in self.soft else 0
+        return 1 if pair in self.soft else 0
+
+    def constrained_pairs(self) -> int:
+        """How many forbidden or soft pairs are between two different participants."""
+        everyone = set(self.people)
+        return sum(
+            1
+            for pairs in (self.forbidden, self.soft)
+            for santa, recipient in pairs
+            if santa != recipient and santa in everyone and recipient in everyone
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,18 +135,16 @@ def draw_pairings(
     """
     people = list(participants)
     _check_participants(people)
-    n = len(people)
-    index = {person: i for i, person in enumerate(people)}
-    hard = _pair_keys(exclusions, index, n)
-    soft = _pair_keys(avoid, index, n) - hard
+    hard = frozenset(exclusions)
+    soft = frozenset(avoid) - hard
 
-    strict = _Problem(n, hard | soft, frozenset())
+    strict = _Problem(people, hard | soft, frozenset())
     successors, shortage = _solve(strict, rng)
     if successors is None and soft:
-        successors, shortage = _solve(_Problem(n, hard, soft), rng)
+        successors, shortage = _solve(_Problem(people, hard, soft), rng)
     if successors is None:
         raise _impossible(people, hard, shortage)
-    return {people[i]: people[successors[i]] for i in range(n)}
+    return dict(zip(people, [people[j] for j in successors], strict=True))
 
 
 def loops(pairings: Mapping[int, int]) -> list[list[int]]:
@@ -298,20 +312,6 @@ def _check_pairings(pairings: Mapping[int, int]) -> None:
         raise InvalidPairings(f"{_who(drawing_themselves)} would draw themselves.")
 
 
-def _pair_keys(
-    pairs: Iterable[tuple[int, int]], index: Mapping[int, int], n: int
-) -> frozenset[int]:
-    """Pairs between participants as keys `s * n + r`; other pairs and self pairs dropped."""
-    get = index.get
-    keys: set[int] = set()
-    for santa, recipient in pairs:
-        s = get(santa)
-        r = get(recipient)
-        if s is not None and r is not None and s != r:
-            keys.add(s * n + r)
-    return frozenset(keys)
-
-
 def _pair_set(pairs: Iterable[tuple[int, int]]) -> frozenset[tuple[int, int]]:
     return frozenset((santa, recipient) for santa, recipient in pairs)
 
@@ -368,8 +368,13 @@ def _single_loop(problem: _Problem, rng: random.Random) -> list[int] | None:
     # A random loop uses each of the m constrained pairs with probability 1/(n-1), so
     # it is clean with probability about exp(-m/(n-1)): rejection is worth it (and
     # keeps the draw exactly uniform) only when that is not tiny.
-    expected_bad = (len(problem.forbidden) + len(problem.soft)) / (n - 1)
     tries = max(1, min(_REJECTION_MAX_TRIES, _REJECTION_WORK // n))
+    # Counting only relevant pairs matters for small groups; for large ones an upper
+    # bound is enough (and free): rejection sampling is rarely affordable there.
+    constrained = (
+        problem.constrained_pairs() if tries > 1 else len(problem.forbidden) + len(problem.soft)
+    )
+    expected_bad = constrained / (n - 1)
     if expected_bad == 0 or (expected_bad < 30 and 3 * math.exp(expected_bad) <= tries):
         for attempt in range(tries):
             if attempt:
@@ -391,15 +396,13 @@ def _single_loop(problem: _Problem, rng: random.Random) -> list[int] | None:
 
 def _bad_positions(order: list[int], problem: _Problem) -> list[int]:
     """Positions k whose pair order[k] -> order[k+1] (cyclically) costs anything."""
-    n = problem.n
     forbidden = problem.forbidden
     soft = problem.soft
-    following = order[1:] + order[:1]
-    return [
-        k
-        for k, (santa, recipient) in enumerate(zip(order, following, strict=True))
-        if (key := santa * n + recipient) in forbidden or key in soft
-    ]
+    ids = list(map(problem.people.__getitem__, order))
+    pairs = list(zip(ids, ids[1:] + ids[:1], strict=True))
+    if forbidden.isdisjoint(pairs) and soft.isdisjoint(pairs):
+        return []
+    return [k for k, pair in enumerate(pairs) if pair in forbidden or pair in soft]
 
 
 def _repair(order: list[int], problem: _Problem, rng: random.Random) -> bool:
@@ -543,10 +546,13 @@ def _matching(problem: _Problem, rng: random.Random) -> tuple[list[int] | None, 
     n = problem.n
     excluded: list[set[int]] = [{u} for u in range(n)]
     excluded_in: list[set[int]] = [{u} for u in range(n)]
-    for key in problem.forbidden:
-        santa, recipient = divmod(key, n)
-        excluded[santa].add(recipient)
-        excluded_in[recipient].add(santa)
+    index = dict(zip(problem.people, range(n), strict=True))
+    for santa_id, recipient_id in problem.forbidden:
+        santa = index.get(santa_id)
+        recipient = index.get(recipient_id)
+        if santa is not None and recipient is not None:
+            excluded[santa].add(recipient)
+            excluded_in[recipient].add(santa)
 
     order = list(range(n))
     rng.shuffle(order)
@@ -684,7 +690,7 @@ def _index_loops(successors: list[int]) -> list[list[int]]:
 
 
 def _impossible(
-    people: list[int], hard: frozenset[int], shortage: _Shortage | None
+    people: list[int], hard: frozenset[tuple[int, int]], shortage: _Shortage | None
 ) -> PairingImpossible:
     """The error naming who is left without a possible recipient (or santa).
 
@@ -694,10 +700,13 @@ def _impossible(
     n = len(people)
     out_degree = [n - 1] * n
     in_degree = [n - 1] * n
-    for key in hard:
-        santa, recipient = divmod(key, n)
-        out_degree[santa] -= 1
-        in_degree[recipient] -= 1
+    index = dict(zip(people, range(n), strict=True))
+    for santa_id, recipient_id in hard:
+        santa = index.get(santa_id)
+        recipient = index.get(recipient_id)
+        if santa is not None and recipient is not None and santa != recipient:
+            out_degree[santa] -= 1
+            in_degree[recipient] -= 1
     cannot_draw = [people[i] for i in range(n) if out_degree[i] == 0]
     undrawable = [people[i] for i in range(n) if in_degree[i] == 0]
     sentences: list[str] = []
