@@ -106,6 +106,13 @@ class Gateway:
             if session.socket is not None:
                 await _send(session.socket, RECONNECT, None)
 
+    async def invalidate_sessions(self) -> None:
+        """Tell connected clients their session is gone (op 9, not resumable): they re-identify."""
+        for session in self.sessions:
+            if session.socket is not None:
+                await _send(session.socket, INVALID_SESSION, False)
+            self._sessions.pop(session.id, None)
+
     async def close(self) -> None:
         """Close every socket (as a restarting Discord would) and forget the sessions."""
         for socket in list(self._sockets):

@@ -142,6 +142,10 @@ class Sandbox:
         """Send op 7 RECONNECT to connected bots; nextcord then resumes its session."""
         await self.gateway.request_reconnect()
 
+    async def invalidate_sessions(self) -> None:
+        """Send op 9 (not resumable) to connected bots; nextcord then identifies afresh."""
+        await self.gateway.invalidate_sessions()
+
     # --- building the world ---------------------------------------------------------------------
 
     def add_user(self, name: str, *, user_id: int | None = None, dms_open: bool = True) -> User:

@@ -50,6 +50,10 @@ class ToyBot(commands.Bot):
         self.add_view(JoinView())
         self._add_commands(guild_id)
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # nextcord waits 5 s before every re-IDENTIFY (Discord's identify limit); not needed here.
+        return None
+
     async def on_member_join(self, member: nextcord.Member) -> None:
         await self.joined.put(member)
 
@@ -321,6 +325,16 @@ async def test_restart_reconnect_and_resume(world: World) -> None:
         click = await sb.click(world.guild.id, world.bob.id, post.id, "toy:join")
         assert (await click.response()).content == "You joined!"
     assert len(sb.commands(world.guild.id)) == 1
+
+
+async def test_invalidated_session_identifies_again(world: World) -> None:
+    sb = world.sb
+    bot = ToyBot(world.guild.id)
+    async with running(bot, sb):
+        await sb.invalidate_sessions()
+        await sb.wait_until(lambda: sb.gateway.identify_count == 2 or None)
+        reply = await (await sb.slash(world.guild.id, world.alice.id, "toy", "hello")).response()
+        assert reply.content == "hello world x1"
 
 
 async def test_wrong_token_is_refused() -> None:

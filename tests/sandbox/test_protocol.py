@@ -30,12 +30,17 @@ async def frame(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
     return data
 
 
-async def test_json_answers_have_the_exact_content_type(http: aiohttp.ClientSession) -> None:
+async def test_json_answers_have_the_exact_content_type(
+    world: World, http: aiohttp.ClientSession
+) -> None:
     async with http.get("users/@me") as response:
         assert response.headers["Content-Type"] == "application/json"
         assert (await response.json())["bot"] is True
         assert response.headers["X-RateLimit-Limit"] == "50"
         assert "X-RateLimit-Bucket" in response.headers
+    async with http.get("gateway/bot") as response:
+        body = await response.json()
+        assert (body["shards"], body["url"]) == (1, world.sb.gateway.url)
 
 
 async def test_missing_token_is_401(world: World) -> None:
