@@ -2,14 +2,17 @@
 
 Usage::
 
-    async with Sandbox() as sb:
-        guild = sb.add_guild("Rat Nest")
+    async with Sandbox() as sb:                      # ephemeral port; Route.BASE now points here
+        guild = sb.add_guild("Rat Nest")             # @everyone, owner, #general, the bot's role
         alice = await sb.add_member(guild.id, "alice")
-        bot = commands.Bot(intents=..., guild_ready_timeout=0.05)
+        intents = nextcord.Intents.default()
+        intents.members = True
+        bot = commands.Bot(intents=intents, guild_ready_timeout=0.05)
         task = asyncio.create_task(bot.start(sb.token))
-        await sb.wait_ready()
-        reply = await (await sb.slash(guild.id, alice.id, "ratmas", "join")).response()
-        await bot.close()
+        await bot.wait_until_ready()
+        handle = await sb.slash(guild.id, alice.id, "ratmas", "join", options={"wish": "socks"})
+        reply = await handle.response()              # content, embeds, flags, attachments
+        await bot.close()                            # close the bot before the sandbox
         await task
 
 ``start()`` points ``nextcord.http.Route.BASE`` at the sandbox (restored by ``close()``), so the
