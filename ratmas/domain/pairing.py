@@ -592,7 +592,9 @@ def _augment(
         head += 1
         ex = excluded[santa]
         hits = [r for r in unvisited if r not in ex]
-        unvisited.difference_update(hits)
+        # Rebuilt rather than shrunk: iterating a set costs its peak size, not its
+        # length, which would make each search quadratic.
+        unvisited = {r for r in unvisited if r in ex}
         for recipient in hits:
             reached_by[recipient] = santa
             if santa_of[recipient] == -1:
@@ -621,7 +623,7 @@ def _recipient_shortage(
         head += 1
         ex = excluded_in[recipient]
         hits = [s for s in unvisited if s not in ex]
-        unvisited.difference_update(hits)
+        unvisited = {s for s in unvisited if s in ex}
         santas.extend(hits)
         # Every santa reached is matched: the matching is maximum.
         queue.extend(recipient_of[s] for s in hits)
