@@ -24,7 +24,8 @@ from ratmas.domain.model import (
     Participant,
     SyncResult,
 )
-from ratmas.domain.status import EventStatus
+from ratmas.domain.status import EventStatus, Phase
+from ratmas.services.schedule import EventSchedule
 
 
 class Clock(Protocol):
@@ -327,4 +328,34 @@ class Season(Protocol):
 
     async def tell_admins(self, event: Event, text: str) -> None:
         """Tell the event's admins something that needs them (no secrets)."""
+        ...
+
+
+# --- the scheduler -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LiveJob:
+    """A phase job as the running scheduler holds it (`ratmas:<event_id>:<phase>`)."""
+
+    id: str
+    event_id: int
+    phase: Phase
+    run_time: datetime  # aware, in the event's timezone
+
+
+class JobScheduler(Protocol):
+    """Wake-up calls for due phases; the database decides what a wake-up does."""
+
+    def sync(
+        self, schedules: Sequence[EventSchedule], *, event_ids: Collection[int] | None = None
+    ) -> None:
+        """Make the phase jobs exactly the upcoming phases of `schedules`.
+
+        With `event_ids`, only the jobs of those events are added, moved or removed;
+        without, every phase job not in `schedules` is removed."""
+        ...
+
+    def jobs(self) -> list[LiveJob]:
+        """The phase jobs the scheduler holds now, soonest first."""
         ...
