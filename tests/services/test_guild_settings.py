@@ -1,0 +1,70 @@
+"""Effective guild settings: runtime override, else config.toml, else default."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from ratmas.domain.errors import InvalidInput
+from ratmas.domain.model import EventDates, GuildSettings, NewEvent
+from ratmas.services.guild_settings import GuildSettingsService, Source
+from tests.fakes import FixedClock, InMemoryEventRepository
+
+GUILD = 111
+
+
+def service(repo: InMemoryEventRepository) -> GuildSettingsService:
+    declared = {GUILD: GuildSettings(GUILD, announcement_channel_id=5, timezone="Europe/London")}
+    return GuildSettingsService(repo, FixedClock(), declared=declared, default_timezone="UTC")
+
+
+async def test_config_values_apply_until_a_command_overrides_them() -> None:
+    repo = InMemoryEventRepository()
+    settings = service(repo)
+    before = await settings.effective(GUILD)
+    assert (before.announcement_channel_id.value, before.announcement_channel_id.source) == (
+        5,
+        Source.CONFIG,
+    )
+    assert before.participant_role_id.source is Source.DEFAULT
+    assert before.timezone.value == "Europe/London"
+    after = await settings.update(GUILD, 9, announcement_channel_id=6, timezone="Asia/Tokyo")
+    assert (after.announcement_channel_id.value, after.announcement_channel_id.source) == (
+        6,
+        Source.RUNTIME,
+    )
+    assert after.timezone.value == "Asia/Tokyo"
+    other = await settings.effective(222)
+    assert other.timezone == (await settings.effective(222)).timezone
+    assert other.timezone.value == "UTC"
+    assert other.timezone.source is Source.DEFAULT
+
+
+async def test_update_reaches_the_live_event_and_is_audited() -> None:
+    repo = InMemoryEventRepository()
+    clock = FixedClock()
+    now = clock.now()
+    event = await repo.create_event(
+        NewEvent(
+            GUILD,
+            EventDates(now + timedelta(days=1), now + timedelta(days=2), now + timedelta(days=3)),
+            "UTC",
+        ),
+        now=now,
+    )
+    await service(repo).update(GUILD, 9, participant_role_id=77)
+    updated = await repo.get_event(event.id)
+    assert updated is not None
+    assert updated.participant_role_id == 77
+    assert [(a.actor_id, a.action) for a in await repo.list_audit(event.id)] == [(9, "setup")]
+
+
+async def test_bad_timezone_and_empty_update_change_nothing() -> None:
+    repo = InMemoryEventRepository()
+    settings = service(repo)
+    with pytest.raises(InvalidInput, match="timezone"):
+        await settings.update(GUILD, 9, timezone="Europe/Londn", manager_role_id=3)
+    with pytest.raises(InvalidInput, match="setup"):
+        await settings.update(GUILD, 9)
+    assert await repo.get_guild_settings(GUILD) is None
