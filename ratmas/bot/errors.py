@@ -1,0 +1,81 @@
+"""How failures reach a Discord user: never as a traceback.
+
+A `RatmasError` is the user's to fix: its message is shown as it is, ephemerally.
+Anything else is ours: it is logged with an error id and the command's context, and
+the user gets a short apology quoting that id so an admin can find the log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import nextcord
+
+from ratmas.domain.errors import RatmasError
+
+log = logging.getLogger("ratmas.bot")
+
+
+def new_error_id() -> str:
+    return secrets.token_hex(4)
+
+
+def describe(interaction: nextcord.Interaction[nextcord.Client]) -> str:
+    """Where an interaction came from, for the log (no secrets, no message content)."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    name = data.get("name") or data.get("custom_id") or "?"
+    options: list[Any] = list(data.get("options") or [])
+    first: dict[str, Any] = options[0] if options and isinstance(options[0], dict) else {}
+    # A subcommand (type 1) or group (type 2) is the first option.
+    command = f"{name} {first['name']}" if first.get("type") in (1, 2) else str(name)
+    return (
+        f"command={command!r} guild={interaction.guild_id} channel={interaction.channel_id} "
+        f"user={interaction.user.id if interaction.user else None}"
+    )
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """The exception a command really raised (nextcord wraps it)."""
+    original = getattr(error, "original", None)
+    return original if isinstance(original, BaseException) else error
+
+
+async def reply(
+    interaction: nextcord.Interaction[nextcord.Client], content: str, *, ephemeral: bool = True
+) -> None:
+    """Answer whether or not the interaction was already acknowledged (deferred)."""
+    mentions = nextcord.AllowedMentions.none()
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=ephemeral, allowed_mentions=mentions)
+    else:
+        await interaction.response.send_message(
+            content, ephemeral=ephemeral, allowed_mentions=mentions
+        )
+
+
+async def answer_error(
+    interaction: nextcord.Interaction[nextcord.Client], error: BaseException
+) -> None:
+    """Turn any exception raised while handling an interaction into a safe reply."""
+    error = unwrap(error)
+    if isinstance(error, RatmasError):
+        text = str(error)
+    else:
+        error_id = new_error_id()
+        log.error(
+            "unexpected error %s while handling %s",
+            error_id,
+            describe(interaction),
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        text = (
+            f"Sorry, something went wrong on our side (error id `{error_id}`). "
+            "Nothing was changed unless the event's status says so; an admin can look the id "
+            "up in the bot's log."
+        )
+    try:
+        await reply(interaction, text[:2000])
+    except nextcord.HTTPException:
+        log.warning("could not deliver an error reply for %s", describe(interaction))
