@@ -1,0 +1,182 @@
+"""The APScheduler adapter: jobs follow the database, and a real due job performs its phase."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from jobs.inspect import compare
+from jobs.scheduler import TICK_JOB_ID, PhaseScheduler
+from ratmas.config import SchedulerConfig
+from ratmas.domain.model import Event, EventDates, Member, NewEvent
+from ratmas.domain.status import EventStatus
+from ratmas.services.lifecycle import LifecycleService
+from ratmas.services.ports import SystemClock
+from ratmas.services.schedule import schedules
+from tests.fakes import FixedClock, InMemoryEventRepository
+from tests.services.fake_season import RecordingSeason
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+START = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+
+
+def event(event_id: int, start: datetime = START, timezone: str = "Pacific/Auckland") -> Event:
+    return Event(
+        id=event_id,
+        guild_id=1000 + event_id,
+        status=EventStatus.SCHEDULED,
+        dates=EventDates(start, start + timedelta(days=10), start + timedelta(days=20)),
+        timezone=timezone,
+        announcement_channel_id=None,
+        participant_role_id=None,
+        manager_role_id=None,
+        created_by=None,
+        held_reason=None,
+        announced_status=None,
+        cancel_reason=None,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+@pytest.fixture
+async def adapter() -> AsyncIterator[PhaseScheduler]:
+    jobs = PhaseScheduler(tick_seconds=60, misfire_grace_seconds=900, coalesce=True)
+    yield jobs
+    jobs.shutdown()
+
+
+async def _never(*, event_id: int | None = None) -> None:  # pragma: no cover - paused
+    raise AssertionError("a paused scheduler ran a job")
+
+
+async def test_sync_holds_one_date_job_per_upcoming_phase(adapter: PhaseScheduler) -> None:
+    adapter.start(_never, paused=True)
+    adapter.sync(schedules([event(1), event(2)], NOW))
+    ids = [j.id for j in adapter.jobs()]
+    assert sorted(ids) == sorted(
+        f"ratmas:{e}:{p}" for e in (1, 2) for p in ("start", "purchase_deadline", "reveal")
+    )
+    job = adapter.scheduler.get_job("ratmas:1:start")
+    assert job.misfire_grace_time == 900
+    assert job.coalesce is True
+    assert job.next_run_time == START
+    assert job.next_run_time.tzinfo == ZoneInfo("Pacific/Auckland")
+    assert job.trigger.run_date.isoformat() == "2026-12-02T07:00:00+13:00"
+    tick = adapter.scheduler.get_job(TICK_JOB_ID)
+    assert tick.trigger.interval == timedelta(seconds=60)
+    assert TICK_JOB_ID not in ids  # jobs() lists phase jobs only
+
+
+async def test_sync_moves_removes_and_scopes(adapter: PhaseScheduler) -> None:
+    adapter.start(_never, paused=True)
+    adapter.sync(schedules([event(1), event(2)], NOW))
+    moved = event(1, start=START + timedelta(hours=5))
+    # Only event 1 is touched; event 2's jobs stay.
+    adapter.sync(schedules([moved], NOW), event_ids={1})
+    assert adapter.scheduler.get_job("ratmas:1:start").next_run_time == moved.dates.starts_at
+    assert len(adapter.jobs()) == 6
+    # A cancelled event 2 loses its jobs; the phase already overdue gets none.
+    cancelled = replace(event(2), status=EventStatus.CANCELLED)
+    adapter.sync(schedules([moved, cancelled], START + timedelta(hours=6)))
+    assert [j.id for j in adapter.jobs()] == ["ratmas:1:purchase_deadline", "ratmas:1:reveal"]
+    assert compare(adapter.jobs(), schedules([moved], START + timedelta(hours=6))) == []
+    # A full sync leaves foreign jobs (and the tick) alone.
+    assert adapter.scheduler.get_job(TICK_JOB_ID) is not None
+
+
+async def test_jobs_can_be_listed_before_the_scheduler_starts(adapter: PhaseScheduler) -> None:
+    adapter.sync(schedules([event(1)], NOW))
+    assert adapter.jobs()[0].run_time == START
+    adapter.sync(schedules([event(1)], NOW))
+    assert len(adapter.jobs()) == 3
+
+
+def test_from_settings_takes_the_values_explicitly() -> None:
+    adapter = PhaseScheduler.from_settings(
+        SchedulerConfig(tick_seconds=5, misfire_grace_seconds=30, coalesce=False)
+    )
+    assert (adapter.tick_seconds, adapter.misfire_grace_seconds, adapter.coalesce) == (
+        5,
+        30,
+        False,
+    )
+    with pytest.raises(ValueError, match="tick_seconds"):
+        PhaseScheduler(tick_seconds=0, misfire_grace_seconds=None, coalesce=True)
+
+
+async def test_a_real_job_due_in_a_second_performs_its_phase(adapter: PhaseScheduler) -> None:
+    repo = InMemoryEventRepository()
+    clock = SystemClock()
+    season = RecordingSeason(repo, clock, members=[Member(i, f"user{i}") for i in (1, 2, 3)])
+    service = LifecycleService(repo, season, clock, adapter, min_participants=3)
+    now = clock.now()
+    start = now + timedelta(seconds=1)
+    created = await repo.create_event(
+        NewEvent(
+            guild_id=1001,
+            dates=EventDates(start, start + timedelta(days=1), start + timedelta(days=2)),
+            timezone="America/New_York",
+        ),
+        now=now,
+    )
+    adapter.start(service.reconcile)
+    await service.reconcile()
+    assert f"ratmas:{created.id}:start" in [j.id for j in adapter.jobs()]
+    assert season.calls == []
+
+    await asyncio.wait_for(season.announced.wait(), timeout=15)
+
+    active = await repo.get_event(created.id)
+    assert active is not None
+    assert active.status is EventStatus.ACTIVE
+    assert season.announcements == [(created.id, EventStatus.ACTIVE)]
+    assert len(season.dms) == 3
+    # The finished date job is gone; the rest are there, exactly as the database says.
+    ids = [j.id for j in adapter.jobs()]
+    assert ids == [f"ratmas:{created.id}:purchase_deadline", f"ratmas:{created.id}:reveal"]
+    assert compare(adapter.jobs(), schedules([active], clock.now())) == []
+
+
+async def test_the_tick_reconciles_everything() -> None:
+    calls: list[int | None] = []
+    ticked = asyncio.Event()
+
+    async def reconcile(*, event_id: int | None = None) -> None:
+        calls.append(event_id)
+        ticked.set()
+
+    adapter = PhaseScheduler(tick_seconds=1, misfire_grace_seconds=None, coalesce=True)
+    adapter.start(reconcile)
+    try:
+        await asyncio.wait_for(ticked.wait(), timeout=10)
+    finally:
+        adapter.shutdown()
+    assert calls[0] is None
+
+
+async def test_a_clock_moved_past_the_dates_needs_no_job(adapter: PhaseScheduler) -> None:
+    repo = InMemoryEventRepository()
+    clock = FixedClock(NOW)
+    season = RecordingSeason(repo, clock, members=[Member(i, f"user{i}") for i in (1, 2, 3)])
+    service = LifecycleService(repo, season, clock, adapter, min_participants=3)
+    created = await repo.create_event(
+        NewEvent(guild_id=1001, dates=event(1).dates, timezone="UTC"), now=NOW
+    )
+    adapter.start(_never, paused=True)
+    await service.reconcile()
+    assert len(adapter.jobs()) == 3
+    clock.set(START + timedelta(days=30))
+    await service.reconcile()
+    assert adapter.jobs() == []
+    assert [s for _, s in season.announcements] == [
+        EventStatus.ACTIVE,
+        EventStatus.PURCHASE_CLOSED,
+        EventStatus.REVEALED,
+    ]
+    assert (await repo.get_event(created.id)) is not None
