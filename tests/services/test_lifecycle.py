@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -642,3 +643,62 @@ def test_the_documented_transition_table_is_the_built_one() -> None:
         for source in row["source"]:
             built[(str(source), str(row["trigger"]))] = str(row["dest"])
     assert documented == built
+
+
+# --- two reconcilers on PostgreSQL ---------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("downtime", [False, True], ids=["on-time", "after-downtime"])
+async def test_concurrent_reconcilers_on_postgres_perform_each_phase_once(
+    database: str, downtime: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ratmas.persistence.repository import TortoiseEventRepository
+
+    clock = FixedClock(NOW)
+    season = RecordingSeason(TortoiseEventRepository(), clock, members=people(1, 2, 3, 4, 5))
+    services = [
+        LifecycleService(
+            TortoiseEventRepository(),
+            season,
+            clock,
+            RecordingJobScheduler(),
+            min_participants=3,
+        )
+        for _ in range(3)
+    ]
+    repo = TortoiseEventRepository()
+    event = await repo.create_event(
+        NewEvent(GUILD, EventDates(START, DEADLINE, REVEAL), "Europe/London"), now=NOW
+    )
+    # Participants joined before the start (concurrent first inserts of the same
+    # members would make all but one sync fail, which only delays that reconciler).
+    await repo.sync_participants(event.id, season.members, now=NOW)
+    moments = [REVEAL + timedelta(hours=1)] if downtime else [START, DEADLINE, REVEAL]
+    for moment in moments:
+        clock.set(moment)
+        for _ in range(3):
+            await asyncio.gather(*(s.reconcile() for s in services))
+            clock.advance(TICK)
+
+    final = await repo.get_event(event.id)
+    assert final is not None
+    assert final.status is EventStatus.REVEALED
+    assert final.announced_status is EventStatus.REVEALED
+    assert season.count("store_draw") == 1
+    assert sorted(s for _, s in season.dms) == [1, 2, 3, 4, 5]
+    assert [s for _, s in season.announcements] == [
+        EventStatus.ACTIVE,
+        EventStatus.PURCHASE_CLOSED,
+        EventStatus.REVEALED,
+    ]
+    assert season.reminders == [event.id]
+    audit = await repo.list_audit(event.id)
+    assert [a.detail.split(" performed")[0] for a in audit] == [
+        "start",
+        "purchase deadline",
+        "reveal",
+    ]
+    assert all(p.notified_at is not None for p in await repo.list_pairings(event.id))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
