@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("migrate", "apply pending database migrations", _migrate)
+    jobs = command("jobs", "list each live event's pending phases and their due times", _jobs)
+    jobs.add_argument("--json", action="store_true", help="machine-readable output (ISO-8601)")
     return parser
 
 
@@ -55,6 +57,30 @@ async def _migrate(args: argparse.Namespace, settings: Settings, out: TextIO) ->
         out.write(f"Applied {len(applied)} migration(s) to {where}: {', '.join(applied)}\n")
     else:
         out.write(f"No pending migrations: {where} is up to date.\n")
+    return 0
+
+
+async def _jobs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from jobs.inspect import jobs_command
+    from ratmas.persistence.db import close_db, init_db
+    from ratmas.persistence.repository import TortoiseEventRepository
+    from ratmas.services.lifecycle import shard_filter
+    from ratmas.services.ports import SystemClock
+
+    shards = settings.discord
+    guild_filter = (
+        shard_filter(shards.shard_count, shards.shard_ids)
+        if shards.shard_count and shards.shard_ids
+        else None
+    )
+    await init_db(settings.database_url)
+    try:
+        text = await jobs_command(
+            TortoiseEventRepository(), SystemClock(), as_json=args.json, guild_filter=guild_filter
+        )
+    finally:
+        await close_db()
+    out.write(text + "\n")
     return 0
 
 

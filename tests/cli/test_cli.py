@@ -71,3 +71,45 @@ def test_missing_config_file_exits_2(tmp_path: Path) -> None:
     result = run("migrate", cwd=tmp_path, env={"RATMAS_CONFIG": str(tmp_path / "missing.toml")})
     assert result.returncode == 2
     assert "missing.toml: config file not found" in result.stderr
+
+
+def test_jobs_lists_pending_phases_in_text_and_json(tmp_path: Path) -> None:
+    import asyncio
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from ratmas.domain.model import EventDates, NewEvent
+    from ratmas.persistence.db import close_db, init_db, migrate
+    from ratmas.persistence.repository import TortoiseEventRepository
+
+    url = f"sqlite://{tmp_path / 'jobs.sqlite'}"
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+
+    async def prepare() -> int:
+        await migrate(url)
+        await init_db(url)
+        try:
+            event = await TortoiseEventRepository().create_event(
+                NewEvent(
+                    guild_id=4242,
+                    dates=EventDates(start, start + timedelta(days=7), start + timedelta(days=14)),
+                    timezone="America/New_York",
+                ),
+                now=datetime.now(UTC),
+            )
+        finally:
+            await close_db()
+        return event.id
+
+    event_id = asyncio.run(prepare())
+    text = run("jobs", cwd=tmp_path, env={"DATABASE_URL": url})
+    assert text.returncode == 0, text.stderr
+    assert f"guild 4242  event {event_id}  scheduled  (America/New_York)" in text.stdout
+    assert "purchase_deadline" in text.stdout
+    assert "UTC" in text.stdout
+    machine = run("jobs", "--json", cwd=tmp_path, env={"DATABASE_URL": url})
+    data = json.loads(machine.stdout)
+    assert data["events"][0]["guild_id"] == "4242"
+    phases = data["events"][0]["pending"]
+    assert [p["phase"] for p in phases] == ["start", "purchase_deadline", "reveal"]
+    assert phases[0]["due_local"].endswith("-05:00")
