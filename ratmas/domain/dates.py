@@ -1,6 +1,7 @@
 """Admins' local wall-clock times in, aware UTC out; and back again for display.
 
-Admins type `YYYY-MM-DD HH:MM` (or `YYYY-MM-DDTHH:MM`) in the event's IANA timezone.
+Admins type `YYYY-MM-DD HH:MM` (or `YYYY-MM-DDTHH:MM`; seconds `:SS` are optional) in
+the event's IANA timezone.
 We store aware UTC.
 
 The daylight-saving rule (one rule, never a silent shift):
@@ -36,7 +37,7 @@ _LOCAL = re.compile(
     r"""^\s*
     (?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})
     (?:\s+|T)
-    (?P<hour>\d{1,2}):(?P<minute>\d{2})
+    (?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?
     \s*(?P<offset>Z|[+-]\d{2}:?\d{2})?
     \s*$""",
     re.VERBOSE | re.IGNORECASE,
@@ -169,7 +170,7 @@ def local_to_utc(text: str, timezone: str, *, field: str = "date") -> datetime:
             f"{text.strip()!r} is not a date and time; use {INPUT_FORMAT} "
             "(24-hour clock, in the event's timezone), e.g. 2026-12-24 18:00",
         )
-    parts = {k: int(v) for k, v in match.groupdict().items() if k != "offset"}
+    parts = {k: int(v or 0) for k, v in match.groupdict().items() if k != "offset"}
     try:
         first = datetime(
             parts["year"],
@@ -177,6 +178,7 @@ def local_to_utc(text: str, timezone: str, *, field: str = "date") -> datetime:
             parts["day"],
             parts["hour"],
             parts["minute"],
+            parts["second"],
             tzinfo=tz,
             fold=0,
         )

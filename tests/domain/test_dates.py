@@ -455,3 +455,12 @@ def test_relative() -> None:
     assert relative(now + timedelta(days=2, hours=3), now) == "in 2 d 3 h"
     assert relative(now - timedelta(minutes=5), now) == "5 min ago"
     assert relative(now + timedelta(milliseconds=300), now) == "now"
+
+
+def test_seconds_are_optional() -> None:
+    from ratmas.domain.dates import local_to_utc as to_utc
+
+    assert to_utc("2026-12-24 18:00:30", "Europe/London") == datetime(
+        2026, 12, 24, 18, 0, 30, tzinfo=UTC
+    )
+    assert to_utc("2026-12-24T18:00", "Europe/London").second == 0
