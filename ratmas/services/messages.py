@@ -1,0 +1,243 @@
+"""What the season says on Discord, as pure functions from data to `Message`s.
+
+Nothing here does I/O, so the bot, the services and the tests render the same text.
+
+Two rules hold for every message:
+
+- Pings come only from `Message.mention_user_ids`; the Discord adapter sends every
+  message with mentions limited to those users. Names typed by members are still
+  sanitised (`safe_name`) so that a display name such as `@everyone` or `<@&123>` does
+  not even *look* like a mention, and markdown in a name cannot reshape the message.
+- Nothing said in a channel reveals who drew whom before the reveal.
+
+Long lists (the reveal, pings) are split into messages of at most `CONTENT_LIMIT`
+characters of plain content: one limit, no embeds, so the split is exact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from ratmas.domain.dates import discord_timestamp
+from ratmas.domain.model import Event, Participant
+from ratmas.services.ports import DeliveryReport, Message
+
+CONTENT_LIMIT: Final = 2000  # Discord's limit on a message's content
+NAME_LIMIT: Final = 100  # Discord display names are at most 32; stored ones at most 100
+RETRY_COMMAND: Final = "/ratmas retry-dms"
+UNKNOWN_NAME: Final = "a former participant"
+
+_ZERO_WIDTH: Final = "\u200b"
+# Characters Discord markdown gives a meaning to, escaped with a backslash.
+_MARKDOWN: Final = re.compile(r"([\\*_~`|>\[\]()#<:-])")
+_WHITESPACE: Final = re.compile(r"\s+")
+_MENTION: Final = re.compile(r"<@(\d+)>")
+
+
+# --- names ------------------------------------------------------------------------------
+
+
+def safe_name(name: str) -> str:
+    """A member-typed name that renders as itself: no mention, no markdown.
+
+    `@` gets a zero-width space after it (so `@everyone`, `@here`, `<@123>` and `<@&123>`
+    are no longer mentions even where mentions are allowed), markdown characters are
+    backslash-escaped, whitespace runs (newlines included) become one space, and the
+    name is cut to `NAME_LIMIT` characters before escaping.
+    """
+    flat = _WHITESPACE.sub(" ", name).strip()[:NAME_LIMIT] or "?"
+    escaped = _MARKDOWN.sub(r"\\\1", flat)
+    return escaped.replace("@", "@" + _ZERO_WIDTH)
+
+
+def person(user_id: int, name: str | None) -> str:
+    """`**Name** (<@id>)`: the mention alone shows as @invalid-user on mobile when the
+    member is not cached, so the name is always there too."""
+    shown = safe_name(name) if name is not None else UNKNOWN_NAME
+    return f"**{shown}** (<@{user_id}>)"
+
+
+# --- splitting --------------------------------------------------------------------------
+
+
+def split_lines(
+    lines: Iterable[str], *, header: str = "", limit: int = CONTENT_LIMIT, sep: str = "\n"
+) -> list[str]:
+    """Join lines (with `sep`) into as few texts of at most `limit` characters as fit.
+
+    The `header` starts the first text only. Lines are never split unless a single
+    line is longer than `limit` on its own, which is then cut with an ellipsis.
+    """
+    chunks: list[str] = []
+    current = header
+    for raw in lines:
+        line = raw if len(raw) <= limit else raw[: limit - 1] + "…"
+        candidate = f"{current}{sep}{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                chunks.append(current)
+            current = line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pings(user_ids: Sequence[int], header: str, footer: str) -> list[Message]:
+    """Messages that ping each of `user_ids` once, each message pinging only its own."""
+    if not user_ids:
+        return []
+    mentions = [f"<@{user_id}>" for user_id in dict.fromkeys(user_ids)]
+    texts = split_lines(mentions, header=header, sep=" ")
+    texts[-1:] = split_lines([footer], header=texts[-1])
+    return [
+        Message(text, mention_user_ids=tuple(int(m) for m in _MENTION.findall(text)))
+        for text in texts
+    ]
+
+
+# --- santa DMs --------------------------------------------------------------------------
+
+
+def santa_dm(event: Event, recipient: Participant, *, note: str | None = None) -> Message:
+    """The DM that tells a santa whom they give to. Pings nobody."""
+    lines = []
+    if note:
+        lines.append(note)
+    who = person(recipient.user_id, recipient.display_name)
+    lines.append(f"🎁 **Ratmas**: you are the Secret Santa of {who}!")
+    if recipient.wishlist_url:
+        lines.append(f"Their wishlist: <{recipient.wishlist_url}>")
+    else:
+        lines.append("They have not set a wishlist yet; I will DM you as soon as they do.")
+    lines.append(f"Buy your gift by {discord_timestamp(event.dates.purchase_deadline, 'F')}.")
+    lines.append(f"The reveal is at {discord_timestamp(event.dates.reveal_at, 'F')}.")
+    lines.append("🤫 Keep it secret: don't tell anyone, least of all them!")
+    return Message("\n".join(lines))
+
+
+CHANGED_NOTE: Final = (
+    "🔁 **Change of plans**: someone left this Ratmas, so your assignment has changed. "
+    "Forget the previous one; this one counts."
+)
+JOINED_NOTE: Final = (
+    "🔁 **Change of plans**: someone joined this Ratmas, so your assignment has changed. "
+    "Forget the previous one; this one counts."
+)
+
+
+def wishlist_changed_dm(recipient: Participant) -> Message:
+    """Tell a santa that their recipient set, changed or cleared their wishlist."""
+    who = person(recipient.user_id, recipient.display_name)
+    if recipient.wishlist_url:
+        text = f"📝 {who} updated their Ratmas wishlist: <{recipient.wishlist_url}>"
+    else:
+        text = f"📝 {who} removed their Ratmas wishlist; surprise them!"
+    return Message(text + "\n🤫 Still a secret!")
+
+
+# --- channel messages -------------------------------------------------------------------
+
+
+def closed_dms_pings(santa_ids: Sequence[int]) -> list[Message]:
+    """Ask santas whose DMs are closed to open them; says nothing about whom they drew."""
+    return _pings(
+        santa_ids,
+        "📪 I could not DM you your Ratmas assignment:",
+        "Please allow direct messages from members of this server (Server → Privacy "
+        f"Settings), then use `{RETRY_COMMAND}` or ask an organiser to retry.",
+    )
+
+
+def undelivered_reminder(santa_ids: Sequence[int]) -> list[Message]:
+    """At the purchase deadline: santas who still have not received their assignment."""
+    return _pings(
+        santa_ids,
+        "⏰ The purchase deadline is here and I still could not DM you your Ratmas assignment:",
+        "Open your DMs to members of this server and use "
+        f"`{RETRY_COMMAND}`, or ask an organiser; it is not too late to get it.",
+    )
+
+
+def admin_notice(text: str) -> Message:
+    """A note for the organisers, posted in the event channel. Pings nobody."""
+    return Message(f"🛠️ **For the organisers**: {text}"[:CONTENT_LIMIT])
+
+
+def delivery_summary(report: DeliveryReport) -> str:
+    """One line on how a round of santa DMs went (no secrets: ids of santas only)."""
+    text = (
+        f"santa DMs: {len(report.sent)} sent, {len(report.dms_closed)} with closed DMs, "
+        f"{len(report.failed)} failed, {report.still_pending} still pending."
+    )
+    if report.dms_closed:
+        text += (
+            " Santas with closed DMs were asked in this channel to open them and use "
+            f"`{RETRY_COMMAND}`."
+        )
+    if report.stopped:
+        text += " Discord asked me to slow down; the rest are sent automatically later."
+    return text
+
+
+def _dates(event: Event) -> str:
+    return (
+        f"Names are drawn {discord_timestamp(event.dates.starts_at, 'F')}, gifts must be "
+        f"bought by {discord_timestamp(event.dates.purchase_deadline, 'F')} and the reveal "
+        f"is {discord_timestamp(event.dates.reveal_at, 'F')}."
+    )
+
+
+def creation_announcement(event: Event) -> Message:
+    """The sign-up post, with the persistent Join/Leave buttons."""
+    return Message(
+        "🎄 **A new Ratmas is here!** Press **Join** below to take part in this server's "
+        f"Secret Santa.\n{_dates(event)}\nUse `/ratmas wishlist` to share a wishlist with "
+        "your santa.",
+        join_buttons_event_id=event.id,
+    )
+
+
+def drawn_announcement(event: Event, participants: int) -> Message:
+    return Message(
+        f"🎁 **Names are drawn!** {participants} santas have been sent their recipient by "
+        "DM: check your direct messages. Gifts must be bought by "
+        f"{discord_timestamp(event.dates.purchase_deadline, 'F')}; the reveal is "
+        f"{discord_timestamp(event.dates.reveal_at, 'F')}.\nNo DM? Allow DMs from this "
+        f"server and use `{RETRY_COMMAND}`."
+    )
+
+
+def purchase_closed_announcement(event: Event) -> Message:
+    return Message(
+        "🛍️ **The purchase deadline has passed**: every gift should be bought by now. "
+        f"The reveal is {discord_timestamp(event.dates.reveal_at, 'F')}."
+    )
+
+
+def cancelled_announcement(event: Event) -> Message:
+    reason = safe_name(event.cancel_reason or "no reason given")
+    text = f"❌ **This Ratmas has been cancelled.** Reason: {reason}"
+    return Message(text[:CONTENT_LIMIT])
+
+
+@dataclass(frozen=True, slots=True)
+class RevealPair:
+    santa_id: int
+    santa_name: str | None  # None: no longer a participant
+    recipient_id: int
+    recipient_name: str | None
+
+
+def reveal_messages(pairs: Sequence[RevealPair]) -> list[Message]:
+    """Who gave to whom, one line per santa, in as few messages as fit. Pings nobody."""
+    header = f"🎉 **The Ratmas reveal!** {len(pairs)} santas and their giftees:"
+    lines = [
+        f"{person(p.santa_id, p.santa_name)} → {person(p.recipient_id, p.recipient_name)}"
+        for p in pairs
+    ]
+    return [Message(text) for text in split_lines(lines, header=header)]
