@@ -278,6 +278,15 @@ class LifecycleService:
         )
         detail = f"created: {self._describe_dates(event.dates, event.timezone)}"
         await self._audit(event.id, actor_id, "create", detail)
+        # The creation post carries the Join button. It is not part of any phase: if it
+        # cannot be posted the season still runs, and members can `/ratmas join`.
+        try:
+            if await self._repo.claim_announcement(event.id, None, EventStatus.SCHEDULED):
+                await self._season.announce(replace(event, announced_status=EventStatus.SCHEDULED))
+        except Exception:
+            self._log.exception(
+                "event %s (guild %s): the creation could not be announced", event.id, guild_id
+            )
         await self.reconcile(event_id=event.id)
         return OverrideResult(await self._get(event.id), "create", detail)
 

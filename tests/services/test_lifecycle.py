@@ -442,6 +442,9 @@ async def test_create_event_parses_local_times_and_schedules_jobs(world: World) 
     assert len(world.scheduler.ids()) == 3
     audit = await world.repo.list_audit(event.id)
     assert [(a.actor_id, a.action) for a in audit] == [(ADMIN, "create")]
+    # The creation is announced once (the post with the Join button).
+    assert world.season.announcements == [(event.id, EventStatus.SCHEDULED)]
+    assert event.announced_status is EventStatus.SCHEDULED
     with pytest.raises(EventAlreadyLive):
         await world.service.create_event(
             GUILD, ADMIN, "2026-12-01 18:00", "2026-12-20 18:00", "2026-12-24 18:00", "UTC"
