@@ -1,0 +1,89 @@
+"""A recording, scriptable fake of the `Discord` port.
+
+Records every DM and post with its `Message`; tests script who holds which role,
+whose DMs are closed, when Discord asks to slow down (after N sends) and when a
+plain exception (a crash) is raised (at the k-th send attempt).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from ratmas.domain.model import Member
+from ratmas.services.ports import (
+    DeliveryError,
+    DeliveryFailure,
+    MembersIntentMissing,
+    Message,
+)
+
+
+class DiscordCrash(RuntimeError):
+    """The scripted unexpected failure (a lost connection, a bug)."""
+
+
+@dataclass
+class RecordingDiscord:
+    roles: dict[int, list[Member]] = field(default_factory=dict)  # role id -> holders
+    intent_missing: bool = False
+    closed_dms: set[int] = field(default_factory=set)
+    unknown_users: set[int] = field(default_factory=set)
+    slow_down_after: int | None = None  # successful DMs before 40003 on every later one
+    crash_at: int | None = None  # the k-th DM attempt (1-based) raises DiscordCrash, once
+    refuse_roles: bool = False
+    refuse_posts: bool = False
+    dms: list[tuple[int, Message]] = field(default_factory=list)  # delivered only
+    posts: list[tuple[int, Message]] = field(default_factory=list)
+    role_changes: list[tuple[str, int, int, int]] = field(default_factory=list)
+    attempts: int = 0
+
+    # --- the port -------------------------------------------------------------------
+    async def role_members(self, guild_id: int, role_id: int) -> list[Member]:
+        if self.intent_missing:
+            raise MembersIntentMissing("no Server Members intent")
+        return list(self.roles.get(role_id, []))
+
+    async def send_dm(self, user_id: int, message: Message) -> None:
+        self.attempts += 1
+        attempt = self.attempts
+        await asyncio.sleep(0)  # let the other senders interleave, as real I/O would
+        if self.crash_at is not None and attempt == self.crash_at:
+            self.crash_at = None
+            raise DiscordCrash(f"scripted crash at DM attempt {attempt}")
+        if self.slow_down_after is not None and len(self.dms) >= self.slow_down_after:
+            raise DeliveryError(DeliveryFailure.SLOW_DOWN, 40003, "You are opening DMs too fast.")
+        if user_id in self.closed_dms:
+            raise DeliveryError(
+                DeliveryFailure.DMS_CLOSED, 50007, "Cannot send messages to this user"
+            )
+        if user_id in self.unknown_users:
+            raise DeliveryError(DeliveryFailure.UNKNOWN_USER, 10013, "Unknown User")
+        self.dms.append((user_id, message))
+
+    async def post(self, channel_id: int, message: Message) -> None:
+        await asyncio.sleep(0)
+        if self.refuse_posts:
+            raise DeliveryError(DeliveryFailure.OTHER, 50013, "Missing Permissions")
+        self.posts.append((channel_id, message))
+
+    async def add_role(self, guild_id: int, user_id: int, role_id: int) -> None:
+        self._role("add", guild_id, user_id, role_id)
+
+    async def remove_role(self, guild_id: int, user_id: int, role_id: int) -> None:
+        self._role("remove", guild_id, user_id, role_id)
+
+    def _role(self, action: str, guild_id: int, user_id: int, role_id: int) -> None:
+        if self.refuse_roles:
+            raise DeliveryError(DeliveryFailure.OTHER, 50013, "Missing Permissions")
+        self.role_changes.append((action, guild_id, user_id, role_id))
+
+    # --- helpers for assertions -----------------------------------------------------
+    def dms_to(self, user_id: int) -> list[Message]:
+        return [message for target, message in self.dms if target == user_id]
+
+    def dm_targets(self) -> list[int]:
+        return [target for target, _ in self.dms]
+
+    def posted(self, channel_id: int | None = None) -> list[Message]:
+        return [m for c, m in self.posts if channel_id in (None, c)]
