@@ -41,10 +41,30 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    command("run", "run the bot (token from the environment variable in discord.token_env)", _run)
     command("migrate", "apply pending database migrations", _migrate)
     jobs = command("jobs", "list each live event's pending phases and their due times", _jobs)
     jobs.add_argument("--json", action="store_true", help="machine-readable output (ISO-8601)")
     return parser
+
+
+async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    import signal
+
+    from ratmas.app import serve
+    from ratmas.domain.errors import ConfigError
+
+    token = settings.token()
+    if token is None:
+        raise ConfigError(
+            f"no Discord token: set the environment variable {settings.discord.token_env}"
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(settings, token, stop=stop)
+    return 0
 
 
 async def _migrate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -98,8 +118,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             level=settings.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
-        # Tortoise and aerich narrate every connect and shutdown at INFO.
-        logging.getLogger("tortoise").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
+        # These narrate every connect, transition, job run and request at INFO.
+        for noisy in ("tortoise", "transitions", "apscheduler", "aiohttp.access"):
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, log.getEffectiveLevel()))
         handler: Handler = args.handler
         return asyncio.run(handler(args, settings, stdout))
     except RatmasError as exc:

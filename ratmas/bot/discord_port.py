@@ -135,20 +135,20 @@ class NextcordDiscord:
             raise delivery_error(exc) from exc
 
     async def _send(self, channel: nextcord.abc.Messageable, message: Message) -> None:
-        files = (
-            [nextcord.File(io.BytesIO(message.file_content), filename=message.file_name)]
-            if message.file_name and message.file_content is not None
-            else []
-        )
         view = (
             self.join_view(message.join_buttons_event_id)
             if self.join_view is not None and message.join_buttons_event_id is not None
             else None
         )
-        await channel.send(
-            content=message.content or None,
-            embeds=to_embeds(message),
-            files=files,
-            allowed_mentions=allowed_mentions(message),
-            view=view,
-        )
+        content = message.content or None
+        embeds = to_embeds(message)
+        mentions = allowed_mentions(message)
+        # nextcord sends an empty multipart body for `files=[]`: pass files only when
+        # there is one.
+        if message.file_name and message.file_content is not None:
+            file = nextcord.File(io.BytesIO(message.file_content), filename=message.file_name)
+            await channel.send(
+                content=content, embeds=embeds, file=file, allowed_mentions=mentions, view=view
+            )
+        else:
+            await channel.send(content=content, embeds=embeds, allowed_mentions=mentions, view=view)

@@ -17,12 +17,15 @@ from ratmas.domain.errors import RatmasError
 
 log = logging.getLogger("ratmas.bot")
 
+# Interactions of any client: the handlers here serve the bot and its views alike.
+type Inter = nextcord.Interaction[Any]
+
 
 def new_error_id() -> str:
     return secrets.token_hex(4)
 
 
-def describe(interaction: nextcord.Interaction[nextcord.Client]) -> str:
+def describe(interaction: Inter) -> str:
     """Where an interaction came from, for the log (no secrets, no message content)."""
     data: dict[str, Any] = dict(interaction.data or {})
     name = data.get("name") or data.get("custom_id") or "?"
@@ -42,9 +45,7 @@ def unwrap(error: BaseException) -> BaseException:
     return original if isinstance(original, BaseException) else error
 
 
-async def reply(
-    interaction: nextcord.Interaction[nextcord.Client], content: str, *, ephemeral: bool = True
-) -> None:
+async def reply(interaction: Inter, content: str, *, ephemeral: bool = True) -> None:
     """Answer whether or not the interaction was already acknowledged (deferred)."""
     mentions = nextcord.AllowedMentions.none()
     if interaction.response.is_done():
@@ -55,9 +56,7 @@ async def reply(
         )
 
 
-async def answer_error(
-    interaction: nextcord.Interaction[nextcord.Client], error: BaseException
-) -> None:
+async def answer_error(interaction: Inter, error: BaseException) -> None:
     """Turn any exception raised while handling an interaction into a safe reply."""
     error = unwrap(error)
     if isinstance(error, RatmasError):

@@ -1,0 +1,132 @@
+"""The nextcord client: intents, the persistent view, member events and error replies.
+
+It decides nothing: member events are handed to the season service, interactions to
+the cog, and the first READY to `on_first_ready` (the app starts the scheduler and
+reconciles there, once the bot can actually deliver messages).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import nextcord
+from nextcord.ext import commands
+
+from ratmas.bot.errors import answer_error
+from ratmas.bot.views import JoinLeaveView
+from ratmas.services.guild_settings import GuildSettingsService
+from ratmas.services.lifecycle import LifecycleService
+from ratmas.services.ports import Clock, EventRepository
+from ratmas.services.season import SeasonService
+
+log = logging.getLogger("ratmas.bot")
+
+
+@dataclass(frozen=True, slots=True)
+class BotServices:
+    """What the cog and the client call; wired by `ratmas.app`."""
+
+    repo: EventRepository
+    clock: Clock
+    lifecycle: LifecycleService
+    season: SeasonService
+    guild_settings: GuildSettingsService
+    # The live scheduler's jobs compared with the database, rendered for admins.
+    jobs_report: Callable[[int], Awaitable[str]]
+    members_intent: bool
+
+
+def intents(members: bool) -> nextcord.Intents:
+    value = nextcord.Intents.default()
+    value.members = members
+    return value
+
+
+class RatmasBot(commands.Bot):
+    """The Ratmas client."""
+
+    def __init__(
+        self,
+        *,
+        members_intent: bool,
+        guild_ready_timeout: float = 2.0,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            intents=intents(members_intent),
+            guild_ready_timeout=guild_ready_timeout,
+            **options,
+        )
+        self._services: BotServices | None = None
+        self._on_first_ready: Callable[[], Awaitable[None]] | None = None
+        self._ready_once = False
+        self.join_view = JoinLeaveView(self._join, self._leave)
+
+    def attach(
+        self,
+        services: BotServices,
+        *,
+        on_first_ready: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Give the bot its services (they need the bot first, as their Discord port)."""
+        from ratmas.bot.cog import RatmasCog
+
+        self._services = services
+        self._on_first_ready = on_first_ready
+        self.add_view(self.join_view)
+        self.add_cog(RatmasCog(services))
+
+    @property
+    def services(self) -> BotServices:
+        if self._services is None:
+            raise RuntimeError("RatmasBot.attach() was not called")
+        return self._services
+
+    def make_join_view(self, event_id: int) -> nextcord.ui.View:
+        """The view attached to an event's announcement (the same persistent one)."""
+        return self.join_view
+
+    async def _join(self, guild_id: int, user_id: int, name: str) -> str:
+        from ratmas.bot import render
+
+        return render.joined(await self.services.season.join(guild_id, user_id, name))
+
+    async def _leave(self, guild_id: int, user_id: int, name: str) -> str:
+        from ratmas.bot import render
+
+        return render.left(await self.services.season.leave(guild_id, user_id))
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        if self._ready_once:
+            return
+        self._ready_once = True
+        if self._on_first_ready is not None:
+            await self._on_first_ready()
+
+    async def on_member_remove(self, member: nextcord.Member) -> None:
+        await self._guarded(
+            "member left", self.services.season.member_left(member.guild.id, member.id)
+        )
+
+    async def on_member_update(self, before: nextcord.Member, after: nextcord.Member) -> None:
+        lost = {role.id for role in before.roles} - {role.id for role in after.roles}
+        for role_id in lost:
+            await self._guarded(
+                "role removed",
+                self.services.season.role_removed(after.guild.id, after.id, role_id),
+            )
+
+    async def _guarded(self, what: str, work: Awaitable[object]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("%s: handling the member event failed", what)
+
+    async def on_application_command_error(
+        self, interaction: nextcord.Interaction[Any], exception: BaseException
+    ) -> None:
+        await answer_error(interaction, exception)

@@ -1,0 +1,435 @@
+"""`/ratmas …`: thin adapters from interactions to one service call each.
+
+Every command acknowledges at once (deferred, ephemeral) because sync, draws and
+DMs can take longer than Discord's 3 seconds, then answers with a rendered result.
+Manager commands check Manage Server or the guild's manager role first and refuse
+everyone else without changing anything. Errors are answered by the client's
+`on_application_command_error` (see `ratmas.bot.errors`).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import zoneinfo
+from typing import Any
+
+import nextcord
+from nextcord import Interaction, SlashOption
+from nextcord.ext import commands
+
+from ratmas.bot import render
+from ratmas.bot.client import BotServices
+from ratmas.bot.errors import reply
+from ratmas.domain.dates import suggest_timezones
+from ratmas.domain.errors import InvalidInput, NotFound, RatmasError
+from ratmas.domain.model import Event
+from ratmas.services.export import export_json
+
+GUILD_ONLY = [nextcord.InteractionContextType.guild]
+MAX_CHOICES = 25
+DATE_HELP = "local time YYYY-MM-DD HH:MM in the event's timezone"
+
+
+class NotAllowed(RatmasError):
+    """Only managers may do this."""
+
+
+class RatmasCog(commands.Cog):
+    """The Ratmas commands."""
+
+    def __init__(self, services: BotServices) -> None:
+        self.s = services
+
+    # --- helpers --------------------------------------------------------------------
+    @staticmethod
+    def _guild(interaction: Interaction[Any]) -> int:
+        if interaction.guild_id is None:
+            raise InvalidInput("server", "Ratmas commands only work inside a server")
+        return interaction.guild_id
+
+    @staticmethod
+    def _user(interaction: Interaction[Any]) -> nextcord.User | nextcord.Member:
+        if interaction.user is None:  # pragma: no cover - Discord always sends one
+            raise InvalidInput("user", "unknown user")
+        return interaction.user
+
+    async def _require_manager(self, interaction: Interaction[Any]) -> None:
+        """Manage Server, or the guild's (or live event's) manager role."""
+        user = self._user(interaction)
+        if isinstance(user, nextcord.Member):
+            if user.guild_permissions.manage_guild:
+                return
+            role_ids = {role.id for role in user.roles}
+            settings = await self.s.guild_settings.effective(self._guild(interaction))
+            event = await self.s.repo.get_live_event(self._guild(interaction))
+            allowed = {settings.manager_role_id.value, event.manager_role_id if event else None}
+            if role_ids & {r for r in allowed if r is not None}:
+                return
+        raise NotAllowed(
+            "Only Ratmas managers can do that: members with Manage Server or the manager role."
+        )
+
+    async def _event(self, interaction: Interaction[Any], event_id: int | None = None) -> Event:
+        guild_id = self._guild(interaction)
+        if event_id is not None:
+            event = await self.s.repo.get_event(event_id)
+            if event is None or event.guild_id != guild_id:
+                raise NotFound(f"This server has no event {event_id}.")
+            return event
+        live = await self.s.repo.get_live_event(guild_id)
+        if live is None:
+            raise NotFound("This server has no Ratmas in progress; a manager can `/ratmas create`.")
+        return live
+
+    @staticmethod
+    async def _defer(interaction: Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True)
+
+    # --- the group ------------------------------------------------------------------
+    @nextcord.slash_command(
+        name="ratmas", description="Secret Santa for this server", contexts=GUILD_ONLY
+    )
+    async def ratmas(self, interaction: Interaction[Any]) -> None:
+        """The command group; Discord never invokes it directly."""
+
+    # --- everyone -------------------------------------------------------------------
+    @ratmas.subcommand(name="join", description="Sign up for this server's Ratmas")
+    async def join(self, interaction: Interaction[Any]) -> None:
+        await self._defer(interaction)
+        user = self._user(interaction)
+        result = await self.s.season.join(self._guild(interaction), user.id, user.display_name)
+        await reply(interaction, render.joined(result))
+
+    @ratmas.subcommand(name="leave", description="Leave this server's Ratmas")
+    async def leave(self, interaction: Interaction[Any]) -> None:
+        await self._defer(interaction)
+        user = self._user(interaction)
+        result = await self.s.season.leave(self._guild(interaction), user.id)
+        await reply(interaction, render.left(result))
+
+    @ratmas.subcommand(name="wishlist", description="Set or clear the link to your wishlist")
+    async def wishlist(
+        self,
+        interaction: Interaction[Any],
+        url: str | None = SlashOption(
+            description="an http(s) link to your wishlist; leave it out to clear it",
+            required=False,
+            default=None,
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        user = self._user(interaction)
+        result = await self.s.season.set_wishlist(self._guild(interaction), user.id, url)
+        await reply(interaction, render.wishlist(result))
+
+    @ratmas.subcommand(name="status", description="Where the Ratmas is, and whom you give to")
+    async def status(
+        self,
+        interaction: Interaction[Any],
+        event: int | None = SlashOption(
+            description="an earlier event of this server (default: the current one)",
+            required=False,
+            default=None,
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        guild_id = self._guild(interaction)
+        user = self._user(interaction)
+        if event is not None:
+            await self._event(interaction, event)
+        report = await self.s.lifecycle.status(event, guild_id=guild_id)
+        me = await self.s.repo.get_participant(report.event.id, user.id)
+        recipient = None
+        if me is not None:
+            pairing = next(
+                (
+                    p
+                    for p in await self.s.repo.list_pairings(report.event.id)
+                    if p.santa_id == user.id
+                ),
+                None,
+            )
+            if pairing is not None:
+                recipient = await self.s.repo.get_participant(report.event.id, pairing.recipient_id)
+        await reply(
+            interaction,
+            render.status(
+                report,
+                me_in=me is not None,
+                my_recipient=recipient,
+                settings=await self.s.guild_settings.effective(guild_id),
+                now=self.s.clock.now(),
+            ),
+        )
+
+    @status.on_autocomplete("event")
+    async def _status_events(self, interaction: Interaction[Any], event: str) -> None:
+        await self._complete_events(interaction, event)
+
+    # --- managers -------------------------------------------------------------------
+    @ratmas.subcommand(name="setup", description="Managers: channel, roles and timezone")
+    async def setup(
+        self,
+        interaction: Interaction[Any],
+        channel: nextcord.abc.GuildChannel | None = SlashOption(
+            description="where announcements go",
+            channel_types=[nextcord.ChannelType.text],
+            required=False,
+            default=None,
+        ),
+        participant_role: nextcord.Role | None = SlashOption(
+            description="the role that marks participants", required=False, default=None
+        ),
+        manager_role: nextcord.Role | None = SlashOption(
+            description="a role allowed to manage Ratmas (besides Manage Server)",
+            required=False,
+            default=None,
+        ),
+        timezone: str | None = SlashOption(
+            description="IANA timezone, e.g. Europe/London", required=False, default=None
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        result = await self.s.guild_settings.update(
+            self._guild(interaction),
+            self._user(interaction).id,
+            announcement_channel_id=channel.id if channel else None,
+            participant_role_id=participant_role.id if participant_role else None,
+            manager_role_id=manager_role.id if manager_role else None,
+            timezone=timezone,
+        )
+        await reply(interaction, render.setup_done(result))
+
+    @setup.on_autocomplete("timezone")
+    async def _setup_zones(self, interaction: Interaction[Any], timezone: str) -> None:
+        await interaction.response.send_autocomplete(zone_choices(timezone))
+
+    @ratmas.subcommand(name="create", description="Managers: schedule a new Ratmas")
+    async def create(
+        self,
+        interaction: Interaction[Any],
+        start: str = SlashOption(description=f"when names are drawn: {DATE_HELP}"),
+        purchase_deadline: str = SlashOption(description=f"buy by: {DATE_HELP}"),
+        reveal: str = SlashOption(description=f"who gave to whom is revealed: {DATE_HELP}"),
+        timezone: str | None = SlashOption(
+            description="IANA timezone (default: the server's)", required=False, default=None
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        guild_id = self._guild(interaction)
+        settings = await self.s.guild_settings.effective(guild_id)
+        if settings.announcement_channel_id.value is None:
+            raise InvalidInput(
+                "channel", "no announcement channel is set; run `/ratmas setup channel:` first"
+            )
+        result = await self.s.lifecycle.create_event(
+            guild_id,
+            self._user(interaction).id,
+            start,
+            purchase_deadline,
+            reveal,
+            timezone or settings.timezone.value,
+            announcement_channel_id=settings.announcement_channel_id.value,
+            participant_role_id=settings.participant_role_id.value,
+            manager_role_id=settings.manager_role_id.value,
+        )
+        await reply(interaction, render.created(result))
+
+    @create.on_autocomplete("timezone")
+    async def _create_zones(self, interaction: Interaction[Any], timezone: str) -> None:
+        await interaction.response.send_autocomplete(zone_choices(timezone))
+
+    @ratmas.subcommand(name="reschedule", description="Managers: move the dates still ahead")
+    async def reschedule(
+        self,
+        interaction: Interaction[Any],
+        start: str | None = SlashOption(
+            description=f"new start: {DATE_HELP}", required=False, default=None
+        ),
+        purchase_deadline: str | None = SlashOption(
+            description=f"new purchase deadline: {DATE_HELP}", required=False, default=None
+        ),
+        reveal: str | None = SlashOption(
+            description=f"new reveal: {DATE_HELP}", required=False, default=None
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        event = await self._event(interaction)
+        result = await self.s.lifecycle.reschedule(
+            event.id,
+            self._user(interaction).id,
+            starts_at=start,
+            purchase_deadline=purchase_deadline,
+            reveal_at=reveal,
+        )
+        await reply(interaction, render.override(result))
+
+    @ratmas.subcommand(name="advance", description="Managers: perform the next phase now")
+    async def advance(self, interaction: Interaction[Any]) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        event = await self._event(interaction)
+        result = await self.s.lifecycle.advance(event.id, self._user(interaction).id)
+        await reply(interaction, render.override(result))
+
+    @ratmas.subcommand(name="cancel", description="Managers: cancel the Ratmas")
+    async def cancel(
+        self,
+        interaction: Interaction[Any],
+        reason: str = SlashOption(description="why; posted with the announcement"),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        event = await self._event(interaction)
+        result = await self.s.lifecycle.cancel(event.id, self._user(interaction).id, reason)
+        await reply(interaction, render.override(result))
+
+    @ratmas.subcommand(name="redraw", description="Managers: draw the names again")
+    async def redraw(
+        self,
+        interaction: Interaction[Any],
+        force: bool = SlashOption(
+            description="redraw even if santas were told (everyone gets a new DM)",
+            required=False,
+            default=False,
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        event = await self._event(interaction)
+        result = await self.s.lifecycle.redraw(event.id, self._user(interaction).id, force=force)
+        await reply(interaction, render.override(result))
+
+    @ratmas.subcommand(name="retry-dms", description="Managers: send the pending santa DMs again")
+    async def retry_dms(self, interaction: Interaction[Any]) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        event = await self._event(interaction)
+        result = await self.s.lifecycle.retry_dms(event.id, self._user(interaction).id)
+        await reply(interaction, render.override(result))
+
+    @ratmas.subcommand(name="exclude", description="Managers: someone must not draw someone")
+    async def exclude(
+        self,
+        interaction: Interaction[Any],
+        santa: nextcord.Member = SlashOption(description="who must not draw…"),
+        recipient: nextcord.Member = SlashOption(description="…this member"),
+        both_ways: bool = SlashOption(
+            description="also the other way round (a couple)", required=False, default=True
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        event = await self._event(interaction)
+        result = await self.s.season.exclude(
+            event.id, self._user(interaction).id, santa.id, recipient.id, both_ways=both_ways
+        )
+        await reply(interaction, render.exclusion(result))
+
+    @ratmas.subcommand(name="unexclude", description="Managers: lift an exclusion")
+    async def unexclude(
+        self,
+        interaction: Interaction[Any],
+        santa: nextcord.Member = SlashOption(description="who may draw again…"),
+        recipient: nextcord.Member = SlashOption(description="…this member"),
+        both_ways: bool = SlashOption(
+            description="also the other way round", required=False, default=True
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        event = await self._event(interaction)
+        result = await self.s.season.unexclude(
+            event.id, self._user(interaction).id, santa.id, recipient.id, both_ways=both_ways
+        )
+        await reply(interaction, render.exclusion(result))
+
+    @ratmas.subcommand(name="add", description="Managers: add a member, even after the draw")
+    async def add(
+        self,
+        interaction: Interaction[Any],
+        member: nextcord.Member = SlashOption(description="the member to add"),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        event = await self._event(interaction)
+        result = await self.s.season.add_participant_by_admin(
+            event.id, self._user(interaction).id, member.id, member.display_name
+        )
+        await reply(interaction, render.joined(result))
+
+    @ratmas.subcommand(name="participants", description="Managers: who is in, and exclusions")
+    async def participants(self, interaction: Interaction[Any]) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        event = await self._event(interaction)
+        await reply(interaction, render.participants(await self.s.season.participants(event.id)))
+
+    @ratmas.subcommand(name="jobs", description="Managers: the scheduler's jobs vs the database")
+    async def jobs(self, interaction: Interaction[Any]) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        text = await self.s.jobs_report(self._guild(interaction))
+        await reply(interaction, render.fit(f"```\n{text[:1900]}\n```"))
+
+    @ratmas.subcommand(name="export", description="Managers: the event as a JSON file")
+    async def export(
+        self,
+        interaction: Interaction[Any],
+        event: int | None = SlashOption(
+            description="which event (default: the current one)", required=False, default=None
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        if event is None:
+            chosen = await self._latest(interaction)
+        else:
+            chosen = await self._event(interaction, event)
+        data = await export_json(self.s.repo, chosen.id)
+        await interaction.followup.send(
+            f"Ratmas {chosen.id} ({chosen.status}). It contains the pairings: keep it private.",
+            file=nextcord.File(io.BytesIO(data.encode()), filename=f"ratmas-{chosen.id}.json"),
+            ephemeral=True,
+        )
+
+    @export.on_autocomplete("event")
+    async def _export_events(self, interaction: Interaction[Any], event: str) -> None:
+        await self._complete_events(interaction, event)
+
+    async def _latest(self, interaction: Interaction[Any]) -> Event:
+        events = await self.s.repo.list_events(self._guild(interaction))
+        if not events:
+            raise NotFound("This server has no Ratmas yet.")
+        return events[0]
+
+    async def _complete_events(self, interaction: Interaction[Any], typed: Any) -> None:
+        guild_id = interaction.guild_id
+        events = await self.s.repo.list_events(guild_id) if guild_id else []
+        text = str(typed or "")
+        choices = {
+            f"#{e.id} {e.status} (starts {e.dates.starts_at:%Y-%m-%d})": e.id
+            for e in events
+            if text in str(e.id)
+        }
+        await interaction.response.send_autocomplete(dict(list(choices.items())[:MAX_CHOICES]))
+
+
+def zone_choices(typed: str | None) -> list[str]:
+    """Timezones for autocomplete: close names first, then those containing the text."""
+    text = (typed or "").strip()
+    if not text:
+        return ["UTC", "Europe/London", "America/New_York", "Europe/Berlin", "Australia/Sydney"]
+    folded = text.lower()
+    found = suggest_timezones(text, limit=5)
+    found += sorted(z for z in _zones() if folded in z.lower() and z not in found)
+    return found[:MAX_CHOICES]
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())

@@ -1,0 +1,201 @@
+"""Pure functions from service results to the text a Discord user sees.
+
+Dates are Discord timestamps (each reader sees their own local time) followed by the
+event's own timezone. Names are shown as display name plus mention, because mobile
+clients sometimes render a mention as @invalid-user.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ratmas.domain.dates import discord_timestamp, format_local, relative
+from ratmas.domain.model import Event, Participant
+from ratmas.domain.status import EventStatus, Phase
+from ratmas.services.guild_settings import EffectiveSettings, Setting
+from ratmas.services.lifecycle import EventStatusReport, OverrideResult
+from ratmas.services.season import (
+    AddResult,
+    ExclusionResult,
+    JoinResult,
+    LeaveResult,
+    Roster,
+    WishlistResult,
+)
+
+STATUS_LABELS = {
+    EventStatus.SCHEDULED: "sign-ups open",
+    EventStatus.ACTIVE: "names drawn, shopping time",
+    EventStatus.PURCHASE_CLOSED: "purchase deadline passed, waiting for the reveal",
+    EventStatus.REVEALED: "revealed",
+    EventStatus.ARCHIVED: "archived",
+    EventStatus.CANCELLED: "cancelled",
+}
+PHASE_NAMES = {
+    Phase.START: "Names drawn",
+    Phase.PURCHASE_DEADLINE: "Purchase deadline",
+    Phase.REVEAL: "Reveal",
+}
+MAX_CONTENT = 2000
+
+
+def when(instant: datetime, timezone: str) -> str:
+    return f"{discord_timestamp(instant, 'F')} ({format_local(instant, timezone)})"
+
+
+def dates_lines(event: Event) -> list[str]:
+    return [
+        f"{PHASE_NAMES[phase]}: {when(event.dates.due(phase), event.timezone)}"
+        for phase in (Phase.START, Phase.PURCHASE_DEADLINE, Phase.REVEAL)
+    ]
+
+
+def fit(text: str) -> str:
+    """Discord refuses message content over 2000 characters."""
+    return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+
+
+def override(result: OverrideResult) -> str:
+    event = result.event
+    lines = [
+        f"Done: {result.detail}",
+        f"The Ratmas (event {event.id}) is now **{STATUS_LABELS[event.status]}**.",
+    ]
+    if event.held_reason:
+        lines.append(f"On hold: {event.held_reason}")
+    return fit("\n".join(lines))
+
+
+def created(result: OverrideResult) -> str:
+    event = result.event
+    return fit(
+        "\n".join(
+            [
+                f"Ratmas {event.id} is scheduled. Members can join with the button in "
+                f"<#{event.announcement_channel_id}> or with `/ratmas join`.",
+                *dates_lines(event),
+            ]
+        )
+    )
+
+
+def status(
+    report: EventStatusReport,
+    *,
+    me_in: bool,
+    my_recipient: Participant | None,
+    settings: EffectiveSettings | None,
+    now: datetime,
+) -> str:
+    event = report.event
+    lines = [f"**Ratmas {event.id}**: {STATUS_LABELS[event.status]}"]
+    if event.cancel_reason:
+        lines.append(f"Cancelled: {event.cancel_reason}")
+    if event.held_reason:
+        lines.append(f"⚠️ On hold: {event.held_reason}")
+    lines.extend(dates_lines(event))
+    for pending in report.pending:
+        lines.append(f"Next: {PHASE_NAMES[pending.phase]} {relative(pending.due, now)}")
+        break
+    lines.append(f"Participants: {report.participants}")
+    if report.delivery.total:
+        lines.append(
+            f"Santa DMs: {report.delivery.notified}/{report.delivery.total} delivered"
+            + (f", {report.delivery.failed} failed" if report.delivery.failed else "")
+        )
+    lines.append("You are in." if me_in else "You have not joined.")
+    if my_recipient is not None:
+        lines.append(
+            f"🤫 You give to **{my_recipient.display_name}** (<@{my_recipient.user_id}>)"
+            + (f" — wishlist: <{my_recipient.wishlist_url}>" if my_recipient.wishlist_url else "")
+        )
+    if report.overrides:
+        lines.append("Recent admin actions:")
+        lines.extend(
+            f"- {discord_timestamp(a.at, 'f')} <@{a.actor_id}> {a.action}: {a.detail}"
+            for a in report.overrides
+        )
+    if settings is not None:
+        lines.append("Settings:")
+        lines.extend(settings_lines(settings))
+    return fit("\n".join(lines))
+
+
+def _setting(label: str, setting: Setting[int | None], mention: str) -> str:
+    shown = "not set" if setting.value is None else mention.format(setting.value)
+    return f"- {label}: {shown} ({setting.source.value})"
+
+
+def settings_lines(settings: EffectiveSettings) -> list[str]:
+    return [
+        _setting("announcement channel", settings.announcement_channel_id, "<#{}>"),
+        _setting("participant role", settings.participant_role_id, "<@&{}>"),
+        _setting("manager role", settings.manager_role_id, "<@&{}>"),
+        f"- timezone: {settings.timezone.value} ({settings.timezone.source.value})",
+    ]
+
+
+def setup_done(settings: EffectiveSettings) -> str:
+    return fit("\n".join(["Settings saved. Effective settings:", *settings_lines(settings)]))
+
+
+def participants(roster: Roster) -> str:
+    items = roster.participants
+    if not items:
+        return "Nobody has joined yet."
+    lines = [f"{len(items)} participant(s):"]
+    for p in items:
+        wish = " 🎁 wishlist set" if p.wishlist_url else ""
+        lines.append(f"- {p.display_name} (<@{p.user_id}>){wish}")
+    if roster.pairings_told or roster.pairings_pending:
+        lines.append(
+            f"Santa DMs: {roster.pairings_told} delivered, {roster.pairings_pending} pending"
+        )
+    if roster.exclusions:
+        lines.append("Exclusions (santa may not draw recipient):")
+        lines.extend(f"- <@{x.user_id}> ↛ <@{x.excluded_user_id}>" for x in roster.exclusions)
+    return fit("\n".join(lines))
+
+
+def joined(result: JoinResult | AddResult) -> str:
+    name = result.participant.display_name
+    if isinstance(result, AddResult):
+        text = f"{name} is in Ratmas {result.event_id}."
+        if result.after_draw and result.reassigned:
+            text += f" The draw was spliced; {len(result.reassigned)} santa(s) got a new DM."
+    else:
+        text = (
+            f"You're in, {name}! 🎁 Names are drawn at the start date; you'll get a DM with "
+            "whom you give to. Set a wishlist with `/ratmas wishlist`."
+        )
+    if isinstance(result, AddResult) and result.warning:
+        text += f"\n⚠️ {result.warning}"
+    return fit(text)
+
+
+def left(result: LeaveResult) -> str:
+    if result.after_draw:
+        text = "You have left the Ratmas. Your santa now gives to someone else; nothing is lost."
+    else:
+        text = "You have left the Ratmas."
+    if result.warning:
+        text += f"\n⚠️ {result.warning}"
+    return fit(text)
+
+
+def wishlist(result: WishlistResult) -> str:
+    url = result.participant.wishlist_url
+    text = f"Wishlist saved: <{url}>" if url else "Wishlist cleared."
+    if result.santa_told:
+        text += " Your santa has been told."
+    return text
+
+
+def exclusion(result: ExclusionResult) -> str:
+    if result.changed:
+        text = "Done: " + ", ".join(f"<@{a}> ↛ <@{b}>" for a, b in result.changed)
+    else:
+        text = "Nothing to change: that was already so."
+    if result.warning:
+        text += f"\n⚠️ {result.warning}"
+    return fit(text)
