@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+
+from table import Row, format_table
 
 from ratmas.domain.pairing import draw_pairings, loops
 
@@ -25,22 +25,6 @@ CASES: tuple[tuple[int, float | None, int], ...] = (
     (10_000, 0.1, 7),
     (100_000, 1.0, 5),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One line of the benchmark table."""
-
-    name: str
-    seconds: float
-    goal: float | None
-    note: str = ""
-
-    @property
-    def verdict(self) -> str:
-        if self.goal is None:
-            return "-"
-        return "PASS" if self.seconds <= self.goal else "MISS"
 
 
 def _inputs(n: int, seed: int) -> tuple[list[int], list[tuple[int, int]], list[tuple[int, int]]]:
@@ -82,28 +66,6 @@ def run() -> list[Row]:
             )
         )
     return rows
-
-
-def format_table(rows: Sequence[Row]) -> str:
-    """The rows as a plain-text table."""
-    header = ("benchmark", "time", "goal", "result", "note")
-    lines = [
-        (
-            row.name,
-            f"{row.seconds * 1000:.1f} ms",
-            "-" if row.goal is None else f"<= {row.goal * 1000:.0f} ms",
-            row.verdict,
-            row.note,
-        )
-        for row in rows
-    ]
-    widths = [max(len(cell) for cell in column) for column in zip(header, *lines, strict=True)]
-    rule = "  ".join("-" * width for width in widths)
-    rendered = [
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in (header, *lines)
-    ]
-    return "\n".join([rendered[0], rule, *rendered[1:]])
 
 
 def main() -> None:
