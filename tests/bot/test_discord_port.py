@@ -1,0 +1,73 @@
+"""How Discord's refusals become the delivery failures the services act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import nextcord
+import pytest
+
+from ratmas.bot.discord_port import allowed_mentions, delivery_error, to_embeds
+from ratmas.services.ports import DeliveryFailure, Embed, Message
+
+
+@dataclass
+class FakeResponse:
+    """The two attributes nextcord's HTTPException reads from an aiohttp response."""
+
+    status: int
+    reason: str
+
+
+def refusal(
+    kind: type[nextcord.HTTPException], status: int, code: int, text: str
+) -> nextcord.HTTPException:
+    return kind(FakeResponse(status, "Forbidden"), {"code": code, "message": text})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            refusal(nextcord.Forbidden, 403, 50007, "Cannot send messages to this user"),
+            DeliveryFailure.DMS_CLOSED,
+        ),
+        (
+            refusal(nextcord.Forbidden, 403, 40003, "You are opening direct messages too fast."),
+            DeliveryFailure.SLOW_DOWN,
+        ),
+        (
+            refusal(
+                nextcord.HTTPException,
+                400,
+                20026,
+                "This account has been flagged as spam and is quarantined",
+            ),
+            DeliveryFailure.SLOW_DOWN,
+        ),
+        (refusal(nextcord.NotFound, 404, 10013, "Unknown User"), DeliveryFailure.UNKNOWN_USER),
+        (refusal(nextcord.NotFound, 404, 10007, "Unknown Member"), DeliveryFailure.UNKNOWN_USER),
+        (refusal(nextcord.Forbidden, 403, 50001, "Missing Access"), DeliveryFailure.OTHER),
+    ],
+)
+def test_refusals_are_classified(error: nextcord.HTTPException, expected: DeliveryFailure) -> None:
+    classified = delivery_error(error)
+    assert classified.kind is expected
+    assert classified.code == error.code
+
+
+def test_only_named_users_may_be_pinged() -> None:
+    mentions = allowed_mentions(Message("@everyone <@&5> <@7> <@8>", mention_user_ids=(7,)))
+    data = mentions.to_dict()
+    assert data["parse"] == []
+    assert data["users"] == [7]
+    assert "roles" not in data or data["roles"] == []
+
+
+def test_embeds_are_cut_to_discord_limits() -> None:
+    (embed,) = to_embeds(
+        Message("", embeds=(Embed("t" * 300, "d" * 5000, (("n" * 300, "v" * 2000),)),))
+    )
+    assert len(embed.title or "") == 256
+    assert len(embed.description or "") == 4096
+    assert len(embed.fields[0].value or "") == 1024
