@@ -619,3 +619,14 @@ async def test_leaving_a_revealed_event_is_refused(world: World) -> None:
     await world.event(1, 2, status=EventStatus.REVEALED)
     with pytest.raises(InvalidTransition):
         await world.service.leave(GUILD, 1)
+
+
+async def test_a_leaver_half_removed_by_a_crash_is_spliced_out_on_the_next_notice(
+    world: World,
+) -> None:
+    event = await world.drawn(1, 2, 3, 4, plan=ring(1, 2, 3, 4))
+    await world.repo.remove_participant(event.id, 3)  # the row went, the draw did not
+    result = await world.service.member_left(GUILD, 3)
+    assert result is not None
+    assert result.reassigned == (2,)
+    assert await world.draw(event.id) == {1: 2, 2: 4, 4: 1}
