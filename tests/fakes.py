@@ -311,8 +311,7 @@ class InMemoryEventRepository:
         pairing = self.pairings.get(event_id, {}).get(santa_id)
         if pairing is None or not pairing.pending:
             return False
-        self.pairings[event_id][santa_id] = replace(
-            pairing,
+        self.pairings[event_id][santa_id] = pairing._replace(
             notified_at=_utc(at),
             last_attempt_at=_utc(at),
             attempts=pairing.attempts + 1,
@@ -327,7 +326,7 @@ class InMemoryEventRepository:
         for santa in santa_ids:
             pairing = table.get(santa)
             if pairing is not None and not pairing.pending:
-                table[santa] = replace(pairing, notified_at=None)
+                table[santa] = pairing._replace(notified_at=None)
                 count += 1
         return count
 
@@ -337,8 +336,7 @@ class InMemoryEventRepository:
         pairing = self.pairings.get(event_id, {}).get(santa_id)
         if pairing is None or not pairing.pending:
             return False
-        self.pairings[event_id][santa_id] = replace(
-            pairing,
+        self.pairings[event_id][santa_id] = pairing._replace(
             attempts=pairing.attempts + 1,
             last_attempt_at=_utc(at),
             last_error_code=code,

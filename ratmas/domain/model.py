@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from ratmas.domain.status import EventStatus, Phase
 
@@ -105,8 +106,12 @@ class Exclusion:
     excluded_user_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class Pairing:
+class Pairing(NamedTuple):
+    """One santa's assignment and how its delivery went.
+
+    A named tuple rather than a frozen dataclass: a draw stores every pairing at once
+    and a tuple is several times cheaper to build (10,000 of them per large draw)."""
+
     event_id: int
     santa_id: int
     recipient_id: int

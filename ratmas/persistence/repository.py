@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
@@ -64,6 +64,14 @@ def _out(value: datetime) -> datetime:
 
 def _maybe_out(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
+
+
+_DATETIME_FIELD = PairingRow._meta.fields_map["notified_at"]
+
+
+def _to_db(value: datetime | None) -> Any:
+    """A datetime as the connected database stores it (the ORM's own conversion)."""
+    return None if value is None else _DATETIME_FIELD.to_db_value(value, PairingRow)
 
 
 def _event(row: EventRow) -> Event:
@@ -351,33 +359,52 @@ class TortoiseEventRepository:
         self, event_id: int, pairings: Mapping[int, int], *, keep_notified: bool = False
     ) -> list[Pairing]:
         await self._require_event(event_id)
-        enrolled = await ParticipantRow.filter(event_id=event_id).only("id", "user_id", "event_id")
-        participants = {row.user_id for row in enrolled}
-        _check_permutation(pairings, participants)
-        async with in_transaction():
-            kept: dict[int, PairingRow] = {}
+        enrolled = await ParticipantRow.filter(event_id=event_id).values_list("user_id", flat=True)
+        _check_permutation(pairings, {cast(int, user_id) for user_id in enrolled})
+        async with in_transaction() as connection:
+            kept: dict[int, Pairing] = {}
             if keep_notified:
-                for row in await PairingRow.filter(event_id=event_id):
-                    if pairings.get(row.santa_id) == row.recipient_id:
-                        kept[row.santa_id] = row
+                for pairing in await self.list_pairings(event_id):
+                    if pairings.get(pairing.santa_id) == pairing.recipient_id:
+                        kept[pairing.santa_id] = pairing
             await PairingRow.filter(event_id=event_id).delete()
-            rows = []
-            for santa_id, recipient_id in sorted(pairings.items()):
-                old = kept.get(santa_id)
-                rows.append(
-                    PairingRow(
-                        event_id=event_id,
-                        santa_id=santa_id,
-                        recipient_id=recipient_id,
-                        notified_at=old.notified_at if old else None,
-                        last_error_code=old.last_error_code if old else None,
-                        last_error_text=old.last_error_text if old else None,
-                        attempts=old.attempts if old else 0,
-                        last_attempt_at=old.last_attempt_at if old else None,
-                    )
-                )
-            await PairingRow.bulk_create(rows, batch_size=CHUNK // 8)
-        return await self.list_pairings(event_id)
+            stored = [
+                kept.get(santa_id)
+                or Pairing(event_id, santa_id, pairings[santa_id], None, None, None, 0)
+                for santa_id in sorted(pairings)
+            ]
+            await self._insert_pairings(connection, stored)
+        return stored
+
+    async def _insert_pairings(self, connection: Any, pairings: Sequence[Pairing]) -> None:
+        """One prepared INSERT run for every row (`executemany`): building 10,000 model
+        instances and batching them through the ORM costs more than the database does."""
+        marks = (
+            [f"${n}" for n in range(1, 9)]
+            if connection.capabilities.dialect == "postgres"
+            else ["?"] * 8
+        )
+        sql = (
+            'INSERT INTO "ratmas_pairing" ("event_id", "santa_id", "recipient_id", '
+            '"notified_at", "last_error_code", "last_error_text", "attempts", "last_attempt_at") '
+            f"VALUES ({', '.join(marks)})"
+        )
+        rows = [
+            (p.event_id, p.santa_id, p.recipient_id, None, None, None, 0, None)
+            if p.attempts == 0 and p.notified_at is None
+            else (
+                p.event_id,
+                p.santa_id,
+                p.recipient_id,
+                _to_db(p.notified_at),
+                p.last_error_code,
+                p.last_error_text,
+                p.attempts,
+                _to_db(p.last_attempt_at),
+            )
+            for p in pairings
+        ]
+        await connection.execute_many(sql, rows)
 
     async def list_pairings(self, event_id: int) -> list[Pairing]:
         rows = await PairingRow.filter(event_id=event_id).order_by("santa_id")

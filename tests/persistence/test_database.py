@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aerich import Command
 
 from ratmas.domain.errors import DatabaseUnavailable
-from ratmas.domain.model import EventDates, NewEvent
+from ratmas.domain.model import EventDates, NewEvent, Pairing
 from ratmas.persistence import db
-from ratmas.persistence.models import PairingRow
 from ratmas.persistence.repository import TortoiseEventRepository
 from tests.persistence.test_repository_contract import NOW, event_with, new_event
 
@@ -58,13 +59,15 @@ async def test_replace_pairings_rolls_back_whole_when_it_fails_midway(
     await repo.mark_notified(event_id, 1, NOW)
     before = await repo.list_pairings(event_id)
 
-    real_bulk_create = PairingRow.bulk_create
+    real_insert = TortoiseEventRepository._insert_pairings
 
-    async def insert_half_then_fail(objects: list[PairingRow], **kwargs: object) -> None:
-        await real_bulk_create(objects[:2])  # the old rows are already deleted here
+    async def insert_half_then_fail(
+        self: TortoiseEventRepository, connection: Any, pairings: Sequence[Pairing]
+    ) -> None:
+        await real_insert(self, connection, pairings[:2])  # the old rows are already gone
         raise RuntimeError("connection lost midway")
 
-    monkeypatch.setattr(PairingRow, "bulk_create", insert_half_then_fail)
+    monkeypatch.setattr(TortoiseEventRepository, "_insert_pairings", insert_half_then_fail)
     with pytest.raises(RuntimeError, match="midway"):
         await repo.replace_pairings(event_id, {1: 3, 3: 2, 2: 4, 4: 1})
     monkeypatch.undo()
