@@ -227,8 +227,11 @@ class SeasonService:
         `MembersIntentMissing` propagates."""
         if event.participant_role_id is None:
             return SyncResult()
-        members = await self._discord.role_members(event.guild_id, event.participant_role_id)
-        result = await self._repo.sync_participants(event.id, members, now=self._clock.now())
+        # Under the event's lock: a sign-up whose role grant is still in flight would
+        # otherwise be read as "not holding the role" and removed again.
+        async with self._lock(event.id):
+            members = await self._discord.role_members(event.guild_id, event.participant_role_id)
+            result = await self._repo.sync_participants(event.id, members, now=self._clock.now())
         if result.changed:
             self._log.info(
                 "event %s: participants synced (+%d, -%d, %d renamed)",
@@ -450,12 +453,16 @@ class SeasonService:
         Grants the participant role when the event has one (the role is what the start
         syncs from, so a refused role undoes the sign-up)."""
         event = await self._live_event(guild_id)
-        if event.status is not EventStatus.SCHEDULED:
-            raise SignUpsClosed(
-                f"Sign-ups are closed: this Ratmas is {_status_words(event.status)}. "
-                "An organiser can still add you."
-            )
-        participant = await self._enrol(event, user_id, display_name)
+        # The row and the role are added under the event's lock, which the start's sync
+        # takes too, so a sign-up racing the start is either in the draw or refused.
+        async with self._lock(event.id):
+            event = await self._event(event.id)
+            if event.status is not EventStatus.SCHEDULED:
+                raise SignUpsClosed(
+                    f"Sign-ups are closed: this Ratmas is {_status_words(event.status)}. "
+                    "An organiser can still add you."
+                )
+            participant = await self._enrol(event, user_id, display_name)
         return JoinResult(event.id, participant, event.participant_role_id is not None)
 
     async def leave(self, guild_id: int, user_id: int) -> LeaveResult:

@@ -3,6 +3,7 @@ crash/resume path) with a recording Discord."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 from datetime import UTC, datetime, timedelta
@@ -416,6 +417,31 @@ async def test_join_after_the_draw_is_closed_and_a_refused_role_undoes_it(
     await world.repo.set_status(event.id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
     with pytest.raises(SignUpsClosed, match="Sign-ups are closed"):
         await world.service.join(GUILD, 6, "Six")
+
+
+async def test_a_sign_up_whose_role_is_still_being_granted_survives_the_start_sync(
+    world: World,
+) -> None:
+    event = await world.event()
+    granting = asyncio.Event()
+    release = asyncio.Event()
+    add_role = world.discord.add_role
+
+    async def slow_add_role(guild_id: int, user_id: int, role_id: int) -> None:
+        granting.set()
+        await release.wait()  # Discord answers slowly (a 429 being waited out)
+        await add_role(guild_id, user_id, role_id)
+        world.discord.roles.setdefault(role_id, []).append(Member(user_id, "Five"))
+
+    world.discord.add_role = slow_add_role  # type: ignore[method-assign]
+    joining = asyncio.create_task(world.service.join(GUILD, 5, "Five"))
+    await granting.wait()
+    syncing = asyncio.create_task(world.service.sync_participants(event))
+    await asyncio.sleep(0)
+    release.set()
+    await joining
+    await syncing
+    assert await world.repo.get_participant(event.id, 5) is not None
 
 
 async def test_leaving_before_the_draw_removes_the_row_and_the_role(world: World) -> None:
