@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     command("migrate", "apply pending database migrations", _migrate)
     jobs = command("jobs", "list each live event's pending phases and their due times", _jobs)
     jobs.add_argument("--json", action="store_true", help="machine-readable output (ISO-8601)")
+    demo = command(
+        "demo", "play one whole season offline against a loopback Discord (no token)", _demo
+    )
+    demo.add_argument("--verbose", action="store_true", help="show the bot's log as it plays")
     return parser
 
 
@@ -102,6 +106,22 @@ async def _jobs(args: argparse.Namespace, settings: Settings, out: TextIO) -> in
         await close_db()
     out.write(text + "\n")
     return 0
+
+
+async def _demo(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.demo import play
+
+    # The demo brings its own throw-away database and Discord: of the config it only
+    # honours the log level, and only with --verbose. Without it the log stays quiet,
+    # nextcord's warnings included (about voice support, and about the closed DMs the
+    # demo provokes on purpose).
+    if args.verbose:
+        configured = logging.getLevelNamesMapping()[settings.log_level]
+        logging.getLogger().setLevel(min(logging.INFO, configured))
+    else:
+        logging.getLogger().setLevel(logging.WARNING)
+        logging.getLogger("nextcord").setLevel(logging.ERROR)
+    return await play(out)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

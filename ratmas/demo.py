@@ -1,0 +1,514 @@
+"""`ratmas demo`: one whole season, played offline against the loopback Discord.
+
+The real bot (`ratmas.app.serve`: migrations, database, scheduler, nextcord client) runs
+against `ratmas.sandbox` on a throw-away SQLite file. A small guild signs up, the
+scheduler fires the start, the purchase deadline and the reveal by itself, seconds
+apart, and what every member and the channel saw is printed as a transcript. Nothing
+here is staged: each line is a message the bot really sent, read back from the
+sandbox, with Discord's markup (mentions, timestamps, bold) turned into plain text.
+"""
+
+# The waits take a timeout on purpose: each names how long the season may take.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import re
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+from ratmas.config import DiscordConfig, SchedulerConfig, Settings
+from ratmas.sandbox import Channel, InteractionHandle, Message, Role, Sandbox, SandboxError, User
+
+MANAGE_GUILD: Final = 1 << 5
+TIMEZONE: Final = "UTC"
+DB_NAME: Final = "ratmas-demo.sqlite"
+BOT_LABEL: Final = "Ratmas bot"
+# Seconds of the season at speed 1: sign-ups before the draw, shopping before the
+# purchase deadline, and the wait for the reveal. Each leaves room for the scene's
+# actions on a slow machine.
+SIGN_UP_SECONDS: Final = 6.0
+SHOPPING_SECONDS: Final = 6.0
+WAIT_FOR_REVEAL_SECONDS: Final = 3.0
+# How late a scheduled phase's messages may be before the demo gives up.
+LATE_MARGIN: Final = 10.0
+# How long the bot may take to connect, or to shut down.
+CONNECT_SECONDS: Final = 15.0
+# A scene is over when the bot has been quiet this long.
+QUIET_SECONDS: Final = 0.3
+# A one-line reply follows its action on the same line when the action is this short.
+SHORT_ACTION: Final = 60
+WISHLISTS: Final = ("https://example.com/ann/wishlist", "https://example.com/ann/new-wishlist")
+
+
+class DemoError(Exception):
+    """The season did not go as scripted (the one line the demo prints)."""
+
+
+# --- Discord markup, made readable ---------------------------------------------------------
+
+_USER: Final = re.compile(r"<@!?(\d+)>")
+_ROLE: Final = re.compile(r"<@&(\d+)>")
+_CHANNEL: Final = re.compile(r"<#(\d+)>")
+_TIME: Final = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
+_LINK: Final = re.compile(r"<(https?://[^>\s]+)>")
+_ESCAPED: Final = re.compile(r"\\([\\*_~`|>\[\]()#<:-])")
+_TIME_FORMATS: Final = {
+    "t": "%H:%M",
+    "T": "%H:%M:%S",
+    "d": "%Y-%m-%d",
+    "D": "%a %d %b %Y",
+    "f": "%a %d %b %Y %H:%M:%S",
+    "F": "%a %d %b %Y %H:%M:%S",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Who and what the ids in a message stand for."""
+
+    users: dict[int, str]
+    roles: dict[int, str]
+    channels: dict[int, str]
+
+
+def readable(text: str, names: Names, *, now: datetime | None = None) -> str:
+    """Discord markup as a reader sees it: `<@id>` -> @name, `<#id>` -> #channel,
+    `<@&id>` -> @role, `<t:unix:F>` -> a UTC time, bold and escapes dropped."""
+
+    def user(match: re.Match[str]) -> str:
+        return "@" + names.users.get(int(match[1]), "unknown-user")
+
+    def role(match: re.Match[str]) -> str:
+        return "@" + names.roles.get(int(match[1]), "unknown-role")
+
+    def channel(match: re.Match[str]) -> str:
+        return "#" + names.channels.get(int(match[1]), "unknown-channel")
+
+    def stamp(match: re.Match[str]) -> str:
+        instant = datetime.fromtimestamp(int(match[1]), UTC)
+        style = match[2] or "f"
+        if style == "R":
+            seconds = round((instant - (now or datetime.now(UTC))).total_seconds())
+            return f"in {seconds} s" if seconds >= 0 else f"{-seconds} s ago"
+        return f"{instant:{_TIME_FORMATS[style]}} UTC"
+
+    text = _ROLE.sub(role, text)
+    text = _USER.sub(user, text)
+    text = _CHANNEL.sub(channel, text)
+    text = _TIME.sub(stamp, text)
+    text = _LINK.sub(r"\1", text)
+    text = text.replace("**", "")
+    text = _ESCAPED.sub(r"\1", text)
+    text = text.replace("\u200b", "")
+    return "\n".join(line for line in text.splitlines() if line.strip() != "```")
+
+
+def buttons(message: Message) -> str:
+    """`[🎁 Join] [Leave]`: the buttons under a message, or '' when it has none."""
+    labels = []
+    for row in message.components:
+        for item in row.get("components", []):
+            if item.get("type") != 2:
+                continue
+            emoji = (item.get("emoji") or {}).get("name")
+            label = " ".join(str(part) for part in (emoji, item.get("label")) if part)
+            labels.append(f"[{label}]")
+    return " ".join(labels)
+
+
+def indented(head: str, body: str, indent: int | None = None) -> str:
+    """`head` + the first line of `body`; later lines indented under the first."""
+    pad = " " * (len(head) if indent is None else indent)
+    first, *rest = body.splitlines() or [""]
+    return "\n".join([head + first, *(pad + line for line in rest)])
+
+
+# --- the transcript ------------------------------------------------------------------------
+
+
+@dataclass
+class Transcript:
+    """What the members saw, in order: the bot's posts numbered as they arrive, user
+    actions with the reply only the actor sees, and the scene headings."""
+
+    out: TextIO
+    sandbox: Sandbox
+    guild_id: int
+    heard: list[Message] = field(default_factory=list)
+    _unprinted: list[tuple[Message, bool]] = field(default_factory=list)
+    _count: int = 0
+
+    def listen(self, message: Message, edited: bool) -> None:
+        """The sandbox's listener: every message the bot posts or edits."""
+        if message.interaction_id is not None:
+            return  # an answer to a user action: printed with the action
+        if not edited:
+            self.heard.append(message)
+        self._unprinted.append((message, edited))
+
+    def names(self) -> Names:
+        state = self.sandbox.state
+        guild = state.guild(self.guild_id)
+        return Names(
+            users={u.id: u.name for u in state.users.values()},
+            roles={r.id: r.name for r in guild.roles.values()},
+            channels={c.id: str(c.name) for c in state.channels.values() if c.name},
+        )
+
+    def text(self, message: Message) -> str:
+        body = readable(message.text, self.names())
+        shown = buttons(message)
+        return f"{body}\n{shown}" if shown else body
+
+    def write(self, line: str = "") -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def heading(self, title: str, note: str = "") -> None:
+        self.flush()
+        self.write()
+        self.write(f"== {title} ==" + (f"  ({note})" if note else ""))
+
+    def narrate(self, line: str) -> None:
+        self.flush()
+        self.write(f"* {line}")
+
+    def flush(self) -> None:
+        """Print the bot's posts heard since the last flush."""
+        pending, self._unprinted = self._unprinted, []
+        for message, edited in pending:
+            self._count += 1
+            where = self.sandbox.where(message)
+            if where.startswith("DM @"):
+                head = f"[{self._count:02}] DM to {where[4:]}: "
+            else:
+                head = f"[{self._count:02}] {where}  {BOT_LABEL}: "
+            if edited:
+                head += "(edited) "
+            self.write(indented(head, self.text(message)))
+
+    def action(self, actor: str, did: str, reply: Message) -> None:
+        """`ann clicks Join → (only ann sees) You're in…`, then whatever the bot posted."""
+        seen = f"(only {actor} sees)" if reply.ephemeral else "(everyone sees)"
+        command = f"{actor} {readable(did, self.names())}"
+        body = self.text(reply)
+        if "\n" in body or len(command) > SHORT_ACTION:
+            self.write(command)
+            self.write(indented(f"  → {seen} ", body, indent=4))
+        else:
+            self.write(f"{command} → {seen} {body}")
+        self.flush()
+
+
+# --- the season ----------------------------------------------------------------------------
+
+
+@dataclass
+class Cast:
+    guild_id: int
+    channel: Channel
+    participant_role: Role
+    manager: User
+    members: dict[str, User]
+    closed: User  # the member whose DMs are closed at the draw
+
+
+def _whole_second(instant: datetime) -> datetime:
+    return instant.replace(microsecond=0) + timedelta(seconds=1 if instant.microsecond else 0)
+
+
+def _local(instant: datetime) -> str:
+    return f"{instant:%Y-%m-%d %H:%M:%S}"
+
+
+class Season:
+    """Plays the season: user actions through the sandbox, checks on what the bot says."""
+
+    def __init__(
+        self, sb: Sandbox, cast: Cast, transcript: Transcript, server: asyncio.Task[None]
+    ) -> None:
+        self.sb = sb
+        self.cast = cast
+        self.t = transcript
+        self.server = server
+
+    async def expect[T](self, waiting: Awaitable[T], what: str) -> T:
+        """Await `waiting`, or fail with a DemoError naming `what` (also if the bot died)."""
+        waiter: asyncio.Task[T] = asyncio.ensure_future(waiting)
+        done, _ = await asyncio.wait({waiter, self.server}, return_when=asyncio.FIRST_COMPLETED)
+        if waiter not in done:
+            waiter.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await waiter
+            problem = self.server.exception() if not self.server.cancelled() else None
+            raise DemoError(f"the bot stopped while waiting for {what}: {problem!r}")
+        try:
+            return waiter.result()
+        except (TimeoutError, SandboxError) as exc:
+            raise DemoError(f"{what}: {exc}") from None
+
+    async def seen(
+        self, predicate: Callable[[Message], bool], what: str, timeout: float
+    ) -> Message:
+        """The first message the bot posted (anywhere) matching `predicate`."""
+
+        def found() -> Message | None:
+            return next((m for m in self.t.heard if predicate(m)), None)
+
+        return await self.expect(
+            self.sb.state.feed.wait_until(found, timeout, what), f"no {what} within {timeout:.0f} s"
+        )
+
+    async def quiet(self) -> None:
+        """Let the bot finish what it is saying, so a scene's messages stay in it."""
+        for _ in range(20):
+            before = len(self.t.heard)
+            await asyncio.sleep(QUIET_SECONDS)
+            if len(self.t.heard) == before:
+                return
+
+    def dm_to(self, user: User, contains: str) -> Callable[[Message], bool]:
+        dm = self.sb.state.dm_channels.get
+
+        def match(message: Message) -> bool:
+            return message.channel_id == dm(user.id) and contains in message.content
+
+        return match
+
+    def in_channel(self, contains: str) -> Callable[[Message], bool]:
+        channel_id = self.cast.channel.id
+        return lambda m: m.channel_id == channel_id and contains in m.content
+
+    async def slash(
+        self, user: User, subcommand: str, options: dict[str, Any] | None = None, shown: str = ""
+    ) -> Message:
+        """`user` runs `/ratmas <subcommand>`; prints it with the reply."""
+        handle: InteractionHandle = await self.expect(
+            self.sb.slash(self.cast.guild_id, user.id, "ratmas", subcommand, options=options),
+            f"/ratmas {subcommand} could not be sent",
+        )
+        reply: Message = await self.expect(
+            handle.response(timeout=10), f"no answer to {user.name}'s /ratmas {subcommand}"
+        )
+        self.t.action(user.name, f"runs /ratmas {subcommand}{shown}", reply)
+        return reply
+
+    async def click(self, user: User, message: Message, custom_id: str, label: str) -> Message:
+        handle: InteractionHandle = await self.expect(
+            self.sb.click(self.cast.guild_id, user.id, message.id, custom_id),
+            f"{user.name} could not click {label}",
+        )
+        reply: Message = await self.expect(
+            handle.response(timeout=10), f"no answer to {user.name}'s {label} click"
+        )
+        self.t.action(user.name, f"clicks {label}", reply)
+        return reply
+
+    async def play(self, speed: float) -> None:
+        cast, t = self.cast, self.t
+        manager = cast.manager
+        ann = cast.members["ann"]
+        leaver = cast.members["dan"]
+        closed = cast.closed
+
+        t.heading("Setup")
+        t.narrate(
+            f"The server has #{cast.channel.name}, a role @{cast.participant_role.name}, "
+            f"{manager.name} (Manage Server) and {len(cast.members)} members: "
+            f"{', '.join(cast.members)}. {closed.name} does not accept DMs from the server."
+        )
+        await self.slash(
+            manager,
+            "setup",
+            {
+                "channel": cast.channel.id,
+                "participant_role": cast.participant_role.id,
+                "timezone": TIMEZONE,
+            },
+            f" channel:#{cast.channel.name} participant_role:@{cast.participant_role.name}"
+            f" timezone:{TIMEZONE}",
+        )
+
+        t.heading("Sign-ups")
+        now = datetime.now(UTC)
+        start = _whole_second(now + timedelta(seconds=SIGN_UP_SECONDS / speed))
+        deadline = _whole_second(start + timedelta(seconds=SHOPPING_SECONDS / speed))
+        reveal = _whole_second(deadline + timedelta(seconds=WAIT_FOR_REVEAL_SECONDS / speed))
+        dates = {
+            "start": _local(start),
+            "purchase_deadline": _local(deadline),
+            "reveal": _local(reveal),
+        }
+        await self.slash(
+            manager,
+            "create",
+            {**dates, "timezone": TIMEZONE},
+            "".join(f" {k}:{v}" for k, v in dates.items()) + f" timezone:{TIMEZONE}",
+        )
+        announcement = await self.seen(
+            lambda m: "ratmas:join" in m.custom_ids, "announcement with a Join button", 10
+        )
+        t.flush()
+        for member in cast.members.values():
+            await self.click(member, announcement, "ratmas:join", "Join")
+        await self.slash(ann, "wishlist", {"url": WISHLISTS[0]}, f" url:{WISHLISTS[0]}")
+        if datetime.now(UTC) >= start:
+            raise DemoError(
+                "sign-ups were not over before the draw: the machine is too slow for this speed"
+            )
+
+        t.heading("The draw", f"start date {start:%H:%M:%S}: the scheduler fires it")
+        late = (start - datetime.now(UTC)).total_seconds() + LATE_MARGIN
+        for member in cast.members.values():
+            if member is not closed:
+                await self.seen(
+                    self.dm_to(member, "Secret Santa of"), f"santa DM to {member.name}", late
+                )
+        await self.seen(self.in_channel("could not DM you"), f"ping for {closed.name}", late)
+        await self.seen(self.in_channel("For the organisers"), "organisers' summary", late)
+        await self.seen(self.in_channel("Names are drawn"), "draw announcement", late)
+        await self.quiet()
+        t.flush()
+
+        t.heading("Shopping")
+        self.sb.open_dms(closed.id)
+        t.narrate(f"{closed.name} allows DMs from the server")
+        await self.slash(manager, "retry-dms")
+        await self.seen(self.dm_to(closed, "Secret Santa of"), f"santa DM to {closed.name}", 10)
+        await self.slash(ann, "wishlist", {"url": WISHLISTS[1]}, f" url:{WISHLISTS[1]}")
+        await self.seen(
+            lambda m: "updated their Ratmas wishlist" in m.content, "wishlist DM to ann's santa", 10
+        )
+        await self.quiet()
+        t.narrate(f"{leaver.name} leaves the server")
+        await self.expect(self.sb.remove_member(cast.guild_id, leaver.id), "a member leaving")
+        await self.seen(
+            lambda m: "someone left" in m.content, f"new DM to {leaver.name}'s santa", 10
+        )
+        await self.quiet()
+        if datetime.now(UTC) >= deadline:
+            raise DemoError(
+                "shopping was not over before the purchase deadline: "
+                "the machine is too slow for this speed"
+            )
+        t.flush()
+        t.narrate(f"purchase deadline {deadline:%H:%M:%S}: the scheduler fires it")
+        late = (deadline - datetime.now(UTC)).total_seconds() + LATE_MARGIN
+        await self.seen(
+            self.in_channel("purchase deadline has passed"), "deadline announcement", late
+        )
+        await self.quiet()
+
+        t.heading("Reveal", f"{reveal:%H:%M:%S}: the scheduler fires it")
+        late = (reveal - datetime.now(UTC)).total_seconds() + LATE_MARGIN
+        await self.seen(self.in_channel("The Ratmas reveal"), "reveal", late)
+        await self.quiet()
+        t.flush()
+        await self.slash(cast.members["bob"], "status")
+        jobs = await self.slash(manager, "jobs")
+        if "(none)" not in jobs.content:
+            raise DemoError("a phase is still scheduled after the reveal: " + jobs.content)
+
+
+async def _build_guild(sb: Sandbox) -> Cast:
+    guild = sb.add_guild("Rat Nest", channels=("general", "ratmas"))
+    mods = sb.create_role(guild.id, "Mods", permissions=MANAGE_GUILD)
+    santas = sb.create_role(guild.id, "Santas")
+    manager = await sb.add_member(guild.id, "manager", roles=(mods.id,))
+    members = {
+        name: await sb.add_member(guild.id, name)
+        for name in ("ann", "bob", "cat", "dan", "eve", "fay")
+    }
+    closed = members["fay"]
+    sb.close_dms(closed.id)
+    return Cast(guild.id, sb.channel(guild.id, "ratmas"), santas, manager, members, closed)
+
+
+@contextlib.contextmanager
+def _database_dir(data_dir: Path | None) -> Iterator[Path]:
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / DB_NAME).unlink(missing_ok=True)
+        yield data_dir
+        return
+    with tempfile.TemporaryDirectory(prefix="ratmas-demo-") as tmp:
+        yield Path(tmp)
+
+
+async def play(out: TextIO, *, data_dir: Path | None = None, speed: float = 1.0) -> int:
+    """Play one whole season against the loopback Discord and print what everyone saw.
+
+    The database is a fresh SQLite file in `data_dir` (kept) or in a temporary directory
+    (removed). `speed` > 1 brings the dates closer together. Returns 0, or 1 after a
+    one-line error when the season did not go as expected; the bot, scheduler, database
+    and sandbox are shut down either way.
+    """
+    from ratmas.app import App, serve
+
+    if speed <= 0 or not math.isfinite(speed):
+        raise ValueError(f"speed must be a positive number, not {speed}")
+    began = time.monotonic()
+    out.write("Ratmas demo: one whole season against a loopback Discord, dates seconds apart.\n")
+    with _database_dir(data_dir) as directory:
+        async with Sandbox() as sb:
+            cast = await _build_guild(sb)
+            transcript = Transcript(out, sb, cast.guild_id)
+            sb.on_message(transcript.listen)
+            settings = Settings(
+                source="<demo>",
+                database_url=f"sqlite://{(directory / DB_NAME).resolve()}",
+                default_timezone=TIMEZONE,
+                discord=DiscordConfig(api_base_url=sb.api_base),
+                scheduler=SchedulerConfig(tick_seconds=2),
+            )
+            stop = asyncio.Event()
+            started: asyncio.Future[App] = asyncio.get_running_loop().create_future()
+            server = asyncio.create_task(
+                serve(settings, sb.token, stop=stop, guild_ready_timeout=0.05, started=started)
+            )
+            season = Season(sb, cast, transcript, server)
+            failure: str | None = None
+            try:
+                app: App = await season.expect(started, "the bot to start")
+                await season.expect(
+                    asyncio.wait_for(app.bot.wait_until_ready(), CONNECT_SECONDS),
+                    "the bot to connect",
+                )
+                await season.play(speed)
+            except DemoError as exc:
+                transcript.flush()
+                failure = str(exc)
+            finally:
+                # The bot goes first (it closes the scheduler and the database), then
+                # the sandbox it talks to.
+                stop.set()
+                problem = await _stopped(server)
+            failure = failure or problem
+    if failure is not None:
+        out.write(f"\nratmas demo failed: {failure}\n")
+        return 1
+    out.write(f"\nThe whole season took {time.monotonic() - began:.1f} s of real time.\n")
+    return 0
+
+
+async def _stopped(server: asyncio.Task[None]) -> str | None:
+    """Wait for `serve` to shut down; a description of what went wrong, if anything."""
+    try:
+        await asyncio.wait_for(asyncio.shield(server), CONNECT_SECONDS)
+    except TimeoutError:
+        server.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await server
+        return f"the bot did not stop within {CONNECT_SECONDS:.0f} s"
+    except Exception as exc:
+        return f"the bot stopped with an error: {exc}"
+    return None

@@ -1,0 +1,183 @@
+"""`ratmas demo` plays one whole season against the loopback Discord.
+
+The season takes about 15 s of real time, so it is played once in-process (shared by
+the transcript tests) while the `python -m ratmas.cli demo` run plays alongside it in
+a subprocess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ratmas.demo import Names, play, readable
+
+pytestmark = pytest.mark.e2e
+
+MEMBERS = ("ann", "bob", "cat", "dan", "eve", "fay")
+CLOSED = "fay"
+LEAVER = "dan"
+SANTA_DM = "🎁 Ratmas: you are the Secret Santa of"
+
+
+@dataclass(frozen=True)
+class CliRun:
+    process: subprocess.Popen[str]
+    tmp: Path
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliRun]:
+    """`python -m ratmas.cli demo`, started first so that it plays while the in-process
+    season does. No config file, and a DATABASE_URL the demo must ignore."""
+    tmp = tmp_path_factory.mktemp("cli-demo")
+    env = {
+        **os.environ,
+        "TMPDIR": str(tmp),
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/not-used",
+    }
+    env.pop("RATMAS_CONFIG", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ratmas.cli", "demo"],
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    yield CliRun(process, tmp)
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+@pytest.fixture(scope="module")
+def played(cli_run: CliRun, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
+    out = io.StringIO()
+    status = asyncio.run(play(out, data_dir=tmp_path_factory.mktemp("demo")))
+    return status, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def transcript(played: tuple[int, str]) -> str:
+    status, text = played
+    assert status == 0, text
+    return text
+
+
+def scene(text: str, title: str) -> str:
+    """The transcript from the heading `== title ==` to the next heading."""
+    start = text.index(f"== {title} ==")
+    end = text.find("\n== ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def santa_dms(text: str) -> list[str]:
+    return re.findall(rf"^\[\d+\] DM to (\w+): (?:🔁[^\n]*\n\s+)?{SANTA_DM}", text, re.M)
+
+
+def test_the_demo_returns_zero(played: tuple[int, str]) -> None:
+    status, text = played
+    assert status == 0, text
+    assert "The whole season took" in text
+
+
+def test_the_transcript_has_every_scene_in_order(transcript: str) -> None:
+    titles = ["Setup", "Sign-ups", "The draw", "Shopping", "Reveal"]
+    positions = [transcript.index(f"== {t} ==") for t in titles]
+    assert positions == sorted(positions)
+
+
+def test_posts_are_numbered_in_order(transcript: str) -> None:
+    numbers = [int(n) for n in re.findall(r"^\[(\d+)\]", transcript, re.M)]
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_members_join_with_the_button_and_only_they_see_the_answer(transcript: str) -> None:
+    signups = scene(transcript, "Sign-ups")
+    assert "manager runs /ratmas create start:" in signups
+    assert "[🎁 Join] [Leave]" in signups
+    for name in MEMBERS:
+        assert f"{name} clicks Join → (only {name} sees) You're in, {name}!" in signups
+    assert "ann runs /ratmas wishlist url:https://example.com/ann/wishlist" in signups
+
+
+def test_the_draw_dms_every_santa_but_the_closed_one_who_is_pinged(transcript: str) -> None:
+    draw = scene(transcript, "The draw")
+    assert sorted(santa_dms(draw)) == sorted(set(MEMBERS) - {CLOSED})
+    assert f"#ratmas  Ratmas bot: 📪 I could not DM you your Ratmas assignment: @{CLOSED}" in draw
+    assert "DM to manager: 🛠️ For the organisers: santa DMs: 5 sent, 1 with closed DMs" in draw
+    assert "Names are drawn!" in draw
+
+
+def test_shopping_retries_the_dm_tells_of_the_wishlist_and_splices_the_leaver(
+    transcript: str,
+) -> None:
+    shopping = scene(transcript, "Shopping")
+    retry = shopping.index("manager runs /ratmas retry-dms")
+    assert shopping.index(f"* {CLOSED} allows DMs from the server") < retry
+    assert "sent 1, DMs closed 0, failed 0, still pending 0" in shopping
+    assert f"DM to {CLOSED}: {SANTA_DM}" in shopping[retry:]
+    assert "updated their Ratmas wishlist: https://example.com/ann/new-wishlist" in shopping
+    leaves = shopping.index(f"* {LEAVER} leaves the server")
+    assert "Change of plans: someone left this Ratmas" in shopping[leaves:]
+    assert "The purchase deadline has passed" in shopping
+
+
+def test_the_reveal_pairs_everyone_left_once_each_way(transcript: str) -> None:
+    reveal = scene(transcript, "Reveal")
+    pairs = re.findall(r"^\s+(\w+) \(@\1\) → (\w+) \(@\2\)$", reveal, re.M)
+    stayed = set(MEMBERS) - {LEAVER}
+    assert sorted(santa for santa, _ in pairs) == sorted(stayed)
+    assert sorted(recipient for _, recipient in pairs) == sorted(stayed)
+    assert all(santa != recipient for santa, recipient in pairs)
+
+
+def test_nothing_is_pending_at_the_end(transcript: str) -> None:
+    reveal = scene(transcript, "Reveal")
+    assert "bob runs /ratmas status" in reveal
+    assert "(only bob sees) Ratmas 1: revealed" in reveal
+    jobs = reveal[reveal.index("manager runs /ratmas jobs") :]
+    assert "(none)" in jobs
+    assert "The scheduler matches the database." in jobs
+
+
+def test_discord_markup_is_made_readable(transcript: str) -> None:
+    for markup in ("<@", "<#", "<t:", "**", "```", "\u200b"):
+        assert markup not in transcript
+
+
+def test_readable_renders_mentions_times_links_and_escapes() -> None:
+    names = Names(users={1: "ann"}, roles={2: "Santas"}, channels={3: "ratmas"})
+    stamp = int(datetime(2026, 12, 1, 18, 30, 5, tzinfo=UTC).timestamp())
+    text = (
+        f"**\\*ann\\*** (<@1>) in <#3> for <@&2> by <t:{stamp}:F>, see "
+        "<https://example.com/x> @\u200beveryone <@9>"
+    )
+    assert readable(text, names) == (
+        "*ann* (@ann) in #ratmas for @Santas by Tue 01 Dec 2026 18:30:05 UTC, see "
+        "https://example.com/x @everyone @unknown-user"
+    )
+    soon = datetime(2026, 12, 1, 18, 30, 0, tzinfo=UTC)
+    assert readable(f"<t:{stamp}:R>", names, now=soon) == "in 5 s"
+
+
+def test_the_cli_plays_the_demo_without_config_token_or_database(
+    cli_run: CliRun, played: tuple[int, str]
+) -> None:
+    stdout, stderr = cli_run.process.communicate(timeout=120)
+    assert cli_run.process.returncode == 0, stdout + stderr
+    assert "== Reveal ==" in stdout
+    assert "The scheduler matches the database." in stdout
+    assert stderr == ""  # the log stays quiet without --verbose
+    assert list(cli_run.tmp.iterdir()) == []  # the throw-away database is gone
