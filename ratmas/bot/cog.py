@@ -9,9 +9,11 @@ everyone else without changing anything. Errors are answered by the client's
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import zoneinfo
+from collections.abc import Iterator
 from typing import Any
 
 import nextcord
@@ -29,10 +31,27 @@ from ratmas.services.export import export_json
 GUILD_ONLY = [nextcord.InteractionContextType.guild]
 MAX_CHOICES = 25
 DATE_HELP = "local time YYYY-MM-DD HH:MM in the event's timezone"
+# The services name dates by their fields; a manager typed them into these options.
+DATE_OPTIONS = {
+    "starts_at": "start",
+    "purchase_deadline": "purchase_deadline",
+    "reveal_at": "reveal",
+}
 
 
 class NotAllowed(RatmasError):
     """Only managers may do this."""
+
+
+@contextlib.contextmanager
+def date_options_named() -> Iterator[None]:
+    """Name a bad date by the option the manager typed it into, not by our field."""
+    try:
+        yield
+    except InvalidInput as error:
+        if error.field not in DATE_OPTIONS:
+            raise
+        raise InvalidInput(DATE_OPTIONS[error.field], error.problem) from None
 
 
 class RatmasCog(commands.Cog):
@@ -225,17 +244,18 @@ class RatmasCog(commands.Cog):
             raise InvalidInput(
                 "channel", "no announcement channel is set; run `/ratmas setup channel:` first"
             )
-        result = await self.s.lifecycle.create_event(
-            guild_id,
-            self._user(interaction).id,
-            start,
-            purchase_deadline,
-            reveal,
-            timezone or settings.timezone.value,
-            announcement_channel_id=settings.announcement_channel_id.value,
-            participant_role_id=settings.participant_role_id.value,
-            manager_role_id=settings.manager_role_id.value,
-        )
+        with date_options_named():
+            result = await self.s.lifecycle.create_event(
+                guild_id,
+                self._user(interaction).id,
+                start,
+                purchase_deadline,
+                reveal,
+                timezone or settings.timezone.value,
+                announcement_channel_id=settings.announcement_channel_id.value,
+                participant_role_id=settings.participant_role_id.value,
+                manager_role_id=settings.manager_role_id.value,
+            )
         await reply(interaction, render.created(result))
 
     @create.on_autocomplete("timezone")
@@ -259,13 +279,14 @@ class RatmasCog(commands.Cog):
         await self._defer(interaction)
         await self._require_manager(interaction)
         event = await self._event(interaction)
-        result = await self.s.lifecycle.reschedule(
-            event.id,
-            self._user(interaction).id,
-            starts_at=start,
-            purchase_deadline=purchase_deadline,
-            reveal_at=reveal,
-        )
+        with date_options_named():
+            result = await self.s.lifecycle.reschedule(
+                event.id,
+                self._user(interaction).id,
+                starts_at=start,
+                purchase_deadline=purchase_deadline,
+                reveal_at=reveal,
+            )
         await reply(interaction, render.override(result))
 
     @ratmas.subcommand(name="advance", description="Managers: perform the next phase now")

@@ -1,0 +1,173 @@
+"""Sweeps over the `/ratmas` command tree as Discord sees it (the registered payload):
+guild-only, described, managers-only where it says so, and private wherever a secret may be."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ratmas.sandbox import Message
+from tests.e2e.harness import (
+    E2E,
+    World,
+    assignment_dm,
+    dates_from_now,
+    running,
+    settings_for,
+    snapshot,
+)
+
+pytestmark = E2E
+
+GUILD_CONTEXT = 0
+SUBCOMMAND = 1
+REFUSAL = "Only Ratmas managers can do that"
+
+# Valid options for every manager command, so a refusal is about who asks, not what.
+type Options = Callable[[World], dict[str, Any]]
+MANAGER_OPTIONS: dict[str, Options] = {
+    "setup": lambda w: {
+        "channel": w.sb.channel(w.guild.id, "general").id,
+        "participant_role": w.manager_role.id,
+        "manager_role": w.participant_role.id,
+        "timezone": "Europe/Berlin",
+    },
+    "create": lambda w: dates_from_now(3600, 7200, 10800).options(),
+    "reschedule": lambda w: {"start": dates_from_now(1800, 0, 0).options()["start"]},
+    "advance": lambda w: {},
+    "cancel": lambda w: {"reason": "nobody asked me"},
+    "redraw": lambda w: {"force": True},
+    "retry-dms": lambda w: {},
+    "exclude": lambda w: {"santa": w.members[0].id, "recipient": w.members[1].id},
+    "unexclude": lambda w: {"santa": w.members[2].id, "recipient": w.members[3].id},
+    "add": lambda w: {"member": w.outsider.id},
+    "participants": lambda w: {},
+    "jobs": lambda w: {},
+    "export": lambda w: {},
+}
+EVERYONE_OPTIONS: dict[str, Options] = {
+    "join": lambda w: {},
+    "wishlist": lambda w: {"url": "https://example.com/list"},
+    "status": lambda w: {},
+    "leave": lambda w: {},
+}
+
+
+def _subcommands(world: World) -> list[dict[str, Any]]:
+    (ratmas,) = [c for c in world.sb.commands(None) if c["name"] == "ratmas"]
+    return [o for o in ratmas["options"] if o["type"] == SUBCOMMAND]
+
+
+async def _scheduled_event(world: World) -> None:
+    """Settings, an event a long way off, and two members in it (one excluded pair)."""
+    await world.run(
+        world.manager,
+        "setup",
+        options={"channel": world.channel.id, "participant_role": world.participant_role.id},
+    )
+    created = await world.run(
+        world.manager, "create", options=dates_from_now(3600, 7200, 10800).options()
+    )
+    assert "is scheduled" in created.content, created.content
+    for member in world.members[:4]:
+        assert "You're in" in (await world.run(member, "join")).content
+    await world.run(
+        world.manager,
+        "exclude",
+        options={"santa": world.members[2].id, "recipient": world.members[3].id},
+    )
+
+
+async def test_every_subcommand_is_guild_only_and_described(world: World, sqlite_url: str) -> None:
+    async with running(settings_for(world.sb, sqlite_url), world.sb):
+        await world.run(world.manager, "jobs")  # the commands are registered by now
+        (ratmas,) = [c for c in world.sb.commands(None) if c["name"] == "ratmas"]
+        assert ratmas["contexts"] == [GUILD_CONTEXT]
+        assert ratmas["description"]
+        assert world.sb.commands(world.guild.id) == []  # one global tree, no guild copies
+        subcommands = _subcommands(world)
+        assert {s["name"] for s in subcommands} == {*MANAGER_OPTIONS, *EVERYONE_OPTIONS}
+        for sub in subcommands:
+            assert sub["description"].strip(), sub["name"]
+            for option in sub.get("options") or []:
+                assert option["description"].strip(), (sub["name"], option["name"])
+                assert len(option["description"]) <= 100, (sub["name"], option["name"])
+        managers_only = {s["name"] for s in subcommands if s["description"].startswith("Managers:")}
+        assert managers_only == set(MANAGER_OPTIONS)
+
+
+async def test_a_member_is_refused_every_manager_command(world: World, sqlite_url: str) -> None:
+    sb = world.sb
+    async with running(settings_for(sb, sqlite_url), sb):
+        await _scheduled_event(world)
+        before = await snapshot(sqlite_url)
+        posts_before = len(sb.messages(world.channel.id))
+        dms_before = {m.id: len(sb.messages(m.id)) for m in [*world.members, world.manager]}
+        for asker in (world.outsider, world.members[0]):  # a bystander and a participant
+            for name, options in MANAGER_OPTIONS.items():
+                reply = await world.run(asker, name, options=options(world))
+                assert reply.ephemeral, name
+                assert REFUSAL in reply.content, (name, reply.content)
+        assert await snapshot(sqlite_url) == before
+        # The refusals were the only new messages, all of them ephemeral.
+        new = sb.messages(world.channel.id)[posts_before:]
+        assert all(m.ephemeral for m in new)
+        assert {m.id: len(sb.messages(m.id)) for m in [*world.members, world.manager]} == (
+            dms_before
+        )
+
+
+async def test_the_manager_role_is_enough_without_manage_server(
+    world: World, sqlite_url: str
+) -> None:
+    sb = world.sb
+    helper = await sb.add_member(world.guild.id, "helper")
+    async with running(settings_for(sb, sqlite_url), sb):
+        await world.run(world.manager, "setup", options={"manager_role": world.participant_role.id})
+        refused = await world.run(helper, "participants")
+        assert REFUSAL in refused.content
+        await sb.add_role(world.guild.id, helper.id, world.participant_role.id)
+        allowed = await world.run(helper, "setup", options={"channel": world.channel.id})
+        assert "Settings saved" in allowed.content
+
+
+async def test_every_reply_is_ephemeral_and_secrets_stay_in_dms(
+    world: World, sqlite_url: str
+) -> None:
+    sb = world.sb
+    async with running(settings_for(sb, sqlite_url), sb):
+        await _scheduled_event(world)
+        # Draw now, so status and export carry real secrets.
+        await world.run(world.manager, "advance")
+        for member in world.members[:4]:
+            await sb.wait_for_message(member.id, assignment_dm)
+
+        replies: list[tuple[str, Message]] = []
+        for member in world.members[:4]:
+            status = await world.run(member, "status")
+            assert "You give to" in status.content
+            replies.append(("status", status))
+        export = await world.run(world.manager, "export")
+        assert export.attachments
+        assert b'"pairings"' in export.attachments[0].content
+        replies.append(("export", export))
+
+        everyone = [(n, o) for n, o in EVERYONE_OPTIONS.items()]
+        # Destructive ones last: the event must still be live for the others.
+        managers = sorted(
+            MANAGER_OPTIONS.items(), key=lambda item: item[0] in ("redraw", "advance", "cancel")
+        )
+        for name, options in [*everyone, *managers]:
+            user = world.members[0] if name in EVERYONE_OPTIONS else world.manager
+            replies.append((name, await world.run(user, name, options=options(world))))
+        public = [(name, m.content[:80]) for name, m in replies if not m.ephemeral]
+        assert public == []
+
+    # Assignments only ever travel by DM.
+    for message in sb.state.messages.values():
+        if assignment_dm(message) or "You give to" in message.content:
+            channel = sb.state.channels.get(message.channel_id)
+            assert message.ephemeral or (channel is not None and channel.type == 1), (
+                sb.where(message),
+                message.content[:80],
+            )
