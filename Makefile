@@ -5,8 +5,7 @@ setup:
 	@scripts/setup
 
 demo: setup
-	.venv/bin/ratmas migrate
-	.venv/bin/ratmas --help
+	.venv/bin/ratmas demo
 
 test: setup
 	.venv/bin/pytest
