@@ -40,12 +40,19 @@ SHOPPING_SECONDS: Final = 6.0
 WAIT_FOR_REVEAL_SECONDS: Final = 3.0
 # How late a scheduled phase's messages may be before the demo gives up.
 LATE_MARGIN: Final = 10.0
+# How long the bot may take to answer a user.
+REPLY_SECONDS: Final = 10.0
 # How long the bot may take to connect, or to shut down.
 CONNECT_SECONDS: Final = 15.0
 # A scene is over when the bot has been quiet this long.
 QUIET_SECONDS: Final = 0.3
 # A one-line reply follows its action on the same line when the action is this short.
 SHORT_ACTION: Final = 60
+SANTA_DM: Final = "Secret Santa of"
+WISHER: Final = "ann"  # sets a wishlist before the draw and changes it after
+LEAVER: Final = "dan"  # leaves the server after the draw
+CLOSED: Final = "fay"  # does not accept DMs at the draw
+MEMBERS: Final = ("ann", "bob", "cat", "dan", "eve", "fay")
 WISHLISTS: Final = ("https://example.com/ann/wishlist", "https://example.com/ann/new-wishlist")
 
 
@@ -214,6 +221,8 @@ class Transcript:
 
 @dataclass
 class Cast:
+    """The guild the season is played in, and who is in it."""
+
     guild_id: int
     channel: Channel
     participant_role: Role
@@ -230,6 +239,17 @@ def _local(instant: datetime) -> str:
     return f"{instant:%Y-%m-%d %H:%M:%S}"
 
 
+@dataclass(frozen=True, slots=True)
+class Dates:
+    start: datetime
+    deadline: datetime
+    reveal: datetime
+
+
+def _until(instant: datetime) -> float:
+    return (instant - datetime.now(UTC)).total_seconds()
+
+
 class Season:
     """Plays the season: user actions through the sandbox, checks on what the bot says."""
 
@@ -242,7 +262,8 @@ class Season:
         self.server = server
 
     async def expect[T](self, waiting: Awaitable[T], what: str) -> T:
-        """Await `waiting`, or fail with a DemoError naming `what` (also if the bot died)."""
+        """Await `waiting`; a DemoError saying `what` went wrong if it times out, or if the
+        bot stops meanwhile."""
         waiter: asyncio.Task[T] = asyncio.ensure_future(waiting)
         done, _ = await asyncio.wait({waiter, self.server}, return_when=asyncio.FIRST_COMPLETED)
         if waiter not in done:
@@ -250,10 +271,13 @@ class Season:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await waiter
             problem = self.server.exception() if not self.server.cancelled() else None
-            raise DemoError(f"the bot stopped while waiting for {what}: {problem!r}")
+            because = f": {problem}" if problem is not None else ""
+            raise DemoError(f"the bot stopped unexpectedly{because}")
         try:
             return waiter.result()
-        except (TimeoutError, SandboxError) as exc:
+        except TimeoutError:
+            raise DemoError(what) from None
+        except SandboxError as exc:
             raise DemoError(f"{what}: {exc}") from None
 
     async def seen(
@@ -289,46 +313,65 @@ class Season:
         return lambda m: m.channel_id == channel_id and contains in m.content
 
     async def slash(
-        self, user: User, subcommand: str, options: dict[str, Any] | None = None, shown: str = ""
+        self,
+        user: User,
+        subcommand: str,
+        answer: str,
+        options: dict[str, Any] | None = None,
+        shown: str = "",
     ) -> Message:
-        """`user` runs `/ratmas <subcommand>`; prints it with the reply."""
+        """`user` runs `/ratmas <subcommand>`; prints it with the reply, which must
+        contain `answer` (anything else is the bot refusing)."""
+        did = f"/ratmas {subcommand}"
         handle: InteractionHandle = await self.expect(
             self.sb.slash(self.cast.guild_id, user.id, "ratmas", subcommand, options=options),
-            f"/ratmas {subcommand} could not be sent",
+            f"{did} could not be sent",
         )
-        reply: Message = await self.expect(
-            handle.response(timeout=10), f"no answer to {user.name}'s /ratmas {subcommand}"
-        )
-        self.t.action(user.name, f"runs /ratmas {subcommand}{shown}", reply)
-        return reply
+        return await self.answered(user, handle, f"runs {did}{shown}", did, answer)
 
-    async def click(self, user: User, message: Message, custom_id: str, label: str) -> Message:
+    async def click(
+        self, user: User, message: Message, custom_id: str, label: str, answer: str
+    ) -> Message:
+        """`user` presses a button; like `slash`."""
         handle: InteractionHandle = await self.expect(
             self.sb.click(self.cast.guild_id, user.id, message.id, custom_id),
             f"{user.name} could not click {label}",
         )
+        return await self.answered(user, handle, f"clicks {label}", label, answer)
+
+    async def answered(
+        self, user: User, handle: InteractionHandle, did: str, what: str, answer: str
+    ) -> Message:
         reply: Message = await self.expect(
-            handle.response(timeout=10), f"no answer to {user.name}'s {label} click"
+            handle.response(timeout=REPLY_SECONDS),
+            f"no answer to {user.name}'s {what} within {REPLY_SECONDS:.0f} s",
         )
-        self.t.action(user.name, f"clicks {label}", reply)
+        self.t.action(user.name, did, reply)
+        if answer not in reply.content:
+            refusal = readable(reply.content, self.t.names()).splitlines() or [""]
+            raise DemoError(f"{user.name}'s {what} was answered: {refusal[0]}")
         return reply
 
     async def play(self, speed: float) -> None:
-        cast, t = self.cast, self.t
-        manager = cast.manager
-        ann = cast.members["ann"]
-        leaver = cast.members["dan"]
-        closed = cast.closed
+        """The season, scene by scene; the dates are `speed` times closer than at 1."""
+        await self.setup()
+        dates = await self.sign_ups(speed)
+        await self.draw(dates)
+        await self.shopping(dates)
+        await self.reveal(dates)
 
-        t.heading("Setup")
-        t.narrate(
+    async def setup(self) -> None:
+        cast, manager = self.cast, self.cast.manager
+        self.t.heading("Setup")
+        self.t.narrate(
             f"The server has #{cast.channel.name}, a role @{cast.participant_role.name}, "
             f"{manager.name} (Manage Server) and {len(cast.members)} members: "
-            f"{', '.join(cast.members)}. {closed.name} does not accept DMs from the server."
+            f"{', '.join(cast.members)}. {cast.closed.name} does not accept DMs from the server."
         )
         await self.slash(
             manager,
             "setup",
+            "Settings saved",
             {
                 "channel": cast.channel.id,
                 "participant_role": cast.participant_role.id,
@@ -338,85 +381,99 @@ class Season:
             f" timezone:{TIMEZONE}",
         )
 
-        t.heading("Sign-ups")
-        now = datetime.now(UTC)
-        start = _whole_second(now + timedelta(seconds=SIGN_UP_SECONDS / speed))
+    async def sign_ups(self, speed: float) -> Dates:
+        cast = self.cast
+        self.t.heading("Sign-ups")
+        start = _whole_second(datetime.now(UTC) + timedelta(seconds=SIGN_UP_SECONDS / speed))
         deadline = _whole_second(start + timedelta(seconds=SHOPPING_SECONDS / speed))
         reveal = _whole_second(deadline + timedelta(seconds=WAIT_FOR_REVEAL_SECONDS / speed))
-        dates = {
+        dates = Dates(start, deadline, reveal)
+        typed = {
             "start": _local(start),
             "purchase_deadline": _local(deadline),
             "reveal": _local(reveal),
         }
         await self.slash(
-            manager,
+            cast.manager,
             "create",
-            {**dates, "timezone": TIMEZONE},
-            "".join(f" {k}:{v}" for k, v in dates.items()) + f" timezone:{TIMEZONE}",
+            "is scheduled",
+            {**typed, "timezone": TIMEZONE},
+            "".join(f" {k}:{v}" for k, v in typed.items()) + f" timezone:{TIMEZONE}",
         )
         announcement = await self.seen(
             lambda m: "ratmas:join" in m.custom_ids, "announcement with a Join button", 10
         )
-        t.flush()
+        self.t.flush()
         for member in cast.members.values():
-            await self.click(member, announcement, "ratmas:join", "Join")
-        await self.slash(ann, "wishlist", {"url": WISHLISTS[0]}, f" url:{WISHLISTS[0]}")
+            await self.click(member, announcement, "ratmas:join", "Join", "You're in")
+        await self.set_wishlist(WISHLISTS[0])
         if datetime.now(UTC) >= start:
             raise DemoError(
                 "sign-ups were not over before the draw: the machine is too slow for this speed"
             )
+        return dates
 
-        t.heading("The draw", f"start date {start:%H:%M:%S}: the scheduler fires it")
-        late = (start - datetime.now(UTC)).total_seconds() + LATE_MARGIN
-        for member in cast.members.values():
+    async def draw(self, dates: Dates) -> None:
+        closed = self.cast.closed
+        self.t.heading("The draw", f"start date {dates.start:%H:%M:%S}: the scheduler fires it")
+        late = _until(dates.start) + LATE_MARGIN
+        for member in self.cast.members.values():
             if member is not closed:
-                await self.seen(
-                    self.dm_to(member, "Secret Santa of"), f"santa DM to {member.name}", late
-                )
+                await self.seen(self.dm_to(member, SANTA_DM), f"santa DM to {member.name}", late)
         await self.seen(self.in_channel("could not DM you"), f"ping for {closed.name}", late)
-        await self.seen(self.in_channel("For the organisers"), "organisers' summary", late)
+        await self.seen(lambda m: "For the organisers" in m.content, "organisers' summary", late)
         await self.seen(self.in_channel("Names are drawn"), "draw announcement", late)
         await self.quiet()
-        t.flush()
 
-        t.heading("Shopping")
+    async def shopping(self, dates: Dates) -> None:
+        cast = self.cast
+        closed, leaver = cast.closed, cast.members[LEAVER]
+        self.t.heading("Shopping")
         self.sb.open_dms(closed.id)
-        t.narrate(f"{closed.name} allows DMs from the server")
-        await self.slash(manager, "retry-dms")
-        await self.seen(self.dm_to(closed, "Secret Santa of"), f"santa DM to {closed.name}", 10)
-        await self.slash(ann, "wishlist", {"url": WISHLISTS[1]}, f" url:{WISHLISTS[1]}")
+        self.t.narrate(f"{closed.name} allows DMs from the server")
+        await self.slash(cast.manager, "retry-dms", "sent 1")
+        await self.seen(self.dm_to(closed, SANTA_DM), f"santa DM to {closed.name}", 10)
+        await self.set_wishlist(WISHLISTS[1])
         await self.seen(
-            lambda m: "updated their Ratmas wishlist" in m.content, "wishlist DM to ann's santa", 10
+            lambda m: "updated their Ratmas wishlist" in m.content, "wishlist DM to the santa", 10
         )
         await self.quiet()
-        t.narrate(f"{leaver.name} leaves the server")
-        await self.expect(self.sb.remove_member(cast.guild_id, leaver.id), "a member leaving")
+        self.t.narrate(f"{leaver.name} leaves the server")
+        await self.expect(
+            self.sb.remove_member(cast.guild_id, leaver.id), f"{leaver.name} could not leave"
+        )
         await self.seen(
             lambda m: "someone left" in m.content, f"new DM to {leaver.name}'s santa", 10
         )
         await self.quiet()
-        if datetime.now(UTC) >= deadline:
+        if datetime.now(UTC) >= dates.deadline:
             raise DemoError(
                 "shopping was not over before the purchase deadline: "
                 "the machine is too slow for this speed"
             )
-        t.flush()
-        t.narrate(f"purchase deadline {deadline:%H:%M:%S}: the scheduler fires it")
-        late = (deadline - datetime.now(UTC)).total_seconds() + LATE_MARGIN
+        self.t.narrate(f"purchase deadline {dates.deadline:%H:%M:%S}: the scheduler fires it")
+        late = _until(dates.deadline) + LATE_MARGIN
         await self.seen(
             self.in_channel("purchase deadline has passed"), "deadline announcement", late
         )
         await self.quiet()
 
-        t.heading("Reveal", f"{reveal:%H:%M:%S}: the scheduler fires it")
-        late = (reveal - datetime.now(UTC)).total_seconds() + LATE_MARGIN
-        await self.seen(self.in_channel("The Ratmas reveal"), "reveal", late)
+    async def reveal(self, dates: Dates) -> None:
+        cast = self.cast
+        self.t.heading("Reveal", f"{dates.reveal:%H:%M:%S}: the scheduler fires it")
+        await self.seen(
+            self.in_channel("The Ratmas reveal"), "reveal", _until(dates.reveal) + LATE_MARGIN
+        )
         await self.quiet()
-        t.flush()
-        await self.slash(cast.members["bob"], "status")
-        jobs = await self.slash(manager, "jobs")
+        self.t.flush()
+        await self.slash(cast.members["bob"], "status", "revealed")
+        jobs = await self.slash(cast.manager, "jobs", "Scheduler jobs")
         if "(none)" not in jobs.content:
             raise DemoError("a phase is still scheduled after the reveal: " + jobs.content)
+
+    async def set_wishlist(self, url: str) -> None:
+        wisher = self.cast.members[WISHER]
+        await self.slash(wisher, "wishlist", "Wishlist saved", {"url": url}, f" url:{url}")
 
 
 async def _build_guild(sb: Sandbox) -> Cast:
@@ -424,11 +481,8 @@ async def _build_guild(sb: Sandbox) -> Cast:
     mods = sb.create_role(guild.id, "Mods", permissions=MANAGE_GUILD)
     santas = sb.create_role(guild.id, "Santas")
     manager = await sb.add_member(guild.id, "manager", roles=(mods.id,))
-    members = {
-        name: await sb.add_member(guild.id, name)
-        for name in ("ann", "bob", "cat", "dan", "eve", "fay")
-    }
-    closed = members["fay"]
+    members = {name: await sb.add_member(guild.id, name) for name in MEMBERS}
+    closed = members[CLOSED]
     sb.close_dms(closed.id)
     return Cast(guild.id, sb.channel(guild.id, "ratmas"), santas, manager, members, closed)
 
@@ -478,10 +532,13 @@ async def play(out: TextIO, *, data_dir: Path | None = None, speed: float = 1.0)
             season = Season(sb, cast, transcript, server)
             failure: str | None = None
             try:
-                app: App = await season.expect(started, "the bot to start")
+                app: App = await season.expect(
+                    asyncio.wait_for(started, CONNECT_SECONDS),
+                    f"the bot did not start within {CONNECT_SECONDS:.0f} s",
+                )
                 await season.expect(
                     asyncio.wait_for(app.bot.wait_until_ready(), CONNECT_SECONDS),
-                    "the bot to connect",
+                    f"the bot did not connect within {CONNECT_SECONDS:.0f} s",
                 )
                 await season.play(speed)
             except DemoError as exc:

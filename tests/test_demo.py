@@ -13,14 +13,18 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import nextcord.http
 import pytest
 
+import ratmas.demo
 from ratmas.demo import Names, play, readable
+from ratmas.sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 
@@ -181,3 +185,28 @@ def test_the_cli_plays_the_demo_without_config_token_or_database(
     assert "The scheduler matches the database." in stdout
     assert stderr == ""  # the log stays quiet without --verbose
     assert list(cli_run.tmp.iterdir()) == []  # the throw-away database is gone
+
+
+def test_a_missing_message_is_one_line_and_everything_is_shut_down(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    build = ratmas.demo._build_guild
+
+    async def nobody_accepts_dms(sb: Sandbox) -> ratmas.demo.Cast:
+        cast = await build(sb)
+        for member in cast.members.values():
+            sb.close_dms(member.id)
+        return cast
+
+    monkeypatch.setattr(ratmas.demo, "_build_guild", nobody_accepts_dms)
+    monkeypatch.setattr(ratmas.demo, "LATE_MARGIN", 1.0)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    base = nextcord.http.Route.BASE
+    out = io.StringIO()
+
+    assert asyncio.run(play(out, speed=2)) == 1
+
+    last = out.getvalue().rstrip("\n").splitlines()[-1]
+    assert re.fullmatch(r"ratmas demo failed: no santa DM to ann within \d+ s", last), last
+    assert list(tmp_path.iterdir()) == []
+    assert base == nextcord.http.Route.BASE
