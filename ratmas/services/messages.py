@@ -204,8 +204,8 @@ def creation_announcement(event: Event) -> Message:
 
 def drawn_announcement(event: Event, participants: int) -> Message:
     return Message(
-        f"🎁 **Names are drawn!** {participants} santas have been sent their recipient by "
-        "DM: check your direct messages. Gifts must be bought by "
+        f"🎁 **Names are drawn!** {participants} santas each get their recipient by DM: "
+        "check your direct messages. Gifts must be bought by "
         f"{discord_timestamp(event.dates.purchase_deadline, 'F')}; the reveal is "
         f"{discord_timestamp(event.dates.reveal_at, 'F')}.\nNo DM? Allow DMs from this "
         f"server and use `{RETRY_COMMAND}`."

@@ -74,6 +74,11 @@ async def test_a_season_runs_from_sign_up_to_reveal_by_itself(
         assert world.name_of(fays_recipient) not in ping.content
         assert not [m for m in sb.messages(fay.id) if assignment_dm(m)]
 
+        drawn_post = await world.wait_post(lambda m: "Names are drawn!" in m.content)
+        # One DM did not go through: the public post must not claim they all did.
+        assert "6 santas each get their recipient by DM" in drawn_post.content
+        assert "No DM?" in drawn_post.content
+
         summary = "5 sent, 1 with closed DMs"
         await world.wait_post(lambda m: "For the organisers" in m.content and summary in m.content)
         await sb.wait_for_message(manager.id, lambda m: summary in m.content)
