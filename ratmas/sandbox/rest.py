@@ -34,6 +34,8 @@ from ratmas.sandbox.state import (
 )
 
 API_PREFIX = "/api/v10"
+# The parsed JSON body of a request, kept for the request log.
+BODY_KEY = web.RequestKey("sandbox_body", object)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -178,7 +180,7 @@ class RestApi:
                 method=request.method,
                 path=path,
                 query=dict(request.query),
-                json=request.get("sandbox_body"),
+                json=request.get(BODY_KEY),
                 status=response.status,
                 at=time.monotonic(),
             )
@@ -228,10 +230,10 @@ class RestApi:
 
     async def _json(self, request: web.Request) -> Any:
         if not request.can_read_body:
-            request["sandbox_body"] = None
+            request[BODY_KEY] = None
             return None
         body = await request.json()
-        request["sandbox_body"] = body
+        request[BODY_KEY] = body
         return body
 
     async def _message_body(self, request: web.Request) -> tuple[JSON, list[Attachment]]:
@@ -251,7 +253,7 @@ class RestApi:
                 data = await part.read(decode=False)
                 ctype = part.headers.get("Content-Type")
                 uploads.append((part.name or "", part.filename or "file", bytes(data), ctype))
-        request["sandbox_body"] = payload
+        request[BODY_KEY] = payload
         declared = {str(a.get("id")): a for a in payload.get("attachments", []) or []}
         files: list[Attachment] = []
         for index, (name, filename, data, ctype) in enumerate(uploads):
@@ -725,14 +727,14 @@ class RestApi:
     async def add_role(self, request: web.Request) -> web.Response:
         """PUT a role on a member; GUILD_MEMBER_UPDATE follows on the gateway."""
         guild_id, user_id, role_id = self._role_change(request)
-        request["sandbox_body"] = None
+        request[BODY_KEY] = None
         await set_member_role(self._state, self._gateway, guild_id, user_id, role_id, present=True)
         return no_content()
 
     async def remove_role(self, request: web.Request) -> web.Response:
         """DELETE a role from a member; GUILD_MEMBER_UPDATE follows on the gateway."""
         guild_id, user_id, role_id = self._role_change(request)
-        request["sandbox_body"] = None
+        request[BODY_KEY] = None
         await set_member_role(self._state, self._gateway, guild_id, user_id, role_id, present=False)
         return no_content()
 

@@ -32,16 +32,8 @@ from ratmas.app import App, serve
 from ratmas.config import DiscordConfig, SchedulerConfig, Settings
 from ratmas.sandbox import Channel, Guild, Message, Role, Sandbox, User
 
-# Every e2e test module: `pytestmark = E2E`. The sandbox stores request bodies under a plain
-# string key, which aiohttp 3.14 warns about once per process; under -W error that warning
-# turns the first such request into a 500 the bot then retries. The fix belongs in
-# ratmas/sandbox/rest.py (a `web.RequestKey`); until then, ignore exactly that warning.
-E2E = [
-    pytest.mark.e2e,
-    pytest.mark.filterwarnings(
-        "ignore:It is recommended to use web.RequestKey:aiohttp.web_exceptions.NotAppKeyWarning"
-    ),
-]
+# Every e2e test module: `pytestmark = E2E`.
+E2E = [pytest.mark.e2e]
 MANAGE_GUILD = 1 << 5
 MEMBER_NAMES = ("ann", "bob", "cat", "dan", "eve", "fay")
 TABLES = (
