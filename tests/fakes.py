@@ -157,7 +157,7 @@ class InMemoryEventRepository:
         return True
 
     async def claim_announcement(
-        self, event_id: int, expected: EventStatus | None, new: EventStatus
+        self, event_id: int, expected: EventStatus | None, new: EventStatus | None
     ) -> bool:
         event = self.events.get(event_id)
         if event is None or event.announced_status != expected:

@@ -204,14 +204,14 @@ class TortoiseEventRepository:
         return updated == 1
 
     async def claim_announcement(
-        self, event_id: int, expected: EventStatus | None, new: EventStatus
+        self, event_id: int, expected: EventStatus | None, new: EventStatus | None
     ) -> bool:
         query = EventRow.filter(id=event_id)
         if expected is None:
             query = query.filter(announced_status__isnull=True)
         else:
             query = query.filter(announced_status=expected.value)
-        return await query.update(announced_status=new.value) == 1
+        return await query.update(announced_status=None if new is None else new.value) == 1
 
     async def update_dates(self, event_id: int, dates: EventDates, *, now: datetime) -> Event:
         updated = await EventRow.filter(id=event_id).update(

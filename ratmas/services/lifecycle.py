@@ -84,6 +84,7 @@ PHASE_LABELS: Final = {
     Phase.PURCHASE_DEADLINE: "purchase deadline",
     Phase.REVEAL: "reveal",
 }
+_DRAWN: Final = frozenset({EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED})
 _ANNOUNCED: Final = frozenset(
     {EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED, EventStatus.REVEALED}
 )
@@ -673,7 +674,14 @@ class LifecycleService:
         if not await self._repo.claim_announcement(event.id, event.announced_status, event.status):
             return
         claimed = replace(event, announced_status=event.status)
-        await self._season.announce(claimed)
+        try:
+            await self._season.announce(claimed)
+        except Exception:
+            # Discord refused or the post failed: give the claim back, so the resume of
+            # a later tick posts it (a crash between claim and post still loses it
+            # rather than posting it twice).
+            await self._repo.claim_announcement(event.id, event.status, event.announced_status)
+            raise
         if event.status is EventStatus.PURCHASE_CLOSED:
             await self._season.remind_undelivered(claimed)
 
@@ -697,10 +705,11 @@ class LifecycleService:
 
     async def _unfinished(self, event: Event) -> str | None:
         """What the phase that led to the event's status still has to do, if anything."""
-        if event.status is EventStatus.ACTIVE:
+        if event.status in _DRAWN:
             pairings = await self._repo.list_pairings(event.id)
-            if not pairings:
+            if not pairings and event.status is EventStatus.ACTIVE:
                 return "the draw is not stored"
+            # Untried DMs: the start's blast, or a splice's, stopped by a slow-down.
             untried = delivery_counts(pairings).untried
             if untried:
                 return f"{untried} santa(s) not DMed yet"
@@ -716,8 +725,10 @@ class LifecycleService:
         (without retrying failed ones), claim and post the announcement."""
         stopped = False
         try:
-            if event.status is EventStatus.ACTIVE:
-                if not await self._repo.list_pairings(event.id):
+            if event.status in _DRAWN:
+                if event.status is EventStatus.ACTIVE and not await self._repo.list_pairings(
+                    event.id
+                ):
                     await self._season.store_draw(event, await self._season.plan_draw(event))
                 if delivery_counts(await self._repo.list_pairings(event.id)).untried:
                     stopped = (await self._season.deliver_pending(event)).stopped

@@ -86,9 +86,10 @@ class EventRepository(Protocol):
         ...
 
     async def claim_announcement(
-        self, event_id: int, expected: EventStatus | None, new: EventStatus
+        self, event_id: int, expected: EventStatus | None, new: EventStatus | None
     ) -> bool:
-        """Compare-and-set on `announced_status`: whoever wins posts the announcement."""
+        """Compare-and-set on `announced_status`: whoever wins posts the announcement
+        (and gives the claim back, to `None` or the previous status, if posting fails)."""
         ...
 
     async def update_dates(self, event_id: int, dates: EventDates, *, now: datetime) -> Event:

@@ -366,23 +366,48 @@ async def test_a_crash_before_the_draw_was_stored_draws_again(world: World) -> N
     assert world.season.announcements == [(event.id, EventStatus.ACTIVE)]
 
 
-async def test_a_lost_announcement_is_claimed_and_posted_on_resume(world: World) -> None:
+async def test_a_failed_announcement_is_posted_on_the_next_reconcile(world: World) -> None:
     event = await world.event()
     world.at(START)
     await world.service.reconcile()
     world.season.crash = Crash("announce")
     world.at(REVEAL + timedelta(minutes=5))
     report = await world.service.reconcile()
-    # Claimed before posting: a crash in the post loses that one announcement
-    # rather than risking it twice; the reveal still waits for the deadline's turn.
+    # The post failed: the claim is given back, and the reveal waits for the deadline's
+    # announcement.
     assert report.performed == [(event.id, Phase.PURCHASE_DEADLINE)]
-    assert (await world.get(event.id)).status is EventStatus.PURCHASE_CLOSED
+    closed = await world.get(event.id)
+    assert closed.status is EventStatus.PURCHASE_CLOSED
+    assert closed.announced_status is EventStatus.ACTIVE
     report = await world.service.reconcile()
+    assert report.resumed == [event.id]
     assert report.performed == [(event.id, Phase.REVEAL)]
     assert [s for _, s in world.season.announcements] == [
         EventStatus.ACTIVE,
+        EventStatus.PURCHASE_CLOSED,
         EventStatus.REVEALED,
     ]
+
+
+async def test_untried_dms_after_the_deadline_are_sent_by_a_later_reconcile(
+    world: World,
+) -> None:
+    """A splice after the purchase deadline whose DM was stopped by a slow-down."""
+    event = await world.event()
+    world.at(DEADLINE + timedelta(minutes=1))
+    await world.service.reconcile()
+    assert (await world.get(event.id)).status is EventStatus.PURCHASE_CLOSED
+    before = {p.santa_id: p.recipient_id for p in await world.repo.list_pairings(event.id)}
+    # The loop turned round: every santa whose recipient changed is new and untried.
+    reversed_loop = {recipient: santa for santa, recipient in before.items()}
+    await world.repo.replace_pairings(event.id, reversed_loop, keep_notified=True)
+    untried = [p.santa_id for p in await world.repo.pending_pairings(event.id)]
+    assert untried
+    world.at(DEADLINE + timedelta(minutes=1) + timedelta(minutes=10))
+    report = await world.service.reconcile()
+    assert report.resumed == [event.id]
+    assert await world.repo.pending_pairings(event.id) == []
+    assert sorted(santa for _, santa in world.season.dms[-len(untried) :]) == sorted(untried)
 
 
 async def test_a_phase_interrupted_before_its_announcement_is_claimed_resumes() -> None:
