@@ -67,7 +67,7 @@ def build(
         guild_ready_timeout=guild_ready_timeout,
         **shard_options,
     )
-    discord = NextcordDiscord(bot, join_view=bot.make_join_view)
+    discord = NextcordDiscord(bot, views=bot.view_for)
     scheduler = PhaseScheduler.from_settings(settings.scheduler)
     season = SeasonService(repo, discord, clock)
     lifecycle = LifecycleService(

@@ -429,10 +429,12 @@ class Season:
         cast = self.cast
         closed, leaver = cast.closed, cast.members[LEAVER]
         self.t.heading("Shopping")
+        ping = await self.seen(self.in_channel("could not DM you"), f"ping for {closed.name}", 1)
         self.sb.open_dms(closed.id)
         self.t.narrate(f"{closed.name} allows DMs from the server")
-        await self.slash(cast.manager, "retry-dms", "sent 1")
+        await self.click(closed, ping, "ratmas:retry", "Retry", "Sent!")
         await self.seen(self.dm_to(closed, SANTA_DM), f"santa DM to {closed.name}", 10)
+        await self.slash(cast.manager, "retry-dms", "Every santa has already received")
         await self.set_wishlist(WISHLISTS[1])
         await self.seen(
             lambda m: "updated their Ratmas wishlist" in m.content, "wishlist DM to the santa", 10

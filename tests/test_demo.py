@@ -128,10 +128,13 @@ def test_shopping_retries_the_dm_tells_of_the_wishlist_and_splices_the_leaver(
     transcript: str,
 ) -> None:
     shopping = scene(transcript, "Shopping")
-    retry = shopping.index("manager runs /ratmas retry-dms")
+    retry = shopping.index(f"{CLOSED} clicks Retry")
     assert shopping.index(f"* {CLOSED} allows DMs from the server") < retry
-    assert "sent 1, DMs closed 0, failed 0, still pending 0" in shopping
+    assert "Sent! Check your DMs" in shopping[retry:]
     assert f"DM to {CLOSED}: {SANTA_DM}" in shopping[retry:]
+    # Nothing is left for the organisers to re-send.
+    assert "manager runs /ratmas retry-dms" in shopping
+    assert "Every santa has already received their DM" in shopping
     assert "updated their Ratmas wishlist: https://example.com/ann/new-wishlist" in shopping
     leaves = shopping.index(f"* {LEAVER} leaves the server")
     assert "Change of plans: someone left this Ratmas" in shopping[leaves:]

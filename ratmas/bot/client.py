@@ -16,10 +16,10 @@ import nextcord
 from nextcord.ext import commands
 
 from ratmas.bot.errors import answer_error
-from ratmas.bot.views import JoinLeaveView
+from ratmas.bot.views import JoinLeaveView, RetryView
 from ratmas.services.guild_settings import GuildSettingsService
 from ratmas.services.lifecycle import LifecycleService
-from ratmas.services.ports import Clock, EventRepository
+from ratmas.services.ports import Clock, EventRepository, Message
 from ratmas.services.season import SeasonService
 
 log = logging.getLogger("ratmas.bot")
@@ -64,6 +64,7 @@ class RatmasBot(commands.Bot):
         self._on_first_ready: Callable[[], Awaitable[None]] | None = None
         self._ready_once = False
         self.join_view = JoinLeaveView(self._join, self._leave)
+        self.retry_view = RetryView(self._retry)
 
     def attach(
         self,
@@ -77,6 +78,7 @@ class RatmasBot(commands.Bot):
         self._services = services
         self._on_first_ready = on_first_ready
         self.add_view(self.join_view)
+        self.add_view(self.retry_view)
         self.add_cog(RatmasCog(services))
 
     @property
@@ -85,14 +87,23 @@ class RatmasBot(commands.Bot):
             raise RuntimeError("RatmasBot.attach() was not called")
         return self._services
 
-    def make_join_view(self, event_id: int) -> nextcord.ui.View:
-        """The view attached to an event's announcement (the same persistent one)."""
-        return self.join_view
+    def view_for(self, message: Message) -> nextcord.ui.View | None:
+        """The persistent view a message asks for (the same instances every time)."""
+        if message.join_buttons_event_id is not None:
+            return self.join_view
+        if message.retry_button:
+            return self.retry_view
+        return None
 
     async def _join(self, guild_id: int, user_id: int, name: str) -> str:
         from ratmas.bot import render
 
         return render.joined(await self.services.season.join(guild_id, user_id, name))
+
+    async def _retry(self, guild_id: int, user_id: int, name: str) -> str:
+        from ratmas.bot import render
+
+        return render.retried(await self.services.season.retry_own(guild_id, user_id))
 
     async def _leave(self, guild_id: int, user_id: int, name: str) -> str:
         from ratmas.bot import render

@@ -31,7 +31,8 @@ UNKNOWN_MEMBER = 10007
 UNKNOWN_USER = 10013
 SPAM_MARKERS = ("spam", "quarantine", "too fast")
 
-ViewFactory = Callable[[int], nextcord.ui.View]
+# The persistent view a message asks for (Join/Leave, Retry), if any.
+ViewFactory = Callable[[Message], nextcord.ui.View | None]
 
 
 def allowed_mentions(message: Message) -> nextcord.AllowedMentions:
@@ -72,9 +73,9 @@ def delivery_error(exc: nextcord.HTTPException) -> DeliveryError:
 class NextcordDiscord:
     """`Discord` over a connected nextcord client."""
 
-    def __init__(self, client: nextcord.Client, join_view: ViewFactory | None = None) -> None:
+    def __init__(self, client: nextcord.Client, views: ViewFactory | None = None) -> None:
         self.client = client
-        self.join_view = join_view
+        self.views = views
 
     async def role_members(self, guild_id: int, role_id: int) -> list[Member]:
         if not self.client.intents.members:
@@ -135,11 +136,7 @@ class NextcordDiscord:
             raise delivery_error(exc) from exc
 
     async def _send(self, channel: nextcord.abc.Messageable, message: Message) -> None:
-        view = (
-            self.join_view(message.join_buttons_event_id)
-            if self.join_view is not None and message.join_buttons_event_id is not None
-            else None
-        )
+        view = self.views(message) if self.views is not None else None
         content = message.content or None
         embeds = to_embeds(message)
         mentions = allowed_mentions(message)

@@ -19,6 +19,7 @@ from ratmas.services.season import (
     ExclusionResult,
     JoinResult,
     LeaveResult,
+    RetryResult,
     Roster,
     WishlistResult,
 )
@@ -187,7 +188,7 @@ def wishlist(result: WishlistResult) -> str:
     url = result.participant.wishlist_url
     text = f"Wishlist saved: <{url}>" if url else "Wishlist cleared."
     if result.santa_told:
-        text += " Your santa has been told."
+        text += "\nYour santa has been told by DM."
     return text
 
 
@@ -199,3 +200,18 @@ def exclusion(result: ExclusionResult) -> str:
     if result.warning:
         text += f"\n⚠️ {result.warning}"
     return fit(text)
+
+
+def retried(result: RetryResult) -> str:
+    if result.already:
+        return "Your assignment was already delivered: look in your DMs from this bot."
+    if result.delivered:
+        return "Sent! Check your DMs for your Ratmas assignment. 🤫"
+    if result.dms_closed:
+        return (
+            "I still cannot DM you. Allow direct messages from members of this server "
+            "(Server → Privacy Settings), then press Retry again."
+        )
+    if result.slow_down:
+        return "Discord asked me to slow down; your DM is sent automatically in a moment."
+    return "I could not send your DM this time; try again later or ask an organiser."

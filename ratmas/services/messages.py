@@ -27,7 +27,8 @@ from ratmas.services.ports import DeliveryReport, Message
 
 CONTENT_LIMIT: Final = 2000  # Discord's limit on a message's content
 NAME_LIMIT: Final = 100  # Discord display names are at most 32; stored ones at most 100
-RETRY_COMMAND: Final = "/ratmas retry-dms"
+RETRY_COMMAND: Final = "/ratmas retry-dms"  # managers: every pending DM
+RETRY_HINT: Final = "press **Retry** below"  # the santa: their own DM
 UNKNOWN_NAME: Final = "a former participant"
 
 _ZERO_WIDTH: Final = "\u200b"
@@ -87,16 +88,23 @@ def split_lines(
     return chunks
 
 
-def _pings(user_ids: Sequence[int], header: str, footer: str) -> list[Message]:
-    """Messages that ping each of `user_ids` once, each message pinging only its own."""
+def _pings(
+    user_ids: Sequence[int], header: str, footer: str, *, retry_button: bool = False
+) -> list[Message]:
+    """Messages that ping each of `user_ids` once, each message pinging only its own;
+    the last one carries the Retry button when asked."""
     if not user_ids:
         return []
     mentions = [f"<@{user_id}>" for user_id in dict.fromkeys(user_ids)]
     texts = split_lines(mentions, header=header, sep=" ")
     texts[-1:] = split_lines([footer], header=texts[-1])
     return [
-        Message(text, mention_user_ids=tuple(int(m) for m in _MENTION.findall(text)))
-        for text in texts
+        Message(
+            text,
+            mention_user_ids=tuple(int(m) for m in _MENTION.findall(text)),
+            retry_button=retry_button and index == len(texts) - 1,
+        )
+        for index, text in enumerate(texts)
     ]
 
 
@@ -149,7 +157,8 @@ def closed_dms_pings(santa_ids: Sequence[int]) -> list[Message]:
         santa_ids,
         "📪 I could not DM you your Ratmas assignment:",
         "Please allow direct messages from members of this server (Server → Privacy "
-        f"Settings), then use `{RETRY_COMMAND}` or ask an organiser to retry.",
+        f"Settings), then {RETRY_HINT} or ask an organiser to retry.",
+        retry_button=True,
     )
 
 
@@ -158,8 +167,9 @@ def undelivered_reminder(santa_ids: Sequence[int]) -> list[Message]:
     return _pings(
         santa_ids,
         "⏰ The purchase deadline is here and I still could not DM you your Ratmas assignment:",
-        "Open your DMs to members of this server and use "
-        f"`{RETRY_COMMAND}`, or ask an organiser; it is not too late to get it.",
+        f"Open your DMs to members of this server and {RETRY_HINT}, or ask an organiser; "
+        "it is not too late to get it.",
+        retry_button=True,
     )
 
 
@@ -176,8 +186,8 @@ def delivery_summary(report: DeliveryReport) -> str:
     )
     if report.dms_closed:
         text += (
-            " Santas with closed DMs were asked in this channel to open them and use "
-            f"`{RETRY_COMMAND}`."
+            " Santas with closed DMs were asked in this channel to open them and press "
+            f"Retry; `{RETRY_COMMAND}` re-sends every pending DM."
         )
     if report.stopped:
         text += " Discord asked me to slow down; the rest are sent automatically later."
@@ -208,7 +218,7 @@ def drawn_announcement(event: Event, participants: int) -> Message:
         "check your direct messages. Gifts must be bought by "
         f"{discord_timestamp(event.dates.purchase_deadline, 'F')}; the reveal is "
         f"{discord_timestamp(event.dates.reveal_at, 'F')}.\nNo DM? Allow DMs from this "
-        f"server and use `{RETRY_COMMAND}`."
+        "server, then press **Retry** on the message that pinged you."
     )
 
 

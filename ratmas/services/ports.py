@@ -246,6 +246,7 @@ class Message:
     mention_user_ids: tuple[int, ...] = ()
     embeds: tuple[Embed, ...] = ()
     join_buttons_event_id: int | None = None
+    retry_button: bool = False
     file_name: str | None = None
     file_content: bytes | None = None
 

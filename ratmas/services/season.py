@@ -114,6 +114,17 @@ class LeaveResult:
 
 
 @dataclass(frozen=True, slots=True)
+class RetryResult:
+    """What a santa's Retry did."""
+
+    event_id: int
+    delivered: bool
+    already: bool = False  # it had been delivered before
+    dms_closed: bool = False
+    slow_down: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class WishlistResult:
     event_id: int
     participant: Participant
@@ -495,6 +506,36 @@ class SeasonService:
         ):
             return None
         return await self._remove_if_present(event, user_id, why="lost the participant role")
+
+    async def retry_own(self, guild_id: int, user_id: int) -> RetryResult:
+        """A santa asks for their assignment DM again (the Retry button).
+
+        Only their own pairing, and only while it is pending: nobody can make the bot
+        DM someone else, and a delivered assignment is not sent twice."""
+        event = await self._live_event(guild_id)
+        if event.status not in _DRAWN:
+            raise InvalidTransition(
+                f"There is no assignment to send: this Ratmas is {_status_words(event.status)}."
+            )
+        async with self._lock(event.id):
+            pairing = next(
+                (p for p in await self._repo.list_pairings(event.id) if p.santa_id == user_id),
+                None,
+            )
+            if pairing is None:
+                raise NotFound("You are not a santa in this Ratmas.")
+            if not pairing.pending:
+                return RetryResult(event.id, delivered=True, already=True)
+            # The santa sees the answer on the button: no new ping in the channel.
+            outcome = await self._send_assignments(event, [pairing], explicit=False)
+        if outcome.crash is not None:
+            raise outcome.crash
+        return RetryResult(
+            event.id,
+            delivered=user_id in outcome.sent,
+            dms_closed=user_id in outcome.closed,
+            slow_down=outcome.stopped,
+        )
 
     async def set_wishlist(self, guild_id: int, user_id: int, url: str | None) -> WishlistResult:
         """Set (or clear, with None) your wishlist link; after the draw your santa is

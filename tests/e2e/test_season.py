@@ -74,6 +74,19 @@ async def test_a_season_runs_from_sign_up_to_reveal_by_itself(
         assert world.name_of(fays_recipient) not in ping.content
         assert not [m for m in sb.messages(fay.id) if assignment_dm(m)]
 
+        # The ping carries the Retry button: it only ever sends the presser's own DM.
+        assert "ratmas:retry" in ping.custom_ids
+        still_closed = await world.click(fay, ping, "ratmas:retry")
+        assert still_closed.ephemeral
+        assert "still cannot DM you" in still_closed.content
+        bystander = await world.click(open_santas[0], ping, "ratmas:retry")
+        assert "already delivered" in bystander.content
+        sb.open_dms(fay.id)
+        sent = await world.click(fay, ping, "ratmas:retry")
+        assert "Sent!" in sent.content
+        fays_dm = await sb.wait_for_message(fay.id, assignment_dm)
+        assert f"<@{fays_recipient}>" in fays_dm.content
+
         drawn_post = await world.wait_post(lambda m: "Names are drawn!" in m.content)
         # One DM did not go through: the public post must not claim they all did.
         assert "6 santas each get their recipient by DM" in drawn_post.content

@@ -140,7 +140,9 @@ def test_pings_name_only_the_users_they_ping_and_split_long_lists() -> None:
         assert set(chunk.mention_user_ids) == {
             int(m) for m in re.findall(r"<@(\d+)>", chunk.content)
         }
-    assert messages.RETRY_COMMAND in chunks[-1].content
+    # One Retry button, under the last part, which tells how to use it.
+    assert [chunk.retry_button for chunk in chunks] == [False] * (len(chunks) - 1) + [True]
+    assert messages.RETRY_HINT in chunks[-1].content
     assert messages.closed_dms_pings([]) == []
 
 

@@ -172,6 +172,37 @@ async def test_every_santa_gets_a_dm_with_name_mention_wishlist_and_timestamps(
     assert world.discord.posts == []  # nothing to tell admins when all went through
 
 
+async def test_retry_sends_only_the_santas_own_pending_dm(world: World) -> None:
+    event = await world.event(1, 2, 3, 4, status=EventStatus.ACTIVE)
+    await world.service.store_draw(event, ring(1, 2, 3, 4))
+    world.discord.closed_dms = {2, 3}
+    await world.service.deliver_pending(event)
+    world.discord.dms.clear()
+    world.discord.posts.clear()
+
+    still_closed = await world.service.retry_own(GUILD, 2)
+    assert (still_closed.delivered, still_closed.dms_closed) == (False, True)
+    assert world.discord.posts == []  # the santa reads the answer on the button
+    world.discord.closed_dms = {3}
+    done = await world.service.retry_own(GUILD, 2)
+    assert done.delivered
+    assert [user for user, _ in world.discord.dms] == [2]  # 3 is still pending, untouched
+    assert "user3" in world.discord.dms[0][1].content  # 2 gives to 3
+    again = await world.service.retry_own(GUILD, 2)
+    assert again.already
+    assert len(world.discord.dms) == 1
+    with pytest.raises(NotFound):
+        await world.service.retry_own(GUILD, 99)
+    pending = [p.santa_id for p in await world.repo.pending_pairings(event.id)]
+    assert pending == [3]
+
+
+async def test_retry_before_the_draw_is_refused(world: World) -> None:
+    await world.event(1, 2, 3)
+    with pytest.raises(InvalidTransition):
+        await world.service.retry_own(GUILD, 1)
+
+
 async def test_closed_dms_are_recorded_pinged_without_secrets_and_summarised(
     world: World,
 ) -> None:
@@ -191,7 +222,8 @@ async def test_closed_dms_are_recorded_pinged_without_secrets_and_summarised(
     assert "<@2>" in ping.content
     assert "<@3>" not in ping.content
     assert "user3" not in ping.content  # 2 drew 3: nothing about the recipient
-    assert messages.RETRY_COMMAND in ping.content
+    assert messages.RETRY_HINT in ping.content
+    assert ping.retry_button
     assert summary.mention_user_ids == ()
     assert "3 sent" in summary.content
     assert "1 with closed DMs" in summary.content
