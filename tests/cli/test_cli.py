@@ -113,3 +113,58 @@ def test_jobs_lists_pending_phases_in_text_and_json(tmp_path: Path) -> None:
     phases = data["events"][0]["pending"]
     assert [p["phase"] for p in phases] == ["start", "purchase_deadline", "reveal"]
     assert phases[0]["due_local"].endswith("-05:00")
+
+
+def test_run_without_a_token_names_the_variable(tmp_path: Path) -> None:
+    config = tmp_path / "ratmas.toml"
+    config.write_text('[discord]\ntoken_env = "MY_RATMAS_TOKEN"\n', encoding="utf-8")
+    result = run("run", "--config", str(config), cwd=tmp_path, env={"MY_RATMAS_TOKEN": ""})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "ratmas: no Discord token: set the environment variable MY_RATMAS_TOKEN"
+    )
+
+
+async def test_run_connects_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """`ratmas run` against the loopback Discord: ready, then SIGTERM -> exit 0."""
+    import asyncio
+    import signal
+
+    from ratmas.sandbox import Sandbox
+
+    async with Sandbox(patch_nextcord=False) as sb:
+        sb.add_guild("Rat Nest")
+        config = tmp_path / "ratmas.toml"
+        config.write_text(
+            f'[database]\nurl = "sqlite://{tmp_path / "run.sqlite"}"\n'
+            f'[discord]\napi_base_url = "{sb.api_base}"\n',
+            encoding="utf-8",
+        )
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RATMAS_CONFIG")}
+        env["DISCORD_TOKEN"] = sb.token
+        process = await asyncio.create_subprocess_exec(
+            *RATMAS,
+            "run",
+            "--config",
+            str(config),
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await sb.wait_ready(timeout=30)
+            await sb.wait_until(
+                lambda: sb.commands(None) or None, 10, "the bot to register its commands"
+            )
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+    assert sb.token not in log + stdout.decode()
+    assert "stopped" in log
