@@ -137,7 +137,8 @@ def _wall(moment: datetime) -> tuple[int, int, int, int, int]:
 
 
 def _short(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+    """Minutes, as admins type them; seconds only when there are any."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
 
 
 def _transition_instant(earlier: datetime, later: datetime, tz: tzinfo) -> datetime:

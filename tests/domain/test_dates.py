@@ -464,3 +464,12 @@ def test_seconds_are_optional() -> None:
         2026, 12, 24, 18, 0, 30, tzinfo=UTC
     )
     assert to_utc("2026-12-24T18:00", "Europe/London").second == 0
+
+
+def test_formats_show_seconds_only_when_there_are_any() -> None:
+    from ratmas.domain.dates import format_local, format_utc
+
+    assert format_utc(datetime(2026, 12, 24, 18, 0, tzinfo=UTC)) == "2026-12-24 18:00 UTC"
+    with_seconds = datetime(2026, 12, 24, 18, 0, 30, tzinfo=UTC)
+    assert format_utc(with_seconds) == "2026-12-24 18:00:30 UTC"
+    assert format_local(with_seconds, "Europe/London") == "2026-12-24 18:00:30 GMT (UTC+00:00)"
