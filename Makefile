@@ -1,5 +1,5 @@
 # Every target sets up .venv first (scripts/setup is quick when nothing changed).
-.PHONY: setup demo test lint
+.PHONY: setup demo test lint bench
 
 setup:
 	@scripts/setup
@@ -15,3 +15,6 @@ lint: setup
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy --strict ratmas jobs
 
+
+bench: setup
+	.venv/bin/python benchmarks/run.py
