@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from ratmas import __version__
@@ -45,6 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     command("migrate", "apply pending database migrations", _migrate)
     jobs = command("jobs", "list each live event's pending phases and their due times", _jobs)
     jobs.add_argument("--json", action="store_true", help="machine-readable output (ISO-8601)")
+    export = command("export", "write events as JSON (pairings included: keep it private)", _export)
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--event", type=int, metavar="ID", help="one event")
+    which.add_argument("--guild", type=int, metavar="ID", help="every event of a guild")
+    export.add_argument("--output", metavar="PATH", help="write to PATH instead of stdout")
+    backup = command(
+        "backup", "copy the SQLite database to a new file, safely while running", _backup
+    )
+    backup.add_argument("target", metavar="PATH", help="the new file")
     demo = command(
         "demo", "play one whole season offline against a loopback Discord (no token)", _demo
     )
@@ -122,6 +133,52 @@ async def _demo(args: argparse.Namespace, settings: Settings, out: TextIO) -> in
         logging.getLogger().setLevel(logging.WARNING)
         logging.getLogger("nextcord").setLevel(logging.ERROR)
     return await play(out)
+
+
+async def _export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    import json
+
+    from ratmas.persistence.db import close_db, init_db
+    from ratmas.persistence.repository import TortoiseEventRepository
+    from ratmas.services.export import FORMAT, export_event
+
+    await init_db(settings.database_url)
+    try:
+        repo = TortoiseEventRepository()
+        data: dict[str, object]
+        if args.event is not None:
+            data = await export_event(repo, args.event)
+        else:
+            events = await repo.list_events(args.guild)
+            data = {
+                "format": FORMAT,
+                "guild_id": str(args.guild),
+                "events": [await export_event(repo, e.id) for e in reversed(events)],
+            }
+    finally:
+        await close_db()
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        _write_private(Path(args.output), text)
+        out.write(f"Wrote {args.output}\n")
+    else:
+        out.write(text)
+    return 0
+
+
+def _write_private(target: Path, text: str) -> None:
+    """Write a file only its owner can read: an export holds every pairing."""
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+async def _backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.persistence.db import backup
+
+    written = await backup(settings.database_url, Path(args.target))
+    out.write(f"Backed up to {written}\n")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

@@ -105,6 +105,14 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
+def _unusable_target(target: Path) -> str | None:
+    if target.exists():
+        return f"{target} already exists; choose a new file name"
+    if not target.parent.is_dir():
+        return f"{target.parent} is not a directory"
+    return None
+
+
 def _forget_cached_statements() -> None:
     """Drop Tortoise's per-table SQL cache.
 
@@ -112,3 +120,28 @@ def _forget_cached_statements() -> None:
     table), not under the dialect: a process that switches from SQLite to PostgreSQL
     (tests, `ratmas import`) would otherwise send SQLite's statements to PostgreSQL."""
     EXECUTOR_CACHE.clear()
+
+
+async def backup(url: str, target: Path) -> Path:
+    """A consistent copy of a SQLite database, taken while the bot may be running.
+
+    SQLite's `VACUUM INTO` writes a snapshot of one transaction. PostgreSQL has its own
+    tools (`pg_dump`); asking for it here is a `RatmasError` that says so."""
+    from ratmas.domain.errors import RatmasError
+
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite":
+        raise RatmasError(
+            f"ratmas backup copies SQLite databases; for {redact_url(url)} use pg_dump."
+        )
+    if (parts.netloc + parts.path).startswith(":memory:"):
+        raise RatmasError("an in-memory SQLite database cannot be backed up")
+    problem = _unusable_target(target)
+    if problem:
+        raise RatmasError(problem)
+    await init_db(url)
+    try:
+        await connections.get("default").execute_query("VACUUM INTO ?", [str(target)])
+    finally:
+        await close_db()
+    return target

@@ -168,3 +168,73 @@ async def test_run_connects_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None
     assert "Traceback" not in log
     assert sb.token not in log + stdout.decode()
     assert "stopped" in log
+
+
+def test_export_and_backup_of_a_sqlite_database(tmp_path: Path) -> None:
+    import asyncio
+    import json
+    import sqlite3
+    import stat
+    from datetime import UTC, datetime, timedelta
+
+    from ratmas.domain.model import EventDates, Member, NewEvent
+    from ratmas.persistence.db import close_db, init_db, migrate
+    from ratmas.persistence.repository import TortoiseEventRepository
+
+    url = f"sqlite://{tmp_path / 'live.sqlite'}"
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+
+    async def prepare() -> int:
+        await migrate(url)
+        await init_db(url)
+        try:
+            repo = TortoiseEventRepository()
+            event = await repo.create_event(
+                NewEvent(
+                    777,
+                    EventDates(
+                        now + timedelta(days=1), now + timedelta(days=2), now + timedelta(3)
+                    ),
+                    "UTC",
+                ),
+                now=now,
+            )
+            await repo.sync_participants(event.id, [Member(i, f"m{i}") for i in (1, 2, 3)], now=now)
+            await repo.replace_pairings(event.id, {1: 2, 2: 3, 3: 1})
+        finally:
+            await close_db()
+        return event.id
+
+    event_id = asyncio.run(prepare())
+    env = {"DATABASE_URL": url}
+
+    one = run("export", "--event", str(event_id), cwd=tmp_path, env=env)
+    assert one.returncode == 0, one.stderr
+    assert json.loads(one.stdout)["pairings"][0] == {
+        "santa_id": "1",
+        "recipient_id": "2",
+        "notified_at": None,
+        "attempts": 0,
+        "last_error_code": None,
+        "last_error_text": None,
+    }
+    written = run("export", "--guild", "777", "--output", "guild.json", cwd=tmp_path, env=env)
+    assert written.returncode == 0, written.stderr
+    exported = tmp_path / "guild.json"
+    assert [e["event"]["id"] for e in json.loads(exported.read_text())["events"]] == [event_id]
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o600
+    missing = run("export", "--event", "999", cwd=tmp_path, env=env)
+    assert missing.returncode == 2
+    assert "There is no event 999" in missing.stderr
+
+    copied = run("backup", "copy.sqlite", cwd=tmp_path, env=env)
+    assert copied.returncode == 0, copied.stderr
+    with sqlite3.connect(tmp_path / "copy.sqlite") as copy:
+        assert copy.execute("SELECT count(*) FROM ratmas_pairing").fetchone() == (3,)
+    again = run("backup", "copy.sqlite", cwd=tmp_path, env=env)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
+    postgres = run("backup", "x.sqlite", cwd=tmp_path, env={"DATABASE_URL": "postgres://u:pw@h/db"})
+    assert postgres.returncode == 2
+    assert "use pg_dump" in postgres.stderr
+    assert "pw" not in postgres.stderr.replace("pg_dump", "")
