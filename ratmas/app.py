@@ -26,6 +26,7 @@ from ratmas.domain.errors import ConfigError
 from ratmas.domain.model import GuildSettings
 from ratmas.persistence.db import close_db, init_db, migrate
 from ratmas.persistence.repository import TortoiseEventRepository
+from ratmas.services.export import export_json
 from ratmas.services.guild_settings import GuildSettingsService
 from ratmas.services.lifecycle import LifecycleService, shard_filter
 from ratmas.services.ports import Clock, SystemClock
@@ -93,13 +94,16 @@ def build(
         live = [job for job in scheduler.jobs() if job.event_id in {s.event.id for s in found}]
         return render_comparison(live, found, clock.now())
 
+    async def export(event_id: int) -> str:
+        return await export_json(repo, event_id)
+
     services = BotServices(
-        repo=repo,
         clock=clock,
         lifecycle=lifecycle,
         season=season,
         guild_settings=guild_settings,
         jobs_report=jobs_report,
+        export=export,
         members_intent=settings.discord.members_intent,
     )
 

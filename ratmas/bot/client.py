@@ -19,7 +19,7 @@ from ratmas.bot.errors import answer_error
 from ratmas.bot.views import JoinLeaveView, RetryView
 from ratmas.services.guild_settings import GuildSettingsService
 from ratmas.services.lifecycle import LifecycleService
-from ratmas.services.ports import Clock, EventRepository, Message
+from ratmas.services.ports import Clock, Message
 from ratmas.services.season import SeasonService
 
 log = logging.getLogger("ratmas.bot")
@@ -29,13 +29,14 @@ log = logging.getLogger("ratmas.bot")
 class BotServices:
     """What the cog and the client call; wired by `ratmas.app`."""
 
-    repo: EventRepository
     clock: Clock
     lifecycle: LifecycleService
     season: SeasonService
     guild_settings: GuildSettingsService
     # The live scheduler's jobs compared with the database, rendered for admins.
     jobs_report: Callable[[int], Awaitable[str]]
+    # An event as JSON (`ratmas.services.export`).
+    export: Callable[[int], Awaitable[str]]
     members_intent: bool
 
 

@@ -24,9 +24,8 @@ from ratmas.bot import render
 from ratmas.bot.client import BotServices
 from ratmas.bot.errors import reply
 from ratmas.domain.dates import suggest_timezones
-from ratmas.domain.errors import InvalidInput, NotFound, RatmasError
+from ratmas.domain.errors import InvalidInput, RatmasError
 from ratmas.domain.model import Event
-from ratmas.services.export import export_json
 
 GUILD_ONLY = [nextcord.InteractionContextType.guild]
 MAX_CHOICES = 25
@@ -76,30 +75,18 @@ class RatmasCog(commands.Cog):
     async def _require_manager(self, interaction: Interaction[Any]) -> None:
         """Manage Server, or the guild's (or live event's) manager role."""
         user = self._user(interaction)
-        if isinstance(user, nextcord.Member):
-            if user.guild_permissions.manage_guild:
-                return
-            role_ids = {role.id for role in user.roles}
-            settings = await self.s.guild_settings.effective(self._guild(interaction))
-            event = await self.s.repo.get_live_event(self._guild(interaction))
-            allowed = {settings.manager_role_id.value, event.manager_role_id if event else None}
-            if role_ids & {r for r in allowed if r is not None}:
-                return
+        if isinstance(user, nextcord.Member) and await self.s.guild_settings.is_manager(
+            self._guild(interaction),
+            role_ids=[role.id for role in user.roles],
+            manage_guild=user.guild_permissions.manage_guild,
+        ):
+            return
         raise NotAllowed(
             "Only Ratmas managers can do that: members with Manage Server or the manager role."
         )
 
     async def _event(self, interaction: Interaction[Any], event_id: int | None = None) -> Event:
-        guild_id = self._guild(interaction)
-        if event_id is not None:
-            event = await self.s.repo.get_event(event_id)
-            if event is None or event.guild_id != guild_id:
-                raise NotFound(f"This server has no event {event_id}.")
-            return event
-        live = await self.s.repo.get_live_event(guild_id)
-        if live is None:
-            raise NotFound("This server has no Ratmas in progress; a manager can `/ratmas create`.")
-        return live
+        return await self.s.lifecycle.find_event(self._guild(interaction), event_id)
 
     @staticmethod
     async def _defer(interaction: Interaction[Any]) -> None:
@@ -154,29 +141,14 @@ class RatmasCog(commands.Cog):
     ) -> None:
         await self._defer(interaction)
         guild_id = self._guild(interaction)
-        user = self._user(interaction)
-        if event is not None:
-            await self._event(interaction, event)
         report = await self.s.lifecycle.status(event, guild_id=guild_id)
-        me = await self.s.repo.get_participant(report.event.id, user.id)
-        recipient = None
-        if me is not None:
-            pairing = next(
-                (
-                    p
-                    for p in await self.s.repo.list_pairings(report.event.id)
-                    if p.santa_id == user.id
-                ),
-                None,
-            )
-            if pairing is not None:
-                recipient = await self.s.repo.get_participant(report.event.id, pairing.recipient_id)
+        mine = await self.s.season.member_view(report.event.id, self._user(interaction).id)
         await reply(
             interaction,
             render.status(
                 report,
-                me_in=me is not None,
-                my_recipient=recipient,
+                me_in=mine.participant is not None,
+                my_recipient=mine.recipient,
                 settings=await self.s.guild_settings.effective(guild_id),
                 now=self.s.clock.now(),
             ),
@@ -407,11 +379,8 @@ class RatmasCog(commands.Cog):
     ) -> None:
         await self._defer(interaction)
         await self._require_manager(interaction)
-        if event is None:
-            chosen = await self._latest(interaction)
-        else:
-            chosen = await self._event(interaction, event)
-        data = await export_json(self.s.repo, chosen.id)
+        chosen = await self.s.lifecycle.find_event(self._guild(interaction), event, latest=True)
+        data = await self.s.export(chosen.id)
         await interaction.followup.send(
             f"Ratmas {chosen.id} ({chosen.status}). It contains the pairings: keep it private.",
             file=nextcord.File(io.BytesIO(data.encode()), filename=f"ratmas-{chosen.id}.json"),
@@ -422,15 +391,9 @@ class RatmasCog(commands.Cog):
     async def _export_events(self, interaction: Interaction[Any], event: str) -> None:
         await self._complete_events(interaction, event)
 
-    async def _latest(self, interaction: Interaction[Any]) -> Event:
-        events = await self.s.repo.list_events(self._guild(interaction))
-        if not events:
-            raise NotFound("This server has no Ratmas yet.")
-        return events[0]
-
     async def _complete_events(self, interaction: Interaction[Any], typed: Any) -> None:
         guild_id = interaction.guild_id
-        events = await self.s.repo.list_events(guild_id) if guild_id else []
+        events = await self.s.lifecycle.events(guild_id) if guild_id else []
         text = str(typed or "")
         choices = {
             f"#{e.id} {e.status} (starts {e.dates.starts_at:%Y-%m-%d})": e.id

@@ -8,7 +8,7 @@ the bot uses a channel or a timezone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -73,6 +73,18 @@ class GuildSettingsService:
             manager_role_id=pick("manager_role_id", None),
             timezone=pick("timezone", self.default_timezone),
         )
+
+    async def is_manager(
+        self, guild_id: int, *, role_ids: Collection[int], manage_guild: bool
+    ) -> bool:
+        """Manage Server, or the guild's manager role, or the live event's."""
+        if manage_guild:
+            return True
+        allowed = {(await self.effective(guild_id)).manager_role_id.value}
+        event = await self.repo.get_live_event(guild_id)
+        if event is not None:
+            allowed.add(event.manager_role_id)
+        return bool(set(role_ids) & {role for role in allowed if role is not None})
 
     async def update(
         self,

@@ -470,16 +470,10 @@ class LifecycleService:
     ) -> EventStatusReport:
         """The event (by id, or the guild's live or else latest one) with its pending
         phases, hold, DM progress and last overrides."""
-        if event_id is not None:
+        if guild_id is not None:
+            event = await self.find_event(guild_id, event_id, latest=True)
+        elif event_id is not None:
             event = await self._get(event_id)
-        elif guild_id is not None:
-            found = await self._repo.get_live_event(guild_id)
-            if found is None:
-                latest = await self._repo.list_events(guild_id)
-                if not latest:
-                    raise NotFound("This server has no Ratmas yet.")
-                found = latest[0]
-            event = found
         else:
             raise InvalidInput("event", "give an event id or a guild id")
         audit = await self._repo.list_audit(event.id)
@@ -491,6 +485,31 @@ class LifecycleService:
             delivery=delivery_counts(await self._repo.list_pairings(event.id)),
             overrides=overrides,
         )
+
+    async def find_event(
+        self, guild_id: int, event_id: int | None = None, *, latest: bool = False
+    ) -> Event:
+        """The guild's event `event_id`, else its live one (else, with `latest`, its
+        most recent one). `NotFound` with a message for the member otherwise; an event
+        of another guild is "not found" too."""
+        if event_id is not None:
+            event = await self._repo.get_event(event_id)
+            if event is None or event.guild_id != guild_id:
+                raise NotFound(f"This server has no event {event_id}.")
+            return event
+        live = await self._repo.get_live_event(guild_id)
+        if live is not None:
+            return live
+        if latest:
+            events = await self._repo.list_events(guild_id)
+            if events:
+                return events[0]
+            raise NotFound("This server has no Ratmas yet.")
+        raise NotFound("This server has no Ratmas in progress; a manager can `/ratmas create`.")
+
+    async def events(self, guild_id: int) -> list[Event]:
+        """Every event of the guild, newest first."""
+        return await self._repo.list_events(guild_id)
 
     # === reconcile ======================================================================
 

@@ -114,6 +114,14 @@ class LeaveResult:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberView:
+    """What one member may see of an event: whether they are in, and whom they give to."""
+
+    participant: Participant | None
+    recipient: Participant | None  # only once drawn, and only to their santa
+
+
+@dataclass(frozen=True, slots=True)
 class RetryResult:
     """What a santa's Retry did."""
 
@@ -506,6 +514,19 @@ class SeasonService:
         ):
             return None
         return await self._remove_if_present(event, user_id, why="lost the participant role")
+
+    async def member_view(self, event_id: int, user_id: int) -> MemberView:
+        """The member's own part of an event (for their ephemeral status)."""
+        me = await self._repo.get_participant(event_id, user_id)
+        if me is None:
+            return MemberView(None, None)
+        pairing = next(
+            (p for p in await self._repo.list_pairings(event_id) if p.santa_id == user_id), None
+        )
+        recipient = (
+            await self._repo.get_participant(event_id, pairing.recipient_id) if pairing else None
+        )
+        return MemberView(me, recipient)
 
     async def retry_own(self, guild_id: int, user_id: int) -> RetryResult:
         """A santa asks for their assignment DM again (the Retry button).

@@ -68,3 +68,25 @@ async def test_bad_timezone_and_empty_update_change_nothing() -> None:
     with pytest.raises(InvalidInput, match="setup"):
         await settings.update(GUILD, 9)
     assert await repo.get_guild_settings(GUILD) is None
+
+
+async def test_managers_are_manage_server_or_a_manager_role() -> None:
+    repo = InMemoryEventRepository()
+    settings = service(repo)
+    assert await settings.is_manager(GUILD, role_ids=[], manage_guild=True)
+    assert not await settings.is_manager(GUILD, role_ids=[1, 2], manage_guild=False)
+    await settings.update(GUILD, 9, manager_role_id=2)
+    assert await settings.is_manager(GUILD, role_ids=[1, 2], manage_guild=False)
+    # The live event's own manager role counts too.
+    now = FixedClock().now()
+    await repo.create_event(
+        NewEvent(
+            GUILD,
+            EventDates(now + timedelta(days=1), now + timedelta(days=2), now + timedelta(days=3)),
+            "UTC",
+            manager_role_id=3,
+        ),
+        now=now,
+    )
+    assert await settings.is_manager(GUILD, role_ids=[3], manage_guild=False)
+    assert not await settings.is_manager(222, role_ids=[3], manage_guild=False)

@@ -730,3 +730,20 @@ async def test_concurrent_reconcilers_on_postgres_perform_each_phase_once(
     ]
     assert all(p.notified_at is not None for p in await repo.list_pairings(event.id))
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_find_event_stays_inside_the_guild(world: World) -> None:
+    with pytest.raises(NotFound, match="no Ratmas yet"):
+        await world.service.find_event(GUILD, latest=True)
+    event = await world.event()
+    assert (await world.service.find_event(GUILD)).id == event.id
+    assert (await world.service.find_event(GUILD, event.id)).id == event.id
+    with pytest.raises(NotFound, match=f"no event {event.id}"):
+        await world.service.find_event(GUILD + 1, event.id)
+    await world.service.cancel(event.id, ADMIN, "testing")
+    with pytest.raises(NotFound, match="no Ratmas in progress"):
+        await world.service.find_event(GUILD)
+    assert (await world.service.find_event(GUILD, latest=True)).id == event.id
+    assert [e.id for e in await world.service.events(GUILD)] == [event.id]
+    with pytest.raises(NotFound):
+        await world.service.status(event.id, guild_id=GUILD + 1)

@@ -688,3 +688,16 @@ async def test_a_leaver_half_removed_by_a_crash_is_spliced_out_on_the_next_notic
     assert result is not None
     assert result.reassigned == (2,)
     assert await world.draw(event.id) == {1: 2, 2: 4, 4: 1}
+
+
+async def test_member_view_shows_only_the_members_own_recipient(world: World) -> None:
+    event = await world.drawn(1, 2, 3, plan=ring(1, 2, 3))
+    mine = await world.service.member_view(event.id, 1)
+    assert mine.participant is not None
+    assert mine.recipient is not None
+    assert mine.recipient.user_id == 2
+    outsider = await world.service.member_view(event.id, 99)
+    assert (outsider.participant, outsider.recipient) == (None, None)
+    other = World()
+    before_draw = await other.event(1, 2, 3)
+    assert (await other.service.member_view(before_draw.id, 1)).recipient is None
