@@ -57,10 +57,9 @@ def build(
         else None
     )
     shard_options: dict[str, object] = {}
-    if shards.shard_count:
-        shard_options["shard_count"] = shards.shard_count
-        if shards.shard_ids and len(shards.shard_ids) == 1:
-            shard_options["shard_id"] = shards.shard_ids[0]
+    if shards.shard_count and shards.shard_ids:
+        # One shard per process (config.py enforces it).
+        shard_options = {"shard_count": shards.shard_count, "shard_id": shards.shard_ids[0]}
 
     repo = TortoiseEventRepository()
     bot = RatmasBot(

@@ -255,10 +255,23 @@ class _Reader:
         )
 
     def _shard_ids(self, raw: list[Any], shard_count: int | None) -> tuple[int, ...] | None:
+        """One shard per process: with `shard_count`, `shard_ids` names exactly this
+        process's shard (a process reconciles the guilds of its shard only)."""
         if not raw:
-            return None
+            if shard_count is not None and shard_count > 1:
+                raise self.fail(
+                    "discord.shard_ids",
+                    raw,
+                    f"with shard_count = {shard_count}, give this process's shard, "
+                    f"e.g. [0] (0 to {shard_count - 1})",
+                )
+            return (0,) if shard_count is not None else None
         if shard_count is None:
             raise self.fail("discord.shard_ids", raw, "needs discord.shard_count to be set")
+        if len(raw) != 1:
+            raise self.fail(
+                "discord.shard_ids", raw, "one shard per process: a list of one id, e.g. [0]"
+            )
         for value in raw:
             if (
                 isinstance(value, bool)

@@ -47,7 +47,7 @@ url = "postgres://ratmas@db.example:5432/ratmas"
 token_env = "RATMAS_TOKEN"
 api_base_url = "http://127.0.0.1:9999/api/v10/"
 shard_count = 4
-shard_ids = [1, 3]
+shard_ids = [3]
 [ratmas]
 default_timezone = "Europe/Paris"
 min_participants = 4
@@ -68,7 +68,7 @@ timezone = "Pacific/Auckland"
     assert settings.token({"RATMAS_TOKEN": " abc "}) == "abc"
     assert settings.token({}) is None
     assert settings.discord.api_base_url == "http://127.0.0.1:9999/api/v10"
-    assert settings.discord.shard_ids == (1, 3)
+    assert settings.discord.shard_ids == (3,)
     assert settings.log_level == "DEBUG"
     assert settings.scheduler.coalesce is False
     guild = settings.guild(123456789012345678)
@@ -107,6 +107,8 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ('[logging]\nlevel = "loud"\n', "logging.level = 'loud': one of DEBUG"),
         ("[discord]\nshard_ids = [0]\n", "discord.shard_ids = [0]: needs discord.shard_count"),
         ("[discord]\nshard_count = 2\nshard_ids = [2]\n", "expected integers from 0 to 1"),
+        ("[discord]\nshard_count = 2\nshard_ids = [0, 1]\n", "one shard per process"),
+        ("[discord]\nshard_count = 2\n", "give this process's shard"),
         ('[discord]\napi_base_url = "ftp://x"\n', "expected an http:// or https:// URL"),
         ('[discord]\ntoken_env = "not a name"\n', "expected an environment variable name"),
         ("[[guilds]]\nannouncement_channel = 1\n", "guilds[0].id = None: required"),
