@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
-from tortoise.exceptions import DBConnectionError, OperationalError
 
 from ratmas.config import DEFAULT_DATABASE_URL, redact_url
 from ratmas.domain.errors import DatabaseUnavailable
@@ -81,20 +80,15 @@ async def migrate(url: str) -> list[str]:
     """Apply the pending aerich migrations to `url`; returns the ones applied (maybe none)."""
     from aerich import Command
 
-    prepare_sqlite_directory(url)
-    _forget_cached_statements()
-    config = tortoise_config(url)
+    # Connect (and check the server answers) first, so that any connection problem is
+    # the same one-line DatabaseUnavailable as everywhere else; aerich then reuses it.
+    await init_db(url)
     try:
-        # Initialise Tortoise ourselves: aerich skips it when a previous (closed)
-        # context in this task still reports itself as initialised.
-        await Tortoise.init(config=config)
-        command = Command(tortoise_config=config, app="models", location=MIGRATIONS_LOCATION)
+        command = Command(
+            tortoise_config=tortoise_config(url), app="models", location=MIGRATIONS_LOCATION
+        )
         await command.init()
         applied: list[str] = await command.upgrade(run_in_transaction=True)
-    except (OSError, TimeoutError, DBConnectionError, OperationalError) as exc:
-        raise DatabaseUnavailable(
-            f"Cannot reach the database at {redact_url(url)}: {_reason(exc)}"
-        ) from exc
     finally:
         await close_db()
     return applied

@@ -38,14 +38,28 @@ def test_migrate_twice_on_the_default_sqlite_database(tmp_path: Path) -> None:
     assert "No pending migrations" in second.stdout
 
 
-def test_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    result = run(
-        "migrate", cwd=tmp_path, env={"DATABASE_URL": "postgres://ratmas:topsecret@127.0.0.1:1/x"}
-    )
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgres://ratmas:topsecret@127.0.0.1:1/x", "postgres://ratmas:***@127.0.0.1:1/x"),
+        (
+            "postgres://nosuchrole:topsecret@127.0.0.1:5432/test",
+            "postgres://nosuchrole:***@127.0.0.1:5432/test",
+        ),
+        ("postgres://postgres:topsecret@127.0.0.1:5432/nosuchdb", "/nosuchdb"),
+    ],
+    ids=["nothing-listening", "unknown-role", "unknown-database"],
+)
+@pytest.mark.parametrize("command", ["migrate", "jobs"])
+def test_unreachable_database_is_one_line_and_exit_2(
+    tmp_path: Path, url: str, shown: str, command: str
+) -> None:
+    result = run(command, cwd=tmp_path, env={"DATABASE_URL": url})
     assert result.returncode == 2
-    assert "postgres://ratmas:***@127.0.0.1:1/x" in result.stderr
+    assert shown in result.stderr
     assert "topsecret" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(
