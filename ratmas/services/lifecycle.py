@@ -31,8 +31,8 @@ missing, santas never tried are DMed (failed ones are not retried: closed DMs ar
 hammered every tick), and the announcement is claimed and posted. The next phase is
 only performed once the previous one is finished. Resuming work that another process
 may still be doing would duplicate it, so a reconcile resumes only work that this
-service itself saw interrupted, or that has not moved for `resume_after` (the winner
-has crashed or is gone).
+service itself saw interrupted, or that has shown no progress for `resume_after` (no
+status change and no DM attempt: the winner has crashed or is gone).
 
 If the start's guard fails (too few participants, no Server Members intent, no valid
 draw) the event is held: admins are told once (the hold is a compare-and-set too) and
@@ -75,7 +75,9 @@ from ratmas.services.ports import (
 )
 from ratmas.services.schedule import PendingPhase, pending_phases, schedules, waiting_for
 
-DEFAULT_RESUME_AFTER: Final = timedelta(minutes=5)
+# How long an unfinished phase may show no progress (no status change, no DM attempt)
+# before another process takes it over: the winner has crashed or is gone.
+DEFAULT_RESUME_AFTER: Final = timedelta(minutes=2)
 RECENT_OVERRIDES: Final = 5
 MAX_REASON_LENGTH: Final = 500
 
@@ -571,7 +573,7 @@ class LifecycleService:
             if unfinished is not None:
                 # Work left by a phase performed in this very call (e.g. Discord asked
                 # to slow down) waits for the next tick.
-                if performed_here or not self._may_resume(event, now):
+                if performed_here or not await self._may_resume(event, now):
                     return
                 self._log.info(
                     "event %s (guild %s): resuming the unfinished %s (%s)",
@@ -736,8 +738,17 @@ class LifecycleService:
             return "not announced yet"
         return None
 
-    def _may_resume(self, event: Event, now: datetime) -> bool:
-        return event.id in self._interrupted or now - event.updated_at >= self._resume_after
+    async def _may_resume(self, event: Event, now: datetime) -> bool:
+        if event.id in self._interrupted:
+            return True
+        # Every DM attempt is a heartbeat of the process sending them.
+        attempts = [
+            p.last_attempt_at
+            for p in await self._repo.list_pairings(event.id)
+            if p.last_attempt_at is not None
+        ]
+        last_progress = max([event.updated_at, *attempts])
+        return now - last_progress >= self._resume_after
 
     async def _resume(self, event: Event) -> None:
         """Do what the current phase left undone: store the draw, DM untried santas
@@ -765,7 +776,7 @@ class LifecycleService:
         unfinished = await self._unfinished(event)
         if unfinished is None:
             return event
-        if self._may_resume(event, now):
+        if await self._may_resume(event, now):
             await self._resume(event)
             event = await self._get(event.id)
             unfinished = await self._unfinished(event)

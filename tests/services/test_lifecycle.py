@@ -354,6 +354,31 @@ async def test_a_crash_mid_dms_sends_the_rest_on_the_next_reconcile(world: World
     assert world.season.calls == before
 
 
+async def test_another_process_takes_over_a_blast_only_once_it_shows_no_progress() -> None:
+    """A process that died mid-blast: its DMs were the heartbeat; a restarted process
+    leaves the work alone while they are recent and finishes it once they stop."""
+    world = World()
+    event = await world.event()
+    world.season.crash = Crash("deliver_pending", after=2)
+    world.at(START)
+    await world.service.reconcile()  # dies after two DMs, at START
+    assert [s for _, s in world.season.dms] == [1, 2]
+    restarted = World(world.repo)
+    restarted.season = world.season
+    restarted.clock = world.clock
+    restarted.service = LifecycleService(
+        world.repo, world.season, world.clock, restarted.scheduler, min_participants=3
+    )
+    # The dying process still got one more DM out, a minute and a half after the start.
+    last_dm = START + timedelta(seconds=90)
+    assert await world.repo.mark_notified(event.id, 3, last_dm)
+    world.at(START + lifecycle_module.DEFAULT_RESUME_AFTER)
+    assert (await restarted.service.reconcile()).resumed == []
+    world.at(last_dm + lifecycle_module.DEFAULT_RESUME_AFTER)
+    assert (await restarted.service.reconcile()).resumed == [event.id]
+    assert [s for _, s in world.season.dms] == [1, 2, 4]  # 3 was told before it died
+
+
 async def test_a_crash_before_the_draw_was_stored_draws_again(world: World) -> None:
     event = await world.event()
     world.season.crash = Crash("store_draw")
