@@ -67,6 +67,7 @@ from ratmas.domain.model import AuditEntry, Event, EventDates, NewEvent, Pairing
 from ratmas.domain.status import PHASE_ORDER, EventStatus, Phase
 from ratmas.services.ports import (
     Clock,
+    DeliveryError,
     DeliveryReport,
     EventRepository,
     JobScheduler,
@@ -697,10 +698,26 @@ class LifecycleService:
         claimed = replace(event, announced_status=event.status)
         try:
             await self._season.announce(claimed)
+        except DeliveryError as refused:
+            # Discord answered and refused (channel gone, permissions): posting again
+            # would fail again and must not hold the season back. The admins are told.
+            self._log.warning(
+                "event %s (guild %s): the %s announcement was refused: %s",
+                event.id,
+                event.guild_id,
+                event.status,
+                refused,
+            )
+            await self._season.tell_admins(
+                claimed,
+                f"The announcement for '{event.status}' could not be posted in the event "
+                f"channel (Discord said: {refused.text}). Check that the channel exists and "
+                "that the bot may post there (`/ratmas setup channel:`).",
+            )
         except Exception:
-            # Discord refused or the post failed: give the claim back, so the resume of
-            # a later tick posts it (a crash between claim and post still loses it
-            # rather than posting it twice).
+            # The post may not have gone out (network, crash): give the claim back, so
+            # the resume of a later tick posts it (a crash between claim and post still
+            # loses it rather than posting it twice).
             await self._repo.claim_announcement(event.id, event.status, event.announced_status)
             raise
         if event.status is EventStatus.PURCHASE_CLOSED:

@@ -20,6 +20,8 @@ from ratmas.domain.model import Event, Member, SyncResult
 from ratmas.domain.status import EventStatus
 from ratmas.services.ports import (
     Clock,
+    DeliveryError,
+    DeliveryFailure,
     DeliveryReport,
     EventRepository,
     LiveJob,
@@ -49,6 +51,7 @@ class RecordingSeason:
     impossible: str | None = None  # raise PairingImpossible with this message
     intent_missing: bool = False
     closed_dms: set[int] = field(default_factory=set)
+    refused_channel: bool = False  # announcements answered with a Discord refusal
     crash: Crash | None = None
     calls: list[tuple[str, int]] = field(default_factory=list)
     dms: list[tuple[int, int]] = field(default_factory=list)  # (event id, santa id)
@@ -119,6 +122,8 @@ class RecordingSeason:
         self.calls.append(("announce", event.id))
         await self._yield()
         self._maybe_crash("announce", 0)
+        if self.refused_channel:
+            raise DeliveryError(DeliveryFailure.OTHER, 10003, "Unknown Channel")
         self.announcements.append((event.id, event.status))
         self.announced.set()
 

@@ -435,6 +435,29 @@ async def test_untried_dms_after_the_deadline_are_sent_by_a_later_reconcile(
     assert sorted(santa for _, santa in world.season.dms[-len(untried) :]) == sorted(untried)
 
 
+async def test_a_refused_announcement_tells_the_admins_and_the_season_goes_on(
+    world: World,
+) -> None:
+    event = await world.event()
+    world.at(START)
+    await world.service.reconcile()
+    world.season.refused_channel = True  # the channel was deleted
+    world.at(REVEAL + timedelta(minutes=5))
+    report = await world.service.reconcile()
+    assert report.performed == [
+        (event.id, Phase.PURCHASE_DEADLINE),
+        (event.id, Phase.REVEAL),
+    ]
+    told = [text for _, text in world.season.admin_messages]
+    assert len(told) == 2
+    assert all("could not be posted" in text and "Unknown Channel" in text for text in told)
+    # Not retried on every tick.
+    world.clock.advance(TICK)
+    before = list(world.season.calls)
+    await world.service.reconcile()
+    assert world.season.calls == before
+
+
 async def test_a_phase_interrupted_before_its_announcement_is_claimed_resumes() -> None:
     world = World()
     event = await world.event()
