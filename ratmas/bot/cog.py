@@ -72,18 +72,20 @@ class RatmasCog(commands.Cog):
             raise InvalidInput("user", "unknown user")
         return interaction.user
 
-    async def _require_manager(self, interaction: Interaction[Any]) -> None:
+    async def _is_manager(self, interaction: Interaction[Any]) -> bool:
         """Manage Server, or the guild's (or live event's) manager role."""
         user = self._user(interaction)
-        if isinstance(user, nextcord.Member) and await self.s.guild_settings.is_manager(
+        return isinstance(user, nextcord.Member) and await self.s.guild_settings.is_manager(
             self._guild(interaction),
             role_ids=[role.id for role in user.roles],
             manage_guild=user.guild_permissions.manage_guild,
-        ):
-            return
-        raise NotAllowed(
-            "Only Ratmas managers can do that: members with Manage Server or the manager role."
         )
+
+    async def _require_manager(self, interaction: Interaction[Any]) -> None:
+        if not await self._is_manager(interaction):
+            raise NotAllowed(
+                "Only Ratmas managers can do that: members with Manage Server or the manager role."
+            )
 
     async def _event(self, interaction: Interaction[Any], event_id: int | None = None) -> Event:
         return await self.s.lifecycle.find_event(self._guild(interaction), event_id)
@@ -151,6 +153,7 @@ class RatmasCog(commands.Cog):
                 my_recipient=mine.recipient,
                 settings=await self.s.guild_settings.effective(guild_id),
                 now=self.s.clock.now(),
+                manager=await self._is_manager(interaction),
             ),
         )
 

@@ -87,7 +87,10 @@ def status(
     my_recipient: Participant | None,
     settings: EffectiveSettings | None,
     now: datetime,
+    manager: bool = False,
 ) -> str:
+    """The event as a member sees it; managers also see the recent audited actions
+    (their details can hint at the draw, e.g. whose assignment a leaver changed)."""
     event = report.event
     lines = [f"**Ratmas {event.id}**: {STATUS_LABELS[event.status]}"]
     if event.cancel_reason:
@@ -110,8 +113,8 @@ def status(
             f"🤫 You give to **{my_recipient.display_name}** (<@{my_recipient.user_id}>)"
             + (f" — wishlist: <{my_recipient.wishlist_url}>" if my_recipient.wishlist_url else "")
         )
-    if report.overrides:
-        lines.append("Recent admin actions:")
+    if manager and report.overrides:
+        lines.append("Recent actions:")
         lines.extend(
             f"- {discord_timestamp(a.at, 'f')} <@{a.actor_id}> {a.action}: {a.detail}"
             for a in report.overrides

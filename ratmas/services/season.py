@@ -442,15 +442,18 @@ class SeasonService:
             + f". They were reminded in this channel; `{messages.RETRY_COMMAND}` re-sends.",
         )
 
-    async def tell_admins(self, event: Event, text: str) -> None:
+    async def tell_admins(self, event: Event, text: str, *, private: str | None = None) -> None:
         """Post for the organisers in the event channel (pinging nobody) and DM the
-        event's creator. Never raises for Discord's refusals: this is the error path."""
+        event's creator. `private` is added to the DM only: details that could hint at
+        the draw (who was whose santa) never go to the public channel. Never raises for
+        Discord's refusals: this is the error path."""
         message = messages.admin_notice(text)
         if event.announcement_channel_id is not None:
             await self._post_quietly(event, message, "admin notice")
         if event.created_by is not None:
+            direct = messages.admin_notice(f"{text}\n{private}") if private else message
             try:
-                await self._discord.send_dm(event.created_by, message)
+                await self._discord.send_dm(event.created_by, direct)
             except DeliveryError as error:
                 self._log.warning(
                     "event %s: could not DM the creator %s: %s", event.id, event.created_by, error
@@ -625,7 +628,11 @@ class SeasonService:
                     "Redraw to include them."
                 )
                 await self._audit(event.id, actor_id, "add_participant", warning)
-                await self.tell_admins(event, warning)
+                await self.tell_admins(
+                    event,
+                    f"<@{user_id}> was added but could not join the draw; redraw to include them.",
+                    private=f"Why: {error}",
+                )
                 return AddResult(event.id, participant, after_draw=True, warning=warning)
             changed = [user_id, *(s for s in old if new[s] != old[s])]
             notes = {
@@ -795,11 +802,20 @@ class SeasonService:
             except PairingImpossible as error:
                 await self._repo.remove_participant(event.id, user_id)
                 warning = (
+                    "The draw could not be mended without them; the organisers have been "
+                    "told and will redraw or cancel."
+                )
+                detail = (
                     f"<@{user_id}> {why} after the draw and the draw cannot be mended: "
                     f"{error} Add participants and redraw, or cancel this Ratmas."
                 )
-                await self._audit(event.id, actor_id, "leave", warning)
-                await self.tell_admins(event, warning)
+                await self._audit(event.id, actor_id, "leave", detail)
+                await self.tell_admins(
+                    event,
+                    f"<@{user_id}> {why} after the draw and the draw cannot be mended "
+                    "automatically: add participants and redraw, or cancel this Ratmas.",
+                    private=f"Why: {error}",
+                )
                 return LeaveResult(event.id, user_id, after_draw=True, warning=warning)
             # The row goes first: the pairings must be a permutation of the participants.
             await self._repo.remove_participant(event.id, user_id)

@@ -1,0 +1,59 @@
+"""What members and managers read: pure rendering of service results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ratmas.bot import render
+from ratmas.domain.model import AuditEntry, Event, EventDates, Participant
+from ratmas.domain.status import EventStatus
+from ratmas.services.lifecycle import DeliveryCounts, EventStatusReport
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+def report() -> EventStatusReport:
+    event = Event(
+        id=4,
+        guild_id=1,
+        status=EventStatus.ACTIVE,
+        dates=EventDates(NOW, NOW + timedelta(days=10), NOW + timedelta(days=20)),
+        timezone="Europe/London",
+        announcement_channel_id=9,
+        participant_role_id=None,
+        manager_role_id=None,
+        created_by=2,
+        held_reason=None,
+        announced_status=EventStatus.ACTIVE,
+        cancel_reason=None,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    leave = AuditEntry(4, 77, "leave", "<@77> left after the draw; new assignments for <@5>", NOW)
+    return EventStatusReport(
+        event=event,
+        pending=(),
+        participants=5,
+        delivery=DeliveryCounts(total=5, notified=4, failed=1),
+        overrides=(leave,),
+    )
+
+
+def test_members_do_not_see_audited_actions_that_could_hint_at_the_draw() -> None:
+    member = render.status(report(), me_in=True, my_recipient=None, settings=None, now=NOW)
+    assert "<@5>" not in member
+    assert "new assignments" not in member
+    manager = render.status(
+        report(), me_in=False, my_recipient=None, settings=None, now=NOW, manager=True
+    )
+    assert "new assignments for <@5>" in manager
+
+
+def test_status_shows_only_the_members_own_recipient_and_timestamps() -> None:
+    mine = Participant(4, 8, "Bea", "https://example.com/bea", NOW)
+    text = render.status(report(), me_in=True, my_recipient=mine, settings=None, now=NOW)
+    assert "You give to **Bea** (<@8>)" in text
+    assert "<https://example.com/bea>" in text
+    assert f"<t:{int(NOW.timestamp())}:F>" in text
+    assert "4/5 delivered, 1 failed" in text
+    assert len(text) <= render.MAX_CONTENT
