@@ -34,6 +34,7 @@ from ratmas.sandbox.state import (
 )
 
 API_PREFIX = "/api/v10"
+ACK_DEADLINE_SECONDS = 3.0
 # The parsed JSON body of a request, kept for the request log.
 BODY_KEY = web.RequestKey("sandbox_body", object)
 
@@ -469,6 +470,10 @@ class RestApi:
         body, files = await self._message_body(request)
         if record.callback_type is not None:
             raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
+        if time.monotonic() - record.dispatched_at > ACK_DEADLINE_SECONDS:
+            # Discord forgets an interaction that was not acknowledged within 3 seconds.
+            raise unknown("interaction", 10062)
+        record.acknowledged_at = time.monotonic()
         kind = int(body.get("type", 0))
         data: JSON = body.get("data") or {}
         record.callback_type = kind

@@ -454,6 +454,16 @@ class InteractionRecord:
     followup_ids: list[int] = field(default_factory=list)
     choices: list[JSON] | None = None
     modal: JSON | None = None
+    # Monotonic seconds: when the sandbox dispatched it and when the bot acknowledged it.
+    dispatched_at: float = field(default_factory=time.monotonic)
+    acknowledged_at: float | None = None
+
+    @property
+    def ack_seconds(self) -> float | None:
+        """How long the bot took to acknowledge (Discord allows 3 seconds)."""
+        if self.acknowledged_at is None:
+            return None
+        return self.acknowledged_at - self.dispatched_at
 
     @property
     def answered(self) -> bool:

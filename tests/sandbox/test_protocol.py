@@ -181,3 +181,38 @@ async def test_wait_for_message_sees_past_and_future(
     assert (await sb.wait_for_message(world.general)).id == first
     with pytest.raises(TimeoutError, match="a message in"):
         await sb.wait_for_message(world.general, timeout=0.05, after=first)
+
+
+async def test_an_interaction_not_acknowledged_within_3_seconds_is_unknown(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    """Like Discord: a callback later than 3 s answers 404 / 10062 and nothing is shown."""
+    from ratmas.sandbox.state import InteractionRecord
+
+    state = world.sb.state
+
+    def record(age: float) -> InteractionRecord:
+        made = InteractionRecord(
+            id=state.snowflake(),
+            token=f"token-{age}",
+            type=2,
+            user_id=world.alice.id,
+            channel_id=world.general,
+            guild_id=world.guild.id,
+            payload={},
+        )
+        made.dispatched_at -= age
+        state.interactions[made.id] = made
+        return made
+
+    late, on_time = record(3.5), record(2.5)
+    for made, status in ((late, 404), (on_time, 204)):
+        async with http.post(
+            f"interactions/{made.id}/{made.token}/callback", json={"type": 5}
+        ) as response:
+            assert response.status == status
+            if status == 404:
+                assert (await response.json())["code"] == 10062
+    assert late.callback_type is None
+    assert on_time.ack_seconds is not None
+    assert 2.5 <= on_time.ack_seconds < 3.0
