@@ -67,6 +67,36 @@ async def test_429_bursts_are_ridden_out_during_a_join_and_the_dm_blast(
     assert len(await pairings(sqlite_url)) == len(world.members)
 
 
+async def test_opening_dms_too_fast_stops_the_blast_and_a_later_tick_sends_the_rest(
+    world: World, sqlite_url: str
+) -> None:
+    """40003: stop at once, keep the rest pending, try again later; nobody gets two DMs."""
+    sb = world.sb
+    async with running(settings_for(sb, sqlite_url, tick_seconds=1), sb):
+        await _setup(world)
+        dates = dates_from_now(start=4, purchase_deadline=3600, reveal=7200)
+        await world.run(world.manager, "create", options=dates.options())
+        announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
+        for member in world.members:
+            assert "You're in" in (await world.click(member, announcement, "ratmas:join")).content
+        sb.dm_spam_block(1)  # the first DM of the blast is answered 40003
+        notice = await world.wait_post(
+            lambda m: "For the organisers" in m.content and "slow down" in m.content,
+            timeout=dates.start_in + 8,
+        )
+        # Sends in flight finish; nothing new starts: at least the refused one is pending.
+        still = re.search(r"(\d+) still pending", notice.content)
+        assert still is not None
+        assert int(still.group(1)) >= 1
+        # The next ticks send the rest, each santa once.
+        for member in world.members:
+            await sb.wait_for_message(member.id, assignment_dm, timeout=15)
+        status = await world.run(world.manager, "status")
+        assert "Santa DMs: 6/6 delivered" in status.content
+    for member in world.members:
+        assert len([m for m in sb.messages(member.id) if assignment_dm(m)]) == 1
+
+
 async def test_an_unexpected_error_gets_an_apology_with_an_id_that_is_in_the_log(
     world: World, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
