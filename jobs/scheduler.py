@@ -9,6 +9,7 @@ loses nothing: the next start rebuilds them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Collection, Sequence
@@ -66,6 +67,8 @@ class PhaseScheduler:
         self.coalesce = coalesce
         self._log = log or logging.getLogger(__name__)
         self._reconcile: Reconcile | None = None
+        # Reconciles started by jobs and still running: shutdown lets them finish.
+        self._in_flight: set[asyncio.Task[Any]] = set()
         self.scheduler = AsyncIOScheduler(
             jobstores={"default": MemoryJobStore()},
             timezone=UTC,
@@ -101,8 +104,23 @@ class PhaseScheduler:
         self.scheduler.start(paused=paused)
 
     def shutdown(self) -> None:
+        """Stop firing jobs (reconciles already running go on; see `aclose`)."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def aclose(self, grace_seconds: float = 10.0) -> None:
+        """Stop firing, then give the reconciles already running `grace_seconds` to
+        finish (a phase cut short is resumed later, but an announcement claimed and not
+        yet posted would be lost); cancel what is still running after that."""
+        self.shutdown()
+        running = {task for task in self._in_flight if not task.done()}
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=grace_seconds)
+        for task in late:
+            self._log.warning("a reconcile still running at shutdown was cancelled")
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
     @property
     def running(self) -> bool:
@@ -154,8 +172,18 @@ class PhaseScheduler:
             self._log.warning("job %s:%s:%s fired before start()", PREFIX, event_id, phase)
             return
         self._log.info("job %s:%s:%s fired", PREFIX, event_id, phase)
-        await self._reconcile(event_id=event_id)
+        await self._tracked(self._reconcile(event_id=event_id))
 
     async def _tick(self) -> None:
         if self._reconcile is not None:
-            await self._reconcile()
+            await self._tracked(self._reconcile())
+
+    async def _tracked(self, work: Awaitable[object]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await work
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)

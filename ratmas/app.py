@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import nextcord
 import nextcord.http
@@ -77,6 +78,7 @@ def build(
         scheduler,
         min_participants=settings.min_participants,
         guild_filter=guild_filter,
+        resume_after=timedelta(seconds=settings.scheduler.resume_after_seconds),
     )
     declared = {
         g.id: GuildSettings(
@@ -155,12 +157,15 @@ async def serve(
                 ) from None
         else:
             log.info("stopping")
+            # Phases first: let running reconciles finish while Discord and the
+            # database are still there.
+            await app.scheduler.aclose()
             await app.bot.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
     finally:
         if app is not None:
-            app.scheduler.shutdown()
+            await app.scheduler.aclose()
             if not app.bot.is_closed():
                 await app.bot.close()
         await close_db()

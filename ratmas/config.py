@@ -45,6 +45,9 @@ class SchedulerConfig:
     tick_seconds: int = 60
     misfire_grace_seconds: int = 3600
     coalesce: bool = True
+    # How long an unfinished phase (DMs still pending after a crash) must show no
+    # progress before this process finishes it in another's place.
+    resume_after_seconds: int = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +210,11 @@ class _Reader:
             {"token_env", "api_base_url", "shard_count", "shard_ids", "members_intent"},
         )
         ratmas = self.table(top, "ratmas", {"default_timezone", "min_participants"})
-        sched = self.table(top, "scheduler", {"tick_seconds", "misfire_grace_seconds", "coalesce"})
+        sched = self.table(
+            top,
+            "scheduler",
+            {"tick_seconds", "misfire_grace_seconds", "coalesce", "resume_after_seconds"},
+        )
         logging_ = self.table(top, "logging", {"level"})
 
         url = self.get(db, "database", "url", str, DEFAULT_DATABASE_URL, validate_database_url)
@@ -250,6 +257,9 @@ class _Reader:
                     sched, "scheduler", "misfire_grace_seconds", int, 3600, _positive
                 ),
                 coalesce=self.get(sched, "scheduler", "coalesce", bool, True),
+                resume_after_seconds=self.get(
+                    sched, "scheduler", "resume_after_seconds", int, 120, _positive
+                ),
             ),
             guilds=self._guilds(top.get("guilds", [])),
         )

@@ -54,6 +54,7 @@ min_participants = 4
 [scheduler]
 tick_seconds = 5
 misfire_grace_seconds = 120
+resume_after_seconds = 10
 coalesce = false
 [logging]
 level = "debug"
@@ -71,6 +72,7 @@ timezone = "Pacific/Auckland"
     assert settings.discord.shard_ids == (3,)
     assert settings.log_level == "DEBUG"
     assert settings.scheduler.coalesce is False
+    assert settings.scheduler.resume_after_seconds == 10
     guild = settings.guild(123456789012345678)
     assert guild is not None
     assert guild.participant_role_id == 323456789012345678

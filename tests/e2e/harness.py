@@ -117,14 +117,18 @@ async def make_world(sb: Sandbox) -> World:
     )
 
 
-def settings_for(sb: Sandbox, database_url: str, *, tick_seconds: int = 60) -> Settings:
+def settings_for(
+    sb: Sandbox, database_url: str, *, tick_seconds: int = 60, resume_after_seconds: int = 120
+) -> Settings:
     """The app's settings: the sandbox as Discord, a long safety tick so phases happen
     because their date job fired, not because a tick happened to come by."""
     return Settings(
         source="<e2e>",
         database_url=database_url,
         discord=DiscordConfig(api_base_url=sb.api_base),
-        scheduler=SchedulerConfig(tick_seconds=tick_seconds),
+        scheduler=SchedulerConfig(
+            tick_seconds=tick_seconds, resume_after_seconds=resume_after_seconds
+        ),
     )
 
 

@@ -79,3 +79,39 @@ async def test_a_restarted_bot_carries_on_where_it_was(world: World, database_ur
     posts = world.channel_posts()
     for marker in ANNOUNCEMENTS:
         assert len([m for m in posts if marker in m.content]) == 1, marker
+
+
+async def test_a_bot_restarted_mid_blast_sends_the_rest_once(
+    world: World, database_url: str
+) -> None:
+    """The blast stops half way (Discord: opening DMs too fast) and the bot goes down
+    before any retry; the restarted bot finishes it, and nobody gets a DM twice."""
+    sb, manager = world.sb, world.manager
+    async with running(settings_for(sb, database_url), sb):  # a long tick: no retry here
+        await world.run(
+            manager,
+            "setup",
+            options={"channel": world.channel.id, "participant_role": world.participant_role.id},
+        )
+        dates = dates_from_now(start=4, purchase_deadline=3600, reveal=7200)
+        await world.run(manager, "create", options=dates.options())
+        announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
+        for member in world.members:
+            assert "You're in" in (await world.click(member, announcement, "ratmas:join")).content
+        sb.dm_spam_block(1)
+        await world.wait_post(
+            lambda m: "For the organisers" in m.content and "slow down" in m.content,
+            timeout=dates.start_in + 8,
+        )
+    told = [m for m in world.members if [d for d in sb.messages(m.id) if assignment_dm(d)]]
+    assert len(told) < len(world.members)
+
+    restarted = settings_for(sb, database_url, tick_seconds=1, resume_after_seconds=1)
+    async with running(restarted, sb):
+        for member in world.members:
+            await sb.wait_for_message(member.id, assignment_dm, timeout=15)
+        # The start's announcement waited for its DMs; it comes now.
+        await world.wait_post(lambda m: "Names are drawn!" in m.content, timeout=10)
+    for member in world.members:
+        assert len([m for m in sb.messages(member.id) if assignment_dm(m)]) == 1
+    assert len([m for m in world.channel_posts() if "Names are drawn!" in m.content]) == 1

@@ -180,3 +180,31 @@ async def test_a_clock_moved_past_the_dates_needs_no_job(adapter: PhaseScheduler
         EventStatus.REVEALED,
     ]
     assert (await repo.get_event(created.id)) is not None
+
+
+async def test_aclose_lets_a_running_reconcile_finish_and_cancels_a_hung_one() -> None:
+    finished = asyncio.Event()
+    hung = asyncio.Event()
+
+    async def quick(*, event_id: int | None = None) -> None:
+        await asyncio.sleep(0.2)
+        finished.set()
+
+    scheduler = PhaseScheduler(tick_seconds=60, misfire_grace_seconds=60, coalesce=True)
+    scheduler.start(quick, paused=True)
+    tick = asyncio.create_task(scheduler._tick())
+    await asyncio.sleep(0)  # the tick is now running
+    await scheduler.aclose()
+    assert finished.is_set()
+    assert tick.done()
+    assert not scheduler.running
+
+    async def stuck(*, event_id: int | None = None) -> None:
+        await hung.wait()
+
+    scheduler = PhaseScheduler(tick_seconds=60, misfire_grace_seconds=60, coalesce=True)
+    scheduler.start(stuck, paused=True)
+    tick = asyncio.create_task(scheduler._tick())
+    await asyncio.sleep(0)
+    await scheduler.aclose(grace_seconds=0.1)
+    assert tick.cancelled()
