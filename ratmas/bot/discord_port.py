@@ -21,6 +21,7 @@ from ratmas.services.ports import (
     DeliveryFailure,
     MembersIntentMissing,
     Message,
+    RoleMissing,
 )
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class NextcordDiscord:
             await guild.chunk()
         role = guild.get_role(role_id)
         if role is None:
-            raise DeliveryError(DeliveryFailure.OTHER, None, f"role {role_id} no longer exists")
+            raise RoleMissing(f"role {role_id} does not exist in guild {guild_id}")
         return [Member(m.id, m.display_name) for m in role.members if not m.bot]
 
     async def send_dm(self, user_id: int, message: Message) -> None:

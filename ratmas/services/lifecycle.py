@@ -72,6 +72,7 @@ from ratmas.services.ports import (
     EventRepository,
     JobScheduler,
     MembersIntentMissing,
+    RoleMissing,
     Season,
 )
 from ratmas.services.schedule import PendingPhase, pending_phases, schedules, waiting_for
@@ -112,6 +113,16 @@ class MembersIntentRequired(RatmasError):
         super().__init__(
             "The bot cannot list the members of the participant role: enable the Server "
             "Members intent for the bot, then reschedule or advance this Ratmas."
+        )
+
+
+class ParticipantRoleMissing(RatmasError):
+    """The event's participant role was deleted: nobody can be synced from it."""
+
+    def __init__(self, role_id: int | None) -> None:
+        super().__init__(
+            f"The participant role (<@&{role_id}>) no longer exists: choose one with "
+            "`/ratmas setup participant_role:`, then reschedule or advance this Ratmas."
         )
 
 
@@ -606,7 +617,12 @@ class LifecycleService:
             return await self._run_phase(event, phase, now, None, "phase", detail, report)
         try:
             plan = await self._prepare_start(event)
-        except (InvalidTransition, PairingImpossible, MembersIntentRequired) as blocked:
+        except (
+            InvalidTransition,
+            PairingImpossible,
+            MembersIntentRequired,
+            ParticipantRoleMissing,
+        ) as blocked:
             if await self._hold(event, str(blocked), now):
                 report.held.append(event.id)
             return False
@@ -628,6 +644,8 @@ class LifecycleService:
             await self._season.sync_participants(event)
         except MembersIntentMissing:
             raise MembersIntentRequired() from None
+        except RoleMissing:
+            raise ParticipantRoleMissing(event.participant_role_id) from None
 
     async def _run_start(
         self,

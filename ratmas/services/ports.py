@@ -227,6 +227,10 @@ class MembersIntentMissing(Exception):
     """Role member lists need the Server Members intent, which the bot does not have."""
 
 
+class RoleMissing(Exception):
+    """The role asked for does not exist (any more) in the guild."""
+
+
 @dataclass(frozen=True, slots=True)
 class Embed:
     title: str
@@ -255,7 +259,8 @@ class Discord(Protocol):
     """What the services need from Discord. The bot implements it with nextcord."""
 
     async def role_members(self, guild_id: int, role_id: int) -> list[Member]:
-        """Members holding the role; `MembersIntentMissing` without that intent."""
+        """Members holding the role; `MembersIntentMissing` without that intent,
+        `RoleMissing` when the role was deleted."""
         ...
 
     async def send_dm(self, user_id: int, message: Message) -> None:

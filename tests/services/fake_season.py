@@ -26,6 +26,7 @@ from ratmas.services.ports import (
     EventRepository,
     LiveJob,
     MembersIntentMissing,
+    RoleMissing,
 )
 from ratmas.services.schedule import EventSchedule
 
@@ -50,6 +51,7 @@ class RecordingSeason:
     plan: dict[int, int] | None = None  # None: everyone gives to the next user id
     impossible: str | None = None  # raise PairingImpossible with this message
     intent_missing: bool = False
+    role_missing: bool = False
     closed_dms: set[int] = field(default_factory=set)
     refused_channel: bool = False  # announcements answered with a Discord refusal
     crash: Crash | None = None
@@ -78,6 +80,8 @@ class RecordingSeason:
         await self._yield()
         if self.intent_missing:
             raise MembersIntentMissing("no members intent")
+        if self.role_missing:
+            raise RoleMissing("the participant role was deleted")
         return await self.repo.sync_participants(event.id, self.members, now=self.clock.now())
 
     async def plan_draw(self, event: Event) -> dict[int, int]:

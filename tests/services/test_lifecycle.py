@@ -298,6 +298,23 @@ async def test_a_missing_members_intent_holds_with_that_reason(world: World) -> 
     assert len(world.season.admin_messages) == 1
 
 
+async def test_a_deleted_participant_role_holds_and_tells_the_admins_once(
+    world: World,
+) -> None:
+    world.season.role_missing = True
+    event = await world.event()
+    world.at(START)
+    for _ in range(3):
+        await world.service.reconcile()
+        world.clock.advance(TICK)
+    held = await world.get(event.id)
+    assert held.status is EventStatus.SCHEDULED
+    assert held.held_reason is not None
+    assert "participant role" in held.held_reason
+    assert "/ratmas setup participant_role:" in held.held_reason
+    assert len(world.season.admin_messages) == 1
+
+
 async def test_an_impossible_draw_holds_with_its_message_before_any_claim(world: World) -> None:
     world.season.impossible = "user1 has excluded everyone else"
     event = await world.event()
