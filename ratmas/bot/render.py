@@ -69,15 +69,14 @@ def override(result: OverrideResult) -> str:
 
 def created(result: OverrideResult) -> str:
     event = result.event
-    return fit(
-        "\n".join(
-            [
-                f"Ratmas {event.id} is scheduled. Members can join with the button in "
-                f"<#{event.announcement_channel_id}> or with `/ratmas join`.",
-                *dates_lines(event),
-            ]
-        )
-    )
+    lines = [
+        f"Ratmas {event.id} is scheduled. Members can join with the button in "
+        f"<#{event.announcement_channel_id}> or with `/ratmas join`.",
+        *dates_lines(event),
+    ]
+    if result.warning:
+        lines.append(f"⚠️ {result.warning}")
+    return fit("\n".join(lines))
 
 
 def status(

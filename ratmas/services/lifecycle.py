@@ -137,6 +137,7 @@ class OverrideResult:
     action: str
     detail: str
     report: DeliveryReport | None = None
+    warning: str | None = None  # something the admin should fix (shown with the result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,15 +296,22 @@ class LifecycleService:
         await self._audit(event.id, actor_id, "create", detail)
         # The creation post carries the Join button. It is not part of any phase: if it
         # cannot be posted the season still runs, and members can `/ratmas join`.
+        warning = None
         try:
             if await self._repo.claim_announcement(event.id, None, EventStatus.SCHEDULED):
                 await self._season.announce(replace(event, announced_status=EventStatus.SCHEDULED))
-        except Exception:
+        except Exception as failed:
             self._log.exception(
                 "event %s (guild %s): the creation could not be announced", event.id, guild_id
             )
+            reason = failed.text if isinstance(failed, DeliveryError) else "an unexpected error"
+            warning = (
+                f"The announcement with the Join button could not be posted ({reason}); "
+                "check the channel and the bot's permissions there. Members can still use "
+                "`/ratmas join`."
+            )
         await self.reconcile(event_id=event.id)
-        return OverrideResult(await self._get(event.id), "create", detail)
+        return OverrideResult(await self._get(event.id), "create", detail, warning=warning)
 
     async def reschedule(
         self,

@@ -516,6 +516,19 @@ async def test_closed_dms_are_not_hammered_on_every_tick(world: World) -> None:
 # --- overrides ---------------------------------------------------------------------------
 
 
+async def test_a_creation_post_that_cannot_be_made_is_reported_to_the_admin(
+    world: World,
+) -> None:
+    world.season.refused_channel = True
+    result = await world.service.create_event(
+        GUILD, ADMIN, "2026-12-01 18:00", "2026-12-20 18:00", "2026-12-24 18:00", "UTC"
+    )
+    assert result.event.status is EventStatus.SCHEDULED
+    assert result.warning is not None
+    assert "Unknown Channel" in result.warning
+    assert "/ratmas join" in result.warning
+
+
 async def test_create_event_parses_local_times_and_schedules_jobs(world: World) -> None:
     result = await world.service.create_event(
         GUILD,
