@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--event", type=int, metavar="ID", help="one event")
     which.add_argument("--guild", type=int, metavar="ID", help="every event of a guild")
     export.add_argument("--output", metavar="PATH", help="write to PATH instead of stdout")
+    load = command("import", "store the events of an export file (e.g. into PostgreSQL)", _import)
+    load.add_argument("file", metavar="FILE", help="a file written by ratmas export")
     backup = command(
         "backup", "copy the SQLite database to a new file, safely while running", _backup
     )
@@ -164,6 +166,42 @@ async def _export(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
     else:
         out.write(text)
     return 0
+
+
+async def _import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.persistence.db import close_db, init_db, migrate
+    from ratmas.persistence.repository import TortoiseEventRepository
+    from ratmas.services.export import import_snapshots, snapshots_from_file
+
+    snapshots = snapshots_from_file(
+        _read_json(Path(args.file))
+    )  # every event checked before anything is stored
+    await migrate(settings.database_url)
+    await init_db(settings.database_url)
+    try:
+        stored_events = await import_snapshots(TortoiseEventRepository(), snapshots)
+        for snapshot, stored in zip(snapshots, stored_events, strict=True):
+            out.write(
+                f"Imported event {snapshot.event.id} of guild {stored.guild_id} as event "
+                f"{stored.id} ({stored.status}, {len(snapshot.participants)} participants, "
+                f"{len(snapshot.pairings)} pairings)\n"
+            )
+    finally:
+        await close_db()
+    return 0
+
+
+def _read_json(path: Path) -> Any:
+    import json
+
+    from ratmas.domain.errors import ConfigError
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a JSON file: {exc}") from None
 
 
 def _write_private(target: Path, text: str) -> None:

@@ -16,6 +16,7 @@ from ratmas.domain.model import (
     AuditEntry,
     Event,
     EventDates,
+    EventSnapshot,
     Exclusion,
     GuildSettings,
     Member,
@@ -211,6 +212,38 @@ class InMemoryEventRepository:
         for table in (self.participants, self.exclusions, self.pairings, self.audit):
             table.pop(event_id, None)
         return True
+
+    async def restore_event(self, snapshot: EventSnapshot) -> Event:
+        source = snapshot.event
+        if source.status.is_live:
+            live = await self.get_live_event(source.guild_id)
+            if live is not None:
+                raise EventAlreadyLive(source.guild_id, live.id)
+        event = replace(
+            source,
+            id=self._next_id,
+            dates=EventDates(
+                _utc(source.dates.starts_at),
+                _utc(source.dates.purchase_deadline),
+                _utc(source.dates.reveal_at),
+            ),
+            created_at=_utc(source.created_at),
+            updated_at=_utc(source.updated_at),
+        )
+        self._next_id += 1
+        self.events[event.id] = event
+        self.participants[event.id] = {
+            p.user_id: replace(p, event_id=event.id, joined_at=_utc(p.joined_at))
+            for p in snapshot.participants
+        }
+        self.exclusions[event.id] = {(x.user_id, x.excluded_user_id) for x in snapshot.exclusions}
+        self.pairings[event.id] = {
+            p.santa_id: p._replace(event_id=event.id) for p in snapshot.pairings
+        }
+        self.audit[event.id] = [
+            replace(a, event_id=event.id, at=_utc(a.at)) for a in snapshot.audit
+        ]
+        return event
 
     # --- participants -----------------------------------------------------------------
     async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:

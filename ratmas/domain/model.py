@@ -146,3 +146,15 @@ class GuildSettings:
     participant_role_id: int | None = None
     manager_role_id: int | None = None
     timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSnapshot:
+    """Everything stored about one event, as exported and imported (the event's id is
+    the one it had where it was exported; a restore gives it a new one)."""
+
+    event: Event
+    participants: tuple[Participant, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    pairings: tuple[Pairing, ...] = ()
+    audit: tuple[AuditEntry, ...] = ()

@@ -18,11 +18,18 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidPairings, NotFound
+from ratmas.domain.errors import (
+    AlreadyJoined,
+    EventAlreadyLive,
+    InvalidInput,
+    InvalidPairings,
+    NotFound,
+)
 from ratmas.domain.model import (
     AuditEntry,
     Event,
     EventDates,
+    EventSnapshot,
     Exclusion,
     GuildSettings,
     Member,
@@ -257,6 +264,84 @@ class TortoiseEventRepository:
         # The foreign keys cascade; one statement keeps it atomic on every backend.
         # SQLite's change count includes the cascaded rows, so test for "any".
         return await EventRow.filter(id=event_id).delete() > 0
+
+    async def restore_event(self, snapshot: EventSnapshot) -> Event:
+        source = snapshot.event
+        live = source.status.is_live
+        if live:
+            existing = await self.get_live_event(source.guild_id)
+            if existing is not None:
+                raise EventAlreadyLive(source.guild_id, existing.id)
+        try:
+            async with in_transaction() as connection:
+                row = await EventRow.create(
+                    guild_id=source.guild_id,
+                    status=source.status.value,
+                    live_guild_id=source.guild_id if live else None,
+                    starts_at=utc(source.dates.starts_at),
+                    purchase_deadline=utc(source.dates.purchase_deadline),
+                    reveal_at=utc(source.dates.reveal_at),
+                    timezone=source.timezone,
+                    announcement_channel_id=source.announcement_channel_id,
+                    participant_role_id=source.participant_role_id,
+                    manager_role_id=source.manager_role_id,
+                    created_by=source.created_by,
+                    held_reason=source.held_reason,
+                    announced_status=(
+                        source.announced_status.value if source.announced_status else None
+                    ),
+                    cancel_reason=source.cancel_reason,
+                    created_at=utc(source.created_at),
+                    updated_at=utc(source.updated_at),
+                    using_db=connection,
+                )
+                await ParticipantRow.bulk_create(
+                    [
+                        ParticipantRow(
+                            event_id=row.id,
+                            user_id=p.user_id,
+                            display_name=p.display_name[:100],
+                            wishlist_url=p.wishlist_url,
+                            joined_at=utc(p.joined_at),
+                        )
+                        for p in snapshot.participants
+                    ],
+                    batch_size=CHUNK // 4,
+                    using_db=connection,
+                )
+                await ExclusionRow.bulk_create(
+                    [
+                        ExclusionRow(
+                            event_id=row.id, user_id=x.user_id, excluded_user_id=x.excluded_user_id
+                        )
+                        for x in snapshot.exclusions
+                    ],
+                    batch_size=CHUNK // 4,
+                    using_db=connection,
+                )
+                if snapshot.pairings:
+                    await self._insert_pairings(
+                        connection, [p._replace(event_id=row.id) for p in snapshot.pairings]
+                    )
+                await AuditRow.bulk_create(
+                    [
+                        AuditRow(
+                            event_id=row.id,
+                            actor_id=a.actor_id,
+                            action=a.action[:40],
+                            detail=a.detail,
+                            at=utc(a.at),
+                        )
+                        for a in snapshot.audit
+                    ],
+                    batch_size=CHUNK // 4,
+                    using_db=connection,
+                )
+        except IntegrityError as error:
+            raise InvalidInput(
+                "import", f"the event cannot be stored as exported: {error}"
+            ) from None
+        return _event(row)
 
     # --- participants -----------------------------------------------------------------
     async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:

@@ -16,6 +16,7 @@ from ratmas.domain.model import (
     AuditEntry,
     Event,
     EventDates,
+    EventSnapshot,
     Exclusion,
     GuildSettings,
     Member,
@@ -114,6 +115,11 @@ class EventRepository(Protocol):
 
     async def delete_event(self, event_id: int) -> bool:
         """Delete an event with its participants, exclusions, pairings and audit."""
+        ...
+
+    async def restore_event(self, snapshot: EventSnapshot) -> Event:
+        """Store an exported event with everything below it, under a new id, in one
+        transaction; `EventAlreadyLive` when it is live and its guild has a live one."""
         ...
 
     # --- participants ---------------------------------------------------------------

@@ -252,3 +252,70 @@ def test_export_and_backup_of_a_sqlite_database(tmp_path: Path) -> None:
     assert postgres.returncode == 2
     assert "use pg_dump" in postgres.stderr
     assert "pw" not in postgres.stderr.replace("pg_dump", "")
+
+
+def test_a_guild_moves_from_sqlite_to_another_database_by_export_and_import(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The scale-out path: export a guild from SQLite, import it into the target
+    (a fresh SQLite file, or PostgreSQL), and export it again unchanged."""
+    import asyncio
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from ratmas.domain.model import EventDates, Member, NewEvent
+    from ratmas.domain.status import EventStatus
+    from ratmas.persistence.db import close_db, init_db, migrate
+    from ratmas.persistence.repository import TortoiseEventRepository
+
+    source = f"sqlite://{tmp_path / 'small.sqlite'}"
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+
+    async def prepare() -> None:
+        await migrate(source)
+        await init_db(source)
+        try:
+            repo = TortoiseEventRepository()
+            old = await repo.create_event(
+                NewEvent(4242, EventDates(now, now + timedelta(1), now + timedelta(2)), "UTC"),
+                now=now,
+            )
+            await repo.set_status(old.id, EventStatus.SCHEDULED, EventStatus.ARCHIVED, now=now)
+            live = await repo.create_event(
+                NewEvent(
+                    4242,
+                    EventDates(now + timedelta(30), now + timedelta(31), now + timedelta(32)),
+                    "UTC",
+                ),
+                now=now,
+            )
+            await repo.sync_participants(live.id, [Member(i, f"m{i}") for i in (1, 2, 3)], now=now)
+            await repo.add_exclusion(live.id, 1, 2)
+        finally:
+            await close_db()
+
+    asyncio.run(prepare())
+    exported = run(
+        "export",
+        "--guild",
+        "4242",
+        "--output",
+        "guild.json",
+        cwd=tmp_path,
+        env={"DATABASE_URL": source},
+    )
+    assert exported.returncode == 0, exported.stderr
+    imported = run("import", "guild.json", cwd=tmp_path, env={"DATABASE_URL": database_url})
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.count("Imported event") == 2
+    again = run("import", "guild.json", cwd=tmp_path, env={"DATABASE_URL": database_url})
+    # The live event is already there: refused, one line, and nothing stored twice.
+    assert again.returncode == 2
+    assert "already has a Ratmas in progress" in again.stderr
+    back = run("export", "--guild", "4242", cwd=tmp_path, env={"DATABASE_URL": database_url})
+    before = json.loads((tmp_path / "guild.json").read_text())
+    after = json.loads(back.stdout)
+    for data in (before, after):
+        for event in data["events"]:
+            event["event"].pop("id")
+    assert after["events"] == before["events"]

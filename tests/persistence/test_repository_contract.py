@@ -352,3 +352,56 @@ async def test_guild_settings_round_trip(repo: Repo) -> None:
     changed = GuildSettings(GUILD, manager_role_id=3)
     await repo.save_guild_settings(changed, now=NOW)
     assert await repo.get_guild_settings(GUILD) == changed
+
+
+# --- restore (import) -------------------------------------------------------------------
+
+
+async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> None:
+    from ratmas.domain.model import EventSnapshot
+
+    event_id = await event_with(repo, 1, 2, 3)
+    await repo.set_wishlist(event_id, 2, "https://example.com/2")
+    await repo.add_exclusion(event_id, 1, 3)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1})
+    await repo.mark_notified(event_id, 1, NOW)
+    await repo.record_delivery_failure(event_id, 2, 50007, "closed", NOW)
+    await repo.set_status(event_id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
+    await repo.add_audit(AuditEntry(event_id, 5, "advance", "now", NOW))
+    original = await repo.get_event(event_id)
+    assert original is not None
+    snapshot = EventSnapshot(
+        original,
+        tuple(await repo.list_participants(event_id)),
+        tuple(await repo.list_exclusions(event_id)),
+        tuple(await repo.list_pairings(event_id)),
+        tuple(await repo.list_audit(event_id)),
+    )
+    # The guild's event is live: a second live copy is refused, and nothing is stored.
+    with pytest.raises(EventAlreadyLive):
+        await repo.restore_event(snapshot)
+    assert len(await repo.list_events(GUILD)) == 1
+
+    await repo.delete_event(event_id)
+    restored = await repo.restore_event(snapshot)
+    assert restored.id != 0
+    assert restored.status is EventStatus.ACTIVE
+    assert restored.dates == original.dates
+    assert (await repo.get_live_event(GUILD)) == restored
+    assert [(p.user_id, p.wishlist_url) for p in await repo.list_participants(restored.id)] == [
+        (1, None),
+        (2, "https://example.com/2"),
+        (3, None),
+    ]
+    assert [(x.user_id, x.excluded_user_id) for x in await repo.list_exclusions(restored.id)] == [
+        (1, 3)
+    ]
+    pairs = await repo.list_pairings(restored.id)
+    assert [(p.santa_id, p.recipient_id, p.pending, p.attempts) for p in pairs] == [
+        (1, 2, False, 1),
+        (2, 3, True, 1),
+        (3, 1, True, 0),
+    ]
+    assert pairs[0].notified_at == NOW
+    assert pairs[1].last_error_code == 50007
+    assert [(a.actor_id, a.action) for a in await repo.list_audit(restored.id)] == [(5, "advance")]

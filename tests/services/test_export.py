@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from ratmas.domain.errors import NotFound
+from ratmas.domain.errors import InvalidInput, NotFound
 from ratmas.domain.model import AuditEntry, EventDates, Member, NewEvent
-from ratmas.services.export import FORMAT, export_event, export_json
+from ratmas.services.export import FORMAT, export_event, export_json, snapshots_from_file
 from tests.fakes import InMemoryEventRepository
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -53,3 +55,59 @@ async def test_export_contains_everything_with_ids_as_strings() -> None:
 async def test_export_of_a_missing_event() -> None:
     with pytest.raises(NotFound):
         await export_event(InMemoryEventRepository(), 99)
+
+
+async def test_an_export_imports_back_as_it_was() -> None:
+    source = InMemoryEventRepository()
+    event = await source.create_event(
+        NewEvent(
+            BIG,
+            EventDates(NOW + timedelta(days=1), NOW + timedelta(days=2), NOW + timedelta(days=3)),
+            "America/New_York",
+            announcement_channel_id=BIG + 9,
+            created_by=BIG + 1,
+        ),
+        now=NOW,
+    )
+    await source.sync_participants(event.id, [Member(BIG + i, f"m{i}") for i in range(3)], now=NOW)
+    await source.replace_pairings(event.id, {BIG: BIG + 2, BIG + 2: BIG + 1, BIG + 1: BIG})
+    await source.mark_notified(event.id, BIG, NOW)
+    exported = json.loads(await export_json(source, event.id))
+
+    target = InMemoryEventRepository()
+    (snapshot,) = snapshots_from_file(exported)
+    restored = await target.restore_event(snapshot)
+    again = json.loads(await export_json(target, restored.id))
+    for data in (exported, again):
+        data["event"].pop("id")
+    assert again == exported
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda d: d.pop("format"), "not a Ratmas export"),
+        (lambda d: d["event"].update(status="paused"), "event.status = 'paused'"),
+        (lambda d: d["event"].update(timezone="Mars/Base"), "timezone"),
+        (lambda d: d["event"].update(starts_at="tomorrow"), "event.starts_at = 'tomorrow'"),
+        (lambda d: d["event"].update(guild_id="abc"), "event.guild_id = 'abc'"),
+        (lambda d: d["participants"][0].update(user_id=-1), "participants[0].user_id = -1"),
+        (lambda d: d["pairings"].pop(), "pairings: not a permutation"),
+        (lambda d: d.update(audit="none"), "audit: expected a list"),
+    ],
+)
+async def test_a_bad_export_names_the_field_and_imports_nothing(
+    change: Callable[[dict[str, Any]], object], named: str
+) -> None:
+    source = InMemoryEventRepository()
+    event = await source.create_event(
+        NewEvent(1, EventDates(NOW, NOW + timedelta(days=1), NOW + timedelta(days=2)), "UTC"),
+        now=NOW,
+    )
+    await source.sync_participants(event.id, [Member(i, f"m{i}") for i in (1, 2, 3)], now=NOW)
+    await source.replace_pairings(event.id, {1: 2, 2: 3, 3: 1})
+    data = json.loads(await export_json(source, event.id))
+    change(data)
+    with pytest.raises(InvalidInput) as caught:
+        snapshots_from_file(data)
+    assert named in str(caught.value)
