@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidPairings, NotFound
+from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, NotFound
 from ratmas.domain.model import (
     AuditEntry,
     Event,
@@ -25,6 +25,7 @@ from ratmas.domain.model import (
     Participant,
     SyncResult,
 )
+from ratmas.domain.pairing import check_draw
 from ratmas.domain.status import EventStatus
 
 
@@ -215,6 +216,11 @@ class InMemoryEventRepository:
 
     async def restore_event(self, snapshot: EventSnapshot) -> Event:
         source = snapshot.event
+        if snapshot.pairings:
+            check_draw(
+                {p.santa_id: p.recipient_id for p in snapshot.pairings},
+                {p.user_id for p in snapshot.participants},
+            )
         if source.status.is_live:
             live = await self.get_live_event(source.guild_id)
             if live is not None:
@@ -316,13 +322,7 @@ class InMemoryEventRepository:
         self, event_id: int, pairings: Mapping[int, int], *, keep_notified: bool = False
     ) -> list[Pairing]:
         self._require(event_id)
-        people = set(self.participants[event_id])
-        if set(pairings) != people:
-            raise InvalidPairings("Pairings must cover every participant exactly once as a santa.")
-        if set(pairings.values()) != people:
-            raise InvalidPairings("Every participant must receive exactly one gift.")
-        if any(s == r for s, r in pairings.items()):
-            raise InvalidPairings("Nobody may draw themselves.")
+        check_draw(pairings, set(self.participants[event_id]))
         old = self.pairings[event_id]
         new: dict[int, Pairing] = {}
         for santa, recipient in sorted(pairings.items()):

@@ -35,13 +35,14 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from ratmas.domain.errors import InvalidPairings, PairingImpossible
 
 __all__ = [
     "EXACT_SEARCH_MAX",
+    "check_draw",
     "draw_pairings",
     "loops",
     "splice_in",
@@ -153,7 +154,7 @@ def loops(pairings: Mapping[int, int]) -> list[list[int]]:
     `[[1, 4, 2], [3, 5]]` means 1 -> 4 -> 2 -> 1 and 3 -> 5 -> 3. Raises
     `InvalidPairings` when `pairings` is not a permutation without fixed points.
     """
-    _check_pairings(pairings)
+    check_draw(pairings)
     seen: set[int] = set()
     result: list[list[int]] = []
     for start in sorted(pairings):
@@ -190,7 +191,7 @@ def splice_out(
     Raises `PairingImpossible` when fewer than two people would remain or no swap keeps
     the draw valid, and `InvalidPairings` when `pairings` is not a valid draw.
     """
-    _check_pairings(pairings)
+    check_draw(pairings)
     if leaver not in pairings:
         return dict(pairings)
     result = dict(pairings)
@@ -251,7 +252,7 @@ def splice_in(
     Raises `PairingImpossible` when there is no draw to join or every insertion point
     is excluded, and `InvalidPairings` when `pairings` is not a valid draw.
     """
-    _check_pairings(pairings)
+    check_draw(pairings)
     if newcomer in pairings:
         return dict(pairings)
     if not pairings:
@@ -302,8 +303,18 @@ def _check_participants(people: list[int]) -> None:
         )
 
 
-def _check_pairings(pairings: Mapping[int, int]) -> None:
-    if set(pairings.values()) != set(pairings) or len(set(pairings.values())) != len(pairings):
+def check_draw(pairings: Mapping[int, int], participants: Set[int] | None = None) -> None:
+    """`InvalidPairings` unless `pairings` (santa -> recipient) is a permutation without
+    fixed points: of `participants` when given, else of its own santas."""
+    santas = set(pairings)
+    if participants is not None and santas != participants:
+        missing = sorted(participants - santas)
+        extra = sorted(santas - participants)
+        raise InvalidPairings(
+            "Pairings must cover every participant exactly once as a santa "
+            f"(missing: {missing or 'none'}, not participants: {extra or 'none'})."
+        )
+    if set(pairings.values()) != santas or len(set(pairings.values())) != len(pairings):
         raise InvalidPairings(
             "These pairings are not a draw: every santa must also be exactly one santa's recipient."
         )

@@ -22,7 +22,6 @@ from ratmas.domain.errors import (
     AlreadyJoined,
     EventAlreadyLive,
     InvalidInput,
-    InvalidPairings,
     NotFound,
 )
 from ratmas.domain.model import (
@@ -38,6 +37,7 @@ from ratmas.domain.model import (
     Participant,
     SyncResult,
 )
+from ratmas.domain.pairing import check_draw
 from ratmas.domain.status import LIVE_STATUSES, EventStatus
 from ratmas.persistence.models import (
     AuditRow,
@@ -267,6 +267,11 @@ class TortoiseEventRepository:
 
     async def restore_event(self, snapshot: EventSnapshot) -> Event:
         source = snapshot.event
+        if snapshot.pairings:
+            check_draw(
+                {p.santa_id: p.recipient_id for p in snapshot.pairings},
+                {p.user_id for p in snapshot.participants},
+            )
         live = source.status.is_live
         if live:
             existing = await self.get_live_event(source.guild_id)
@@ -445,7 +450,7 @@ class TortoiseEventRepository:
     ) -> list[Pairing]:
         await self._require_event(event_id)
         enrolled = await ParticipantRow.filter(event_id=event_id).values_list("user_id", flat=True)
-        _check_permutation(pairings, {cast(int, user_id) for user_id in enrolled})
+        check_draw(pairings, {cast(int, user_id) for user_id in enrolled})
         async with in_transaction() as connection:
             kept: dict[int, Pairing] = {}
             if keep_notified:
@@ -589,20 +594,3 @@ class TortoiseEventRepository:
             guild_id=settings.guild_id,
         )
         return settings
-
-
-def _check_permutation(pairings: Mapping[int, int], participants: set[int]) -> None:
-    santas = set(pairings)
-    recipients = set(pairings.values())
-    if santas != participants:
-        missing = sorted(participants - santas)
-        extra = sorted(santas - participants)
-        raise InvalidPairings(
-            "Pairings must cover every participant exactly once as a santa "
-            f"(missing: {missing or 'none'}, not participants: {extra or 'none'})."
-        )
-    if recipients != participants or len(recipients) != len(santas):
-        raise InvalidPairings("Every participant must receive exactly one gift.")
-    selves = sorted(s for s, r in pairings.items() if s == r)
-    if selves:
-        raise InvalidPairings(f"Nobody may draw themselves (user ids {selves}).")

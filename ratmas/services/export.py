@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ratmas.domain.dates import zone
-from ratmas.domain.errors import EventAlreadyLive, InvalidInput, NotFound
+from ratmas.domain.errors import EventAlreadyLive, InvalidInput, InvalidPairings, NotFound
 from ratmas.domain.model import (
     AuditEntry,
     Event,
@@ -23,6 +23,7 @@ from ratmas.domain.model import (
     Pairing,
     Participant,
 )
+from ratmas.domain.pairing import check_draw
 from ratmas.domain.status import EventStatus
 from ratmas.services.ports import EventRepository
 
@@ -215,14 +216,16 @@ def snapshot_from_export(data: Any) -> EventSnapshot:
         )
         for i, p in enumerate(_list(data, "pairings"))
     )
-    people = {p.user_id for p in participants}
-    mapping = {p.santa_id: p.recipient_id for p in pairings}
-    if pairings and (
-        set(mapping) != people
-        or set(mapping.values()) != people
-        or any(s == r for s, r in mapping.items())
-    ):
-        raise InvalidInput("import", "pairings: not a permutation of the participants")
+    if pairings:
+        try:
+            check_draw(
+                {p.santa_id: p.recipient_id for p in pairings},
+                {p.user_id for p in participants},
+            )
+        except InvalidPairings as bad:
+            raise InvalidInput(
+                "import", f"pairings: not a permutation of the participants ({bad})"
+            ) from None
     audit = tuple(
         AuditEntry(
             0,
