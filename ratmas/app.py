@@ -29,7 +29,7 @@ from ratmas.persistence.db import close_db, init_db, migrate
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.export import export_json
 from ratmas.services.guild_settings import GuildSettingsService
-from ratmas.services.lifecycle import LifecycleService, shard_filter
+from ratmas.services.lifecycle import LifecycleService, guild_filter_for
 from ratmas.services.ports import Clock, SystemClock
 from ratmas.services.season import SeasonService
 
@@ -52,11 +52,7 @@ def build(
     clock = clock or SystemClock()
     nextcord.http.Route.BASE = settings.discord.api_base_url
     shards = settings.discord
-    guild_filter = (
-        shard_filter(shards.shard_count, shards.shard_ids)
-        if shards.shard_count and shards.shard_ids
-        else None
-    )
+    guild_filter = guild_filter_for(shards.shard_count, shards.shard_ids)
     shard_options: dict[str, object] = {}
     if shards.shard_count and shards.shard_ids:
         # One shard per process (config.py enforces it).

@@ -99,24 +99,16 @@ async def _migrate(args: argparse.Namespace, settings: Settings, out: TextIO) ->
 
 async def _jobs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from jobs.inspect import jobs_command
-    from ratmas.persistence.db import close_db, init_db
+    from ratmas.persistence.db import connected
     from ratmas.persistence.repository import TortoiseEventRepository
-    from ratmas.services.lifecycle import shard_filter
+    from ratmas.services.lifecycle import guild_filter_for
     from ratmas.services.ports import SystemClock
 
-    shards = settings.discord
-    guild_filter = (
-        shard_filter(shards.shard_count, shards.shard_ids)
-        if shards.shard_count and shards.shard_ids
-        else None
-    )
-    await init_db(settings.database_url)
-    try:
+    guild_filter = guild_filter_for(settings.discord.shard_count, settings.discord.shard_ids)
+    async with connected(settings.database_url):
         text = await jobs_command(
             TortoiseEventRepository(), SystemClock(), as_json=args.json, guild_filter=guild_filter
         )
-    finally:
-        await close_db()
     out.write(text + "\n")
     return 0
 
@@ -140,12 +132,11 @@ async def _demo(args: argparse.Namespace, settings: Settings, out: TextIO) -> in
 async def _export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import json
 
-    from ratmas.persistence.db import close_db, init_db
+    from ratmas.persistence.db import connected
     from ratmas.persistence.repository import TortoiseEventRepository
     from ratmas.services.export import FORMAT, export_event
 
-    await init_db(settings.database_url)
-    try:
+    async with connected(settings.database_url):
         repo = TortoiseEventRepository()
         data: dict[str, object]
         if args.event is not None:
@@ -157,8 +148,6 @@ async def _export(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
                 "guild_id": str(args.guild),
                 "events": [await export_event(repo, e.id) for e in reversed(events)],
             }
-    finally:
-        await close_db()
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if args.output:
         _write_private(Path(args.output), text)
@@ -169,16 +158,14 @@ async def _export(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
 
 
 async def _import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from ratmas.persistence.db import close_db, init_db, migrate
+    from ratmas.persistence.db import connected, migrate
     from ratmas.persistence.repository import TortoiseEventRepository
     from ratmas.services.export import import_snapshots, snapshots_from_file
 
-    snapshots = snapshots_from_file(
-        _read_json(Path(args.file))
-    )  # every event checked before anything is stored
+    # Every event of the file is checked before anything is stored.
+    snapshots = snapshots_from_file(_read_json(Path(args.file)))
     await migrate(settings.database_url)
-    await init_db(settings.database_url)
-    try:
+    async with connected(settings.database_url):
         stored_events = await import_snapshots(TortoiseEventRepository(), snapshots)
         for snapshot, stored in zip(snapshots, stored_events, strict=True):
             out.write(
@@ -186,8 +173,6 @@ async def _import(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
                 f"{stored.id} ({stored.status}, {len(snapshot.participants)} participants, "
                 f"{len(snapshot.pairings)} pairings)\n"
             )
-    finally:
-        await close_db()
     return 0
 
 

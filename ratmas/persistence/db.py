@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,6 +73,16 @@ async def init_db(url: str) -> None:
         ) from exc
 
 
+@asynccontextmanager
+async def connected(url: str) -> AsyncIterator[None]:
+    """`init_db` for the duration of a block, always closed afterwards."""
+    await init_db(url)
+    try:
+        yield
+    finally:
+        await close_db()
+
+
 async def close_db() -> None:
     """Close every connection (an open aiosqlite thread would keep the process alive)."""
     await Tortoise.close_connections()
@@ -82,15 +94,12 @@ async def migrate(url: str) -> list[str]:
 
     # Connect (and check the server answers) first, so that any connection problem is
     # the same one-line DatabaseUnavailable as everywhere else; aerich then reuses it.
-    await init_db(url)
-    try:
+    async with connected(url):
         command = Command(
             tortoise_config=tortoise_config(url), app="models", location=MIGRATIONS_LOCATION
         )
         await command.init()
         applied: list[str] = await command.upgrade(run_in_transaction=True)
-    finally:
-        await close_db()
     return applied
 
 
@@ -133,9 +142,6 @@ async def backup(url: str, target: Path) -> Path:
     problem = _unusable_target(target)
     if problem:
         raise RatmasError(problem)
-    await init_db(url)
-    try:
+    async with connected(url):
         await connections.get("default").execute_query("VACUUM INTO ?", [str(target)])
-    finally:
-        await close_db()
     return target

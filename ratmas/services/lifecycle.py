@@ -192,6 +192,14 @@ def shard_filter(shard_count: int, shard_ids: tuple[int, ...]) -> Callable[[int]
     return ours
 
 
+def guild_filter_for(
+    shard_count: int | None, shard_ids: tuple[int, ...] | None
+) -> Callable[[int], bool] | None:
+    """The guilds of this process when it runs shards of a sharded bot; None (every
+    guild) when it is not sharded."""
+    return shard_filter(shard_count, shard_ids) if shard_count and shard_ids else None
+
+
 def delivery_counts(pairings: list[Pairing]) -> DeliveryCounts:
     return DeliveryCounts(
         total=len(pairings),
