@@ -13,7 +13,7 @@ test: setup
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy --strict ratmas jobs
+	.venv/bin/mypy --strict ratmas jobs tests benchmarks
 
 
 bench: setup

@@ -1,7 +1,7 @@
 """`JobScheduler` on APScheduler 3.11's `AsyncIOScheduler`, with an in-memory job store.
 
 The jobs are wake-up calls, nothing more: each date job (`ratmas:<event_id>:<phase>`)
-and the periodic safety tick (`ratmas:tick`) call the lifecycle service's `reconcile`,
+and the periodic safety tick (`ratmas:tick`) call the phase engine's `reconcile`,
 which reads the database and performs whatever is due, exactly once. The jobs are
 derived from the database on every reconcile (`sync`), so losing them with the process
 loses nothing: the next start rebuilds them.
@@ -31,7 +31,7 @@ TICK_JOB_ID: Final = f"{PREFIX}:tick"
 
 
 class Reconcile(Protocol):
-    """The lifecycle service's `reconcile`, as the jobs call it."""
+    """The phase engine's `reconcile`, as the jobs call it."""
 
     def __call__(self, *, event_id: int | None = None) -> Awaitable[object]: ...
 

@@ -4,7 +4,9 @@ The only module that wires concrete adapters together. `serve` is what `ratmas r
 and `ratmas demo` call: it applies migrations, connects the database *before* the
 client starts (Tortoise keeps its connection in the task that initialised it), runs
 the bot until it is told to stop, and always shuts the scheduler down and closes the
-database connections on the way out.
+database connections on the way out. The other `ratmas` commands ask it for what
+they need (`migrate_database`, `jobs_listing`, `export_events`, `import_events`,
+`backup_database`), so the CLI never builds an adapter itself.
 """
 
 from __future__ import annotations
@@ -12,26 +14,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import nextcord
 import nextcord.http
 
-from jobs.inspect import load_schedules, render_comparison
+from jobs.inspect import jobs_command, load_schedules, render_comparison
 from jobs.scheduler import PhaseScheduler
-from ratmas.bot.client import BotServices, RatmasBot
+from ratmas.bot.client import RatmasBot
 from ratmas.bot.discord_port import NextcordDiscord
+from ratmas.bot.services import BotServices
 from ratmas.config import Settings, redact_url
 from ratmas.domain.errors import ConfigError
-from ratmas.domain.model import GuildSettings
-from ratmas.persistence.db import close_db, init_db, migrate
+from ratmas.domain.model import Event, EventSnapshot, GuildSettings
+from ratmas.domain.sharding import guild_filter_for
+from ratmas.persistence.db import backup, close_db, connected, init_db, migrate
 from ratmas.persistence.repository import TortoiseEventRepository
-from ratmas.services.export import export_json
-from ratmas.services.guild_settings import GuildSettingsService
-from ratmas.services.lifecycle import LifecycleService, guild_filter_for
+from ratmas.services.container import ServiceOptions, Services, build_services
+from ratmas.services.export import export_event, export_guild, export_json, import_snapshots
 from ratmas.services.ports import Clock, SystemClock
-from ratmas.services.season import SeasonService
 
 log = logging.getLogger("ratmas")
 
@@ -41,8 +46,28 @@ class App:
     settings: Settings
     bot: RatmasBot
     scheduler: PhaseScheduler
-    lifecycle: LifecycleService
-    services: BotServices
+    services: Services
+
+
+def service_options(settings: Settings) -> ServiceOptions:
+    """The services' behaviour as config.toml sets it."""
+    shards = settings.discord
+    return ServiceOptions(
+        min_participants=settings.min_participants,
+        guild_filter=guild_filter_for(shards.shard_count, shards.shard_ids),
+        resume_after=timedelta(seconds=settings.scheduler.resume_after_seconds),
+        declared_guilds={
+            g.id: GuildSettings(
+                g.id,
+                g.announcement_channel_id,
+                g.participant_role_id,
+                g.manager_role_id,
+                g.timezone,
+            )
+            for g in settings.guilds
+        },
+        default_timezone=settings.default_timezone,
+    )
 
 
 def build(
@@ -52,7 +77,6 @@ def build(
     clock = clock or SystemClock()
     nextcord.http.Route.BASE = settings.discord.api_base_url
     shards = settings.discord
-    guild_filter = guild_filter_for(shards.shard_count, shards.shard_ids)
     shard_options: dict[str, object] = {}
     if shards.shard_count and shards.shard_ids:
         # One shard per process (config.py enforces it).
@@ -66,25 +90,8 @@ def build(
     )
     discord = NextcordDiscord(bot, views=bot.view_for)
     scheduler = PhaseScheduler.from_settings(settings.scheduler)
-    season = SeasonService(repo, discord, clock)
-    lifecycle = LifecycleService(
-        repo,
-        season,
-        clock,
-        scheduler,
-        min_participants=settings.min_participants,
-        guild_filter=guild_filter,
-        resume_after=timedelta(seconds=settings.scheduler.resume_after_seconds),
-    )
-    declared = {
-        g.id: GuildSettings(
-            g.id, g.announcement_channel_id, g.participant_role_id, g.manager_role_id, g.timezone
-        )
-        for g in settings.guilds
-    }
-    guild_settings = GuildSettingsService(
-        repo, clock, declared=declared, default_timezone=settings.default_timezone
-    )
+    services = build_services(repo, discord, clock, scheduler, service_options(settings))
+    engine = services.engine
 
     async def jobs_report(guild_id: int) -> str:
         found = await load_schedules(repo, clock.now(), lambda g: g == guild_id)
@@ -94,20 +101,10 @@ def build(
     async def export(event_id: int) -> str:
         return await export_json(repo, event_id)
 
-    services = BotServices(
-        clock=clock,
-        lifecycle=lifecycle,
-        season=season,
-        guild_settings=guild_settings,
-        jobs_report=jobs_report,
-        export=export,
-        members_intent=settings.discord.members_intent,
-    )
-
     async def first_ready() -> None:
         # Only now can phases deliver their messages: start the clock and catch up.
-        scheduler.start(lifecycle.reconcile)
-        report = await lifecycle.reconcile()
+        scheduler.start(engine.reconcile)
+        report = await engine.reconcile()
         log.info(
             "startup reconcile: performed %s, resumed %s, held %s, failed %s",
             report.performed,
@@ -116,8 +113,16 @@ def build(
             report.failed,
         )
 
-    bot.attach(services, on_first_ready=first_ready)
-    return App(settings, bot, scheduler, lifecycle, services)
+    bot.attach(
+        BotServices(
+            season=services,
+            jobs_report=jobs_report,
+            export=export,
+            members_intent=settings.discord.members_intent,
+        ),
+        on_first_ready=first_ready,
+    )
+    return App(settings, bot, scheduler, services)
 
 
 async def serve(
@@ -166,3 +171,49 @@ async def serve(
                 await app.bot.close()
         await close_db()
         log.info("stopped")
+
+
+# --- what the other `ratmas` commands need ------------------------------------------------
+
+
+async def migrate_database(settings: Settings) -> list[str]:
+    """Apply the pending migrations; returns the ones applied (maybe none)."""
+    return await migrate(settings.database_url)
+
+
+async def jobs_listing(settings: Settings, *, as_json: bool) -> str:
+    """`ratmas jobs`: each live event of this process's guilds with its pending phases."""
+    shards = settings.discord
+    async with connected(settings.database_url):
+        return await jobs_command(
+            TortoiseEventRepository(),
+            SystemClock(),
+            as_json=as_json,
+            guild_filter=guild_filter_for(shards.shard_count, shards.shard_ids),
+        )
+
+
+async def export_events(
+    settings: Settings, *, event_id: int | None = None, guild_id: int | None = None
+) -> dict[str, Any]:
+    """One event's export, or every event of a guild (exactly one of the two ids)."""
+    if (event_id is None) == (guild_id is None):
+        raise ValueError("give exactly one of event_id and guild_id")
+    async with connected(settings.database_url):
+        repo = TortoiseEventRepository()
+        if event_id is not None:
+            return await export_event(repo, event_id)
+        assert guild_id is not None
+        return await export_guild(repo, guild_id)
+
+
+async def import_events(settings: Settings, snapshots: Sequence[EventSnapshot]) -> list[Event]:
+    """Store exported events under new ids (the database is migrated first)."""
+    await migrate(settings.database_url)
+    async with connected(settings.database_url):
+        return await import_snapshots(TortoiseEventRepository(), snapshots)
+
+
+async def backup_database(settings: Settings, target: Path) -> Path:
+    """A consistent copy of the SQLite database, safe while the bot runs."""
+    return await backup(settings.database_url, target)

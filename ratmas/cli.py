@@ -85,10 +85,10 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
 
 
 async def _migrate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import migrate_database
     from ratmas.config import redact_url
-    from ratmas.persistence.db import migrate
 
-    applied = await migrate(settings.database_url)
+    applied = await migrate_database(settings)
     where = redact_url(settings.database_url)
     if applied:
         out.write(f"Applied {len(applied)} migration(s) to {where}: {', '.join(applied)}\n")
@@ -98,18 +98,9 @@ async def _migrate(args: argparse.Namespace, settings: Settings, out: TextIO) ->
 
 
 async def _jobs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from jobs.inspect import jobs_command
-    from ratmas.persistence.db import connected
-    from ratmas.persistence.repository import TortoiseEventRepository
-    from ratmas.services.lifecycle import guild_filter_for
-    from ratmas.services.ports import SystemClock
+    from ratmas.app import jobs_listing
 
-    guild_filter = guild_filter_for(settings.discord.shard_count, settings.discord.shard_ids)
-    async with connected(settings.database_url):
-        text = await jobs_command(
-            TortoiseEventRepository(), SystemClock(), as_json=args.json, guild_filter=guild_filter
-        )
-    out.write(text + "\n")
+    out.write(await jobs_listing(settings, as_json=args.json) + "\n")
     return 0
 
 
@@ -132,22 +123,9 @@ async def _demo(args: argparse.Namespace, settings: Settings, out: TextIO) -> in
 async def _export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import json
 
-    from ratmas.persistence.db import connected
-    from ratmas.persistence.repository import TortoiseEventRepository
-    from ratmas.services.export import FORMAT, export_event
+    from ratmas.app import export_events
 
-    async with connected(settings.database_url):
-        repo = TortoiseEventRepository()
-        data: dict[str, object]
-        if args.event is not None:
-            data = await export_event(repo, args.event)
-        else:
-            events = await repo.list_events(args.guild)
-            data = {
-                "format": FORMAT,
-                "guild_id": str(args.guild),
-                "events": [await export_event(repo, e.id) for e in reversed(events)],
-            }
+    data = await export_events(settings, event_id=args.event, guild_id=args.guild)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if args.output:
         _write_private(Path(args.output), text)
@@ -158,21 +136,18 @@ async def _export(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
 
 
 async def _import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from ratmas.persistence.db import connected, migrate
-    from ratmas.persistence.repository import TortoiseEventRepository
-    from ratmas.services.export import import_snapshots, snapshots_from_file
+    from ratmas.app import import_events
+    from ratmas.services.export import snapshots_from_file
 
     # Every event of the file is checked before anything is stored.
     snapshots = snapshots_from_file(_read_json(Path(args.file)))
-    await migrate(settings.database_url)
-    async with connected(settings.database_url):
-        stored_events = await import_snapshots(TortoiseEventRepository(), snapshots)
-        for snapshot, stored in zip(snapshots, stored_events, strict=True):
-            out.write(
-                f"Imported event {snapshot.event.id} of guild {stored.guild_id} as event "
-                f"{stored.id} ({stored.status}, {len(snapshot.participants)} participants, "
-                f"{len(snapshot.pairings)} pairings)\n"
-            )
+    stored_events = await import_events(settings, snapshots)
+    for snapshot, stored in zip(snapshots, stored_events, strict=True):
+        out.write(
+            f"Imported event {snapshot.event.id} of guild {stored.guild_id} as event "
+            f"{stored.id} ({stored.status}, {len(snapshot.participants)} participants, "
+            f"{len(snapshot.pairings)} pairings)\n"
+        )
     return 0
 
 
@@ -197,9 +172,9 @@ def _write_private(target: Path, text: str) -> None:
 
 
 async def _backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from ratmas.persistence.db import backup
+    from ratmas.app import backup_database
 
-    written = await backup(settings.database_url, Path(args.target))
+    written = await backup_database(settings, Path(args.target))
     out.write(f"Backed up to {written}\n")
     return 0
 

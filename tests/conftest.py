@@ -97,9 +97,9 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         url = f"sqlite://{tmp_path / 'ratmas.sqlite'}"
         await migrate(url)
         return url
-    url: str = request.getfixturevalue("postgres_url")
-    await _truncate(url)
-    return url
+    server: str = request.getfixturevalue("postgres_url")
+    await _truncate(server)
+    return server
 
 
 @pytest.fixture

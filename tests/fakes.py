@@ -2,7 +2,9 @@
 
 `InMemoryEventRepository` passes the same contract suite as the Tortoise repository
 (`tests/persistence/test_repository_contract.py`), so services tested against it
-behave the same on SQLite and PostgreSQL.
+behave the same on SQLite and PostgreSQL. `FixedClock` is the clock tests move by hand;
+`RecordingJobScheduler` keeps the phase jobs in a dictionary, with the same job specs
+as the APScheduler adapter.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from jobs.ids import parse_job_id
+from jobs.specs import job_specs
 from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, NotFound
 from ratmas.domain.model import (
     AuditEntry,
@@ -27,6 +31,8 @@ from ratmas.domain.model import (
 )
 from ratmas.domain.pairing import check_draw
 from ratmas.domain.status import EventStatus
+from ratmas.services.ports import LiveJob
+from ratmas.services.schedule import EventSchedule
 
 
 class FixedClock:
@@ -406,3 +412,32 @@ class InMemoryEventRepository:
         _utc(now)
         self.guild_settings[settings.guild_id] = settings
         return settings
+
+
+class RecordingJobScheduler:
+    """`JobScheduler` in a dictionary, with the same specs as the APScheduler adapter."""
+
+    def __init__(self) -> None:
+        self.live: dict[str, LiveJob] = {}
+        self.syncs = 0
+
+    def sync(
+        self, schedules: Sequence[EventSchedule], *, event_ids: Collection[int] | None = None
+    ) -> None:
+        self.syncs += 1
+        wanted = {
+            spec.id: LiveJob(spec.id, spec.event_id, spec.phase, spec.run_date)
+            for spec in job_specs(schedules)
+            if event_ids is None or spec.event_id in event_ids
+        }
+        for job_id in list(self.live):
+            key = parse_job_id(job_id)
+            if key is not None and (event_ids is None or key.event_id in event_ids):
+                del self.live[job_id]
+        self.live.update(wanted)
+
+    def jobs(self) -> list[LiveJob]:
+        return sorted(self.live.values(), key=lambda j: (j.run_time, j.id))
+
+    def ids(self) -> list[str]:
+        return sorted(self.live)

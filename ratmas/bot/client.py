@@ -1,6 +1,6 @@
 """The nextcord client: intents, the persistent view, member events and error replies.
 
-It decides nothing: member events are handed to the season service, interactions to
+It decides nothing: member events are handed to the participant service, interactions to
 the cog, and the first READY to `on_first_ready` (the app starts the scheduler and
 reconciles there, once the bot can actually deliver messages).
 """
@@ -9,35 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import nextcord
 from nextcord.ext import commands
 
+from ratmas.bot import render
+from ratmas.bot.cog import RatmasCog
 from ratmas.bot.errors import answer_error
+from ratmas.bot.services import BotServices
 from ratmas.bot.views import JoinLeaveView, RetryView
-from ratmas.services.guild_settings import GuildSettingsService
-from ratmas.services.lifecycle import LifecycleService
-from ratmas.services.ports import Clock, Message
-from ratmas.services.season import SeasonService
+from ratmas.services.ports import Message
 
 log = logging.getLogger("ratmas.bot")
-
-
-@dataclass(frozen=True, slots=True)
-class BotServices:
-    """What the cog and the client call; wired by `ratmas.app`."""
-
-    clock: Clock
-    lifecycle: LifecycleService
-    season: SeasonService
-    guild_settings: GuildSettingsService
-    # The live scheduler's jobs compared with the database, rendered for admins.
-    jobs_report: Callable[[int], Awaitable[str]]
-    # An event as JSON (`ratmas.services.export`).
-    export: Callable[[int], Awaitable[str]]
-    members_intent: bool
 
 
 def intents(members: bool) -> nextcord.Intents:
@@ -74,8 +58,6 @@ class RatmasBot(commands.Bot):
         on_first_ready: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Give the bot its services (they need the bot first, as their Discord port)."""
-        from ratmas.bot.cog import RatmasCog
-
         self._services = services
         self._on_first_ready = on_first_ready
         self.add_view(self.join_view)
@@ -97,19 +79,13 @@ class RatmasBot(commands.Bot):
         return None
 
     async def _join(self, guild_id: int, user_id: int, name: str) -> str:
-        from ratmas.bot import render
-
-        return render.joined(await self.services.season.join(guild_id, user_id, name))
+        return render.joined(await self.services.season.participants.join(guild_id, user_id, name))
 
     async def _retry(self, guild_id: int, user_id: int, name: str) -> str:
-        from ratmas.bot import render
-
-        return render.retried(await self.services.season.retry_own(guild_id, user_id))
+        return render.retried(await self.services.season.participants.retry_own(guild_id, user_id))
 
     async def _leave(self, guild_id: int, user_id: int, name: str) -> str:
-        from ratmas.bot import render
-
-        return render.left(await self.services.season.leave(guild_id, user_id))
+        return render.left(await self.services.season.participants.leave(guild_id, user_id))
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
@@ -121,7 +97,7 @@ class RatmasBot(commands.Bot):
 
     async def on_member_remove(self, member: nextcord.Member) -> None:
         await self._guarded(
-            "member left", self.services.season.member_left(member.guild.id, member.id)
+            "member left", self.services.season.participants.member_left(member.guild.id, member.id)
         )
 
     async def on_member_update(self, before: nextcord.Member, after: nextcord.Member) -> None:
@@ -129,7 +105,7 @@ class RatmasBot(commands.Bot):
         for role_id in lost:
             await self._guarded(
                 "role removed",
-                self.services.season.role_removed(after.guild.id, after.id, role_id),
+                self.services.season.participants.role_removed(after.guild.id, after.id, role_id),
             )
 
     async def _guarded(self, what: str, work: Awaitable[object]) -> None:

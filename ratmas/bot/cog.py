@@ -21,8 +21,8 @@ from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
 from ratmas.bot import render
-from ratmas.bot.client import BotServices
 from ratmas.bot.errors import reply
+from ratmas.bot.services import BotServices
 from ratmas.domain.dates import suggest_timezones
 from ratmas.domain.errors import InvalidInput, RatmasError
 from ratmas.domain.model import Event
@@ -57,7 +57,8 @@ class RatmasCog(commands.Cog):
     """The Ratmas commands."""
 
     def __init__(self, services: BotServices) -> None:
-        self.s = services
+        self.bot = services
+        self.s = services.season
 
     # --- helpers --------------------------------------------------------------------
     @staticmethod
@@ -88,7 +89,7 @@ class RatmasCog(commands.Cog):
             )
 
     async def _event(self, interaction: Interaction[Any], event_id: int | None = None) -> Event:
-        return await self.s.lifecycle.find_event(self._guild(interaction), event_id)
+        return await self.s.status.find_event(self._guild(interaction), event_id)
 
     @staticmethod
     async def _defer(interaction: Interaction[Any]) -> None:
@@ -106,14 +107,16 @@ class RatmasCog(commands.Cog):
     async def join(self, interaction: Interaction[Any]) -> None:
         await self._defer(interaction)
         user = self._user(interaction)
-        result = await self.s.season.join(self._guild(interaction), user.id, user.display_name)
+        result = await self.s.participants.join(
+            self._guild(interaction), user.id, user.display_name
+        )
         await reply(interaction, render.joined(result))
 
     @ratmas.subcommand(name="leave", description="Leave this server's Ratmas")
     async def leave(self, interaction: Interaction[Any]) -> None:
         await self._defer(interaction)
         user = self._user(interaction)
-        result = await self.s.season.leave(self._guild(interaction), user.id)
+        result = await self.s.participants.leave(self._guild(interaction), user.id)
         await reply(interaction, render.left(result))
 
     @ratmas.subcommand(name="wishlist", description="Set or clear the link to your wishlist")
@@ -128,7 +131,7 @@ class RatmasCog(commands.Cog):
     ) -> None:
         await self._defer(interaction)
         user = self._user(interaction)
-        result = await self.s.season.set_wishlist(self._guild(interaction), user.id, url)
+        result = await self.s.participants.set_wishlist(self._guild(interaction), user.id, url)
         await reply(interaction, render.wishlist(result))
 
     @ratmas.subcommand(name="status", description="Where the Ratmas is, and whom you give to")
@@ -143,8 +146,8 @@ class RatmasCog(commands.Cog):
     ) -> None:
         await self._defer(interaction)
         guild_id = self._guild(interaction)
-        report = await self.s.lifecycle.status(event, guild_id=guild_id)
-        mine = await self.s.season.member_view(report.event.id, self._user(interaction).id)
+        report = await self.s.status.status(event, guild_id=guild_id)
+        mine = await self.s.participants.member_view(report.event.id, self._user(interaction).id)
         await reply(
             interaction,
             render.status(
@@ -220,7 +223,7 @@ class RatmasCog(commands.Cog):
                 "channel", "no announcement channel is set; run `/ratmas setup channel:` first"
             )
         with date_options_named():
-            result = await self.s.lifecycle.create_event(
+            result = await self.s.admin.create_event(
                 guild_id,
                 self._user(interaction).id,
                 start,
@@ -255,7 +258,7 @@ class RatmasCog(commands.Cog):
         await self._require_manager(interaction)
         event = await self._event(interaction)
         with date_options_named():
-            result = await self.s.lifecycle.reschedule(
+            result = await self.s.admin.reschedule(
                 event.id,
                 self._user(interaction).id,
                 starts_at=start,
@@ -269,7 +272,7 @@ class RatmasCog(commands.Cog):
         await self._defer(interaction)
         await self._require_manager(interaction)
         event = await self._event(interaction)
-        result = await self.s.lifecycle.advance(event.id, self._user(interaction).id)
+        result = await self.s.admin.advance(event.id, self._user(interaction).id)
         await reply(interaction, render.override(result))
 
     @ratmas.subcommand(name="cancel", description="Managers: cancel the Ratmas")
@@ -281,7 +284,7 @@ class RatmasCog(commands.Cog):
         await self._defer(interaction)
         await self._require_manager(interaction)
         event = await self._event(interaction)
-        result = await self.s.lifecycle.cancel(event.id, self._user(interaction).id, reason)
+        result = await self.s.admin.cancel(event.id, self._user(interaction).id, reason)
         await reply(interaction, render.override(result))
 
     @ratmas.subcommand(name="redraw", description="Managers: draw the names again")
@@ -297,7 +300,7 @@ class RatmasCog(commands.Cog):
         await self._defer(interaction)
         await self._require_manager(interaction)
         event = await self._event(interaction)
-        result = await self.s.lifecycle.redraw(event.id, self._user(interaction).id, force=force)
+        result = await self.s.admin.redraw(event.id, self._user(interaction).id, force=force)
         await reply(interaction, render.override(result))
 
     @ratmas.subcommand(name="retry-dms", description="Managers: send the pending santa DMs again")
@@ -305,7 +308,7 @@ class RatmasCog(commands.Cog):
         await self._defer(interaction)
         await self._require_manager(interaction)
         event = await self._event(interaction)
-        result = await self.s.lifecycle.retry_dms(event.id, self._user(interaction).id)
+        result = await self.s.admin.retry_dms(event.id, self._user(interaction).id)
         await reply(interaction, render.override(result))
 
     @ratmas.subcommand(name="exclude", description="Managers: someone must not draw someone")
@@ -321,7 +324,7 @@ class RatmasCog(commands.Cog):
         await self._defer(interaction)
         await self._require_manager(interaction)
         event = await self._event(interaction)
-        result = await self.s.season.exclude(
+        result = await self.s.roster.exclude(
             event.id, self._user(interaction).id, santa.id, recipient.id, both_ways=both_ways
         )
         await reply(interaction, render.exclusion(result))
@@ -339,7 +342,7 @@ class RatmasCog(commands.Cog):
         await self._defer(interaction)
         await self._require_manager(interaction)
         event = await self._event(interaction)
-        result = await self.s.season.unexclude(
+        result = await self.s.roster.unexclude(
             event.id, self._user(interaction).id, santa.id, recipient.id, both_ways=both_ways
         )
         await reply(interaction, render.exclusion(result))
@@ -353,7 +356,7 @@ class RatmasCog(commands.Cog):
         await self._defer(interaction)
         await self._require_manager(interaction)
         event = await self._event(interaction)
-        result = await self.s.season.add_participant_by_admin(
+        result = await self.s.roster.add_participant(
             event.id, self._user(interaction).id, member.id, member.display_name
         )
         await reply(interaction, render.joined(result))
@@ -363,13 +366,13 @@ class RatmasCog(commands.Cog):
         await self._defer(interaction)
         await self._require_manager(interaction)
         event = await self._event(interaction)
-        await reply(interaction, render.participants(await self.s.season.participants(event.id)))
+        await reply(interaction, render.participants(await self.s.roster.participants(event.id)))
 
     @ratmas.subcommand(name="jobs", description="Managers: the scheduler's jobs vs the database")
     async def jobs(self, interaction: Interaction[Any]) -> None:
         await self._defer(interaction)
         await self._require_manager(interaction)
-        text = await self.s.jobs_report(self._guild(interaction))
+        text = await self.bot.jobs_report(self._guild(interaction))
         await reply(interaction, render.fit(f"```\n{text[:1900]}\n```"))
 
     @ratmas.subcommand(name="export", description="Managers: the event as a JSON file")
@@ -382,8 +385,8 @@ class RatmasCog(commands.Cog):
     ) -> None:
         await self._defer(interaction)
         await self._require_manager(interaction)
-        chosen = await self.s.lifecycle.find_event(self._guild(interaction), event, latest=True)
-        data = await self.s.export(chosen.id)
+        chosen = await self.s.status.find_event(self._guild(interaction), event, latest=True)
+        data = await self.bot.export(chosen.id)
         await interaction.followup.send(
             f"Ratmas {chosen.id} ({chosen.status}). It contains the pairings: keep it private.",
             file=nextcord.File(io.BytesIO(data.encode()), filename=f"ratmas-{chosen.id}.json"),
@@ -396,7 +399,7 @@ class RatmasCog(commands.Cog):
 
     async def _complete_events(self, interaction: Interaction[Any], typed: Any) -> None:
         guild_id = interaction.guild_id
-        events = await self.s.lifecycle.events(guild_id) if guild_id else []
+        events = await self.s.status.events(guild_id) if guild_id else []
         text = str(typed or "")
         choices = {
             f"#{e.id} {e.status} (starts {e.dates.starts_at:%Y-%m-%d})": e.id

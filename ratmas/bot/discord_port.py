@@ -16,13 +16,13 @@ from collections.abc import Callable
 import nextcord
 
 from ratmas.domain.model import Member
-from ratmas.services.ports import (
+from ratmas.services.errors import (
     DeliveryError,
     DeliveryFailure,
     MembersIntentMissing,
-    Message,
     RoleMissing,
 )
+from ratmas.services.ports import Message
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +80,7 @@ class NextcordDiscord:
 
     async def role_members(self, guild_id: int, role_id: int) -> list[Member]:
         if not self.client.intents.members:
-            raise MembersIntentMissing(
-                "Listing who holds the participant role needs the Server Members intent: "
-                "enable it for the bot in the Discord developer portal and in config "
-                "(discord.members_intent = true)."
-            )
+            raise MembersIntentMissing()
         guild = self.client.get_guild(guild_id)
         if guild is None:
             raise DeliveryError(DeliveryFailure.OTHER, None, f"guild {guild_id} is not available")
@@ -92,7 +88,7 @@ class NextcordDiscord:
             await guild.chunk()
         role = guild.get_role(role_id)
         if role is None:
-            raise RoleMissing(f"role {role_id} does not exist in guild {guild_id}")
+            raise RoleMissing(role_id)
         return [Member(m.id, m.display_name) for m in role.members if not m.bot]
 
     async def send_dm(self, user_id: int, message: Message) -> None:

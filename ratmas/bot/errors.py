@@ -14,6 +14,7 @@ from typing import Any
 import nextcord
 
 from ratmas.domain.errors import RatmasError
+from ratmas.services.messages import CONTENT_LIMIT
 
 log = logging.getLogger("ratmas.bot")
 
@@ -75,6 +76,6 @@ async def answer_error(interaction: Inter, error: BaseException) -> None:
             "up in the bot's log."
         )
     try:
-        await reply(interaction, text[:2000])
+        await reply(interaction, text[:CONTENT_LIMIT])
     except nextcord.HTTPException:
         log.warning("could not deliver an error reply for %s", describe(interaction))

@@ -11,33 +11,18 @@ from datetime import datetime
 
 from ratmas.domain.dates import discord_timestamp, format_local, relative
 from ratmas.domain.model import Event, Participant
-from ratmas.domain.status import EventStatus, Phase
+from ratmas.domain.status import PHASE_ORDER, PHASE_TITLES, STATUS_LABELS
+from ratmas.services.admin import OverrideResult
 from ratmas.services.guild_settings import EffectiveSettings, Setting
-from ratmas.services.lifecycle import EventStatusReport, OverrideResult
-from ratmas.services.season import (
-    AddResult,
-    ExclusionResult,
+from ratmas.services.messages import CONTENT_LIMIT
+from ratmas.services.participants import (
     JoinResult,
     LeaveResult,
     RetryResult,
-    Roster,
     WishlistResult,
 )
-
-STATUS_LABELS = {
-    EventStatus.SCHEDULED: "sign-ups open",
-    EventStatus.ACTIVE: "names drawn, shopping time",
-    EventStatus.PURCHASE_CLOSED: "purchase deadline passed, waiting for the reveal",
-    EventStatus.REVEALED: "revealed",
-    EventStatus.ARCHIVED: "archived",
-    EventStatus.CANCELLED: "cancelled",
-}
-PHASE_NAMES = {
-    Phase.START: "Names drawn",
-    Phase.PURCHASE_DEADLINE: "Purchase deadline",
-    Phase.REVEAL: "Reveal",
-}
-MAX_CONTENT = 2000
+from ratmas.services.roster import AddResult, ExclusionResult, Roster
+from ratmas.services.status import EventStatusReport
 
 
 def when(instant: datetime, timezone: str) -> str:
@@ -46,14 +31,14 @@ def when(instant: datetime, timezone: str) -> str:
 
 def dates_lines(event: Event) -> list[str]:
     return [
-        f"{PHASE_NAMES[phase]}: {when(event.dates.due(phase), event.timezone)}"
-        for phase in (Phase.START, Phase.PURCHASE_DEADLINE, Phase.REVEAL)
+        f"{PHASE_TITLES[phase]}: {when(event.dates.due(phase), event.timezone)}"
+        for phase in PHASE_ORDER
     ]
 
 
 def fit(text: str) -> str:
-    """Discord refuses message content over 2000 characters."""
-    return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+    """Discord refuses message content over `CONTENT_LIMIT` characters."""
+    return text if len(text) <= CONTENT_LIMIT else text[: CONTENT_LIMIT - 1] + "…"
 
 
 def override(result: OverrideResult) -> str:
@@ -98,7 +83,7 @@ def status(
         lines.append(f"⚠️ On hold: {event.held_reason}")
     lines.extend(dates_lines(event))
     for pending in report.pending:
-        lines.append(f"Next: {PHASE_NAMES[pending.phase]} {relative(pending.due, now)}")
+        lines.append(f"Next: {PHASE_TITLES[pending.phase]} {relative(pending.due, now)}")
         break
     lines.append(f"Participants: {report.participants}")
     if report.delivery.total:

@@ -22,7 +22,7 @@ from typing import Final, NoReturn, TypedDict
 from transitions import Machine
 
 from ratmas.domain.errors import InvalidInput, InvalidTransition
-from ratmas.domain.status import EventStatus, Phase
+from ratmas.domain.status import PHASE_ORDER, EventStatus, Phase
 
 
 class Trigger(StrEnum):
@@ -100,6 +100,47 @@ PHASE_TRIGGERS: Final[Mapping[Phase, Trigger]] = {
     Phase.REVEAL: Trigger.REVEAL,
 }
 """The trigger that performs each dated phase."""
+
+
+def _only_row(trigger: Trigger) -> TransitionSpec:
+    rows = [row for row in TRANSITIONS if row["trigger"] == trigger]
+    if len(rows) != 1 or len(rows[0]["source"]) != 1:  # pragma: no cover - a table edit
+        raise AssertionError(f"the phase trigger {trigger} needs one row with one source")
+    return rows[0]
+
+
+_PHASE_SOURCES: Final[Mapping[Phase, EventStatus]] = {
+    phase: EventStatus(_only_row(trigger)["source"][0]) for phase, trigger in PHASE_TRIGGERS.items()
+}
+_PHASE_TARGETS: Final[Mapping[Phase, EventStatus]] = {
+    phase: EventStatus(_only_row(trigger)["dest"]) for phase, trigger in PHASE_TRIGGERS.items()
+}
+
+
+def phase_source(phase: Phase) -> EventStatus:
+    """The status an event must be in for `phase` to be performed (from the table)."""
+    return _PHASE_SOURCES[phase]
+
+
+def phase_target(phase: Phase) -> EventStatus:
+    """The status an event is in once `phase` was performed (from the table)."""
+    return _PHASE_TARGETS[phase]
+
+
+def waiting_for(status: EventStatus) -> Phase | None:
+    """The phase an event in `status` waits for next; None once revealed or final."""
+    for phase in PHASE_ORDER:
+        if phase_source(phase) is status:
+            return phase
+    return None
+
+
+def performed_phases(status: EventStatus) -> frozenset[Phase]:
+    """The phases an event in `status` has already been through."""
+    nxt = waiting_for(status)
+    if nxt is None:
+        return frozenset(PHASE_ORDER)
+    return frozenset(PHASE_ORDER[: PHASE_ORDER.index(nxt)])
 
 
 def _unbound(name: str) -> NoReturn:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Final
 
 
 class EventStatus(StrEnum):
@@ -24,36 +26,63 @@ class EventStatus(StrEnum):
         return self not in FINAL_STATUSES
 
 
-FINAL_STATUSES = frozenset({EventStatus.ARCHIVED, EventStatus.CANCELLED})
-LIVE_STATUSES = frozenset(s for s in EventStatus if s not in FINAL_STATUSES)
+FINAL_STATUSES: Final = frozenset({EventStatus.ARCHIVED, EventStatus.CANCELLED})
+LIVE_STATUSES: Final = frozenset(s for s in EventStatus if s not in FINAL_STATUSES)
 
 
 class Phase(StrEnum):
-    """A dated step of the season; each one has a scheduler job `ratmas:<event_id>:<phase>`."""
+    """A dated step of the season; each one has a scheduler job `ratmas:<event_id>:<phase>`.
+
+    Which status a phase moves from and to is the lifecycle table's business:
+    `ratmas.domain.lifecycle.phase_source` / `phase_target`."""
 
     START = "start"
     PURCHASE_DEADLINE = "purchase_deadline"
     REVEAL = "reveal"
 
-    @property
-    def from_status(self) -> EventStatus:
-        """The status an event must be in for this phase to be performed."""
-        return _PHASE_FROM[self]
 
-    @property
-    def to_status(self) -> EventStatus:
-        """The status an event is in once this phase has been claimed."""
-        return _PHASE_TO[self]
+PHASE_ORDER: Final[tuple[Phase, ...]] = (Phase.START, Phase.PURCHASE_DEADLINE, Phase.REVEAL)
 
+# Statuses in which a draw exists (or is being made): changes to the participants
+# must splice it, and santas may still be waiting for their DM.
+DRAWN_STATUSES: Final = frozenset({EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED})
+# Statuses whose arrival is announced in the event channel by the phase that led there.
+ANNOUNCED_STATUSES: Final = frozenset(
+    {EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED, EventStatus.REVEALED}
+)
 
-_PHASE_FROM = {
-    Phase.START: EventStatus.SCHEDULED,
-    Phase.PURCHASE_DEADLINE: EventStatus.ACTIVE,
-    Phase.REVEAL: EventStatus.PURCHASE_CLOSED,
+# --- words for people (one place for every label) ----------------------------------------
+
+STATUS_LABELS: Final[Mapping[EventStatus, str]] = {
+    EventStatus.SCHEDULED: "sign-ups open",
+    EventStatus.ACTIVE: "names drawn, shopping time",
+    EventStatus.PURCHASE_CLOSED: "purchase deadline passed, waiting for the reveal",
+    EventStatus.REVEALED: "revealed",
+    EventStatus.ARCHIVED: "archived",
+    EventStatus.CANCELLED: "cancelled",
 }
-_PHASE_TO = {
-    Phase.START: EventStatus.ACTIVE,
-    Phase.PURCHASE_DEADLINE: EventStatus.PURCHASE_CLOSED,
-    Phase.REVEAL: EventStatus.REVEALED,
+"""What a status is called where it is shown on its own ("Ratmas 7: sign-ups open")."""
+
+STATUS_PHRASES: Final[Mapping[EventStatus, str]] = {
+    EventStatus.SCHEDULED: "open for sign-ups",
+    EventStatus.ACTIVE: "under way (names are drawn)",
+    EventStatus.PURCHASE_CLOSED: "past its purchase deadline",
+    EventStatus.REVEALED: "already revealed",
+    EventStatus.ARCHIVED: "archived",
+    EventStatus.CANCELLED: "cancelled",
 }
-PHASE_ORDER: tuple[Phase, ...] = (Phase.START, Phase.PURCHASE_DEADLINE, Phase.REVEAL)
+"""The status inside a sentence: "this Ratmas is {phrase}"."""
+
+PHASE_LABELS: Final[Mapping[Phase, str]] = {
+    Phase.START: "start",
+    Phase.PURCHASE_DEADLINE: "purchase deadline",
+    Phase.REVEAL: "reveal",
+}
+"""A phase inside a sentence ("the purchase deadline has already happened")."""
+
+PHASE_TITLES: Final[Mapping[Phase, str]] = {
+    Phase.START: "Names drawn",
+    Phase.PURCHASE_DEADLINE: "Purchase deadline",
+    Phase.REVEAL: "Reveal",
+}
+"""A phase as the heading of its date ("Names drawn: <date>")."""

@@ -101,6 +101,16 @@ async def export_json(repo: EventRepository, event_id: int) -> str:
 # --- import ---------------------------------------------------------------------------
 
 
+async def export_guild(repo: EventRepository, guild_id: int) -> dict[str, Any]:
+    """Every event of a guild, oldest first, in one file that `ratmas import` reads back."""
+    events = await repo.list_events(guild_id)
+    return {
+        "format": FORMAT,
+        "guild_id": str(guild_id),
+        "events": [await export_event(repo, e.id) for e in reversed(events)],
+    }
+
+
 def _field(data: Mapping[str, Any], key: str, where: str) -> Any:
     if key not in data:
         raise InvalidInput("import", f"{where}.{key} is missing")

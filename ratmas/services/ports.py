@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Protocol
 
 from ratmas.domain.model import (
@@ -210,33 +209,6 @@ class EventRepository(Protocol):
 # --- Discord -------------------------------------------------------------------------
 
 
-class DeliveryFailure(StrEnum):
-    """Why Discord refused a message, as far as we act on it."""
-
-    DMS_CLOSED = "dms_closed"  # 50007: the user does not accept our DMs
-    SLOW_DOWN = "slow_down"  # 40003 or the anti-spam quarantine: stop the blast
-    UNKNOWN_USER = "unknown_user"  # the user left or does not exist
-    OTHER = "other"
-
-
-class DeliveryError(Exception):
-    """Raised by `Discord` when a message could not be delivered."""
-
-    def __init__(self, kind: DeliveryFailure, code: int | None, text: str) -> None:
-        super().__init__(f"{kind}: {code} {text}")
-        self.kind = kind
-        self.code = code
-        self.text = text
-
-
-class MembersIntentMissing(Exception):
-    """Role member lists need the Server Members intent, which the bot does not have."""
-
-
-class RoleMissing(Exception):
-    """The role asked for does not exist (any more) in the guild."""
-
-
 @dataclass(frozen=True, slots=True)
 class Embed:
     title: str
@@ -266,7 +238,7 @@ class Discord(Protocol):
 
     async def role_members(self, guild_id: int, role_id: int) -> list[Member]:
         """Members holding the role; `MembersIntentMissing` without that intent,
-        `RoleMissing` when the role was deleted."""
+        `RoleMissing` when the role was deleted (`ratmas.services.errors`)."""
         ...
 
     async def send_dm(self, user_id: int, message: Message) -> None:
@@ -286,7 +258,7 @@ class Discord(Protocol):
         ...
 
 
-# --- the season's side effects ---------------------------------------------------------
+# --- results shared by the services and their messages ------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,50 +270,6 @@ class DeliveryReport:
     failed: tuple[int, ...] = ()  # santa ids that failed for another reason
     stopped: bool = False  # Discord asked us to slow down; the rest stays pending
     still_pending: int = 0  # pairings left pending after this round
-
-
-class Season(Protocol):
-    """The side effects of the season's phases: participant sync, the draw and messages.
-
-    The lifecycle service decides *when* (and claims each phase with a compare-and-set);
-    an implementation of this port decides *how*. Every method is safe to call again
-    after a crash: it only does what is still left to do."""
-
-    async def sync_participants(self, event: Event) -> SyncResult:
-        """Make the participants the members holding the event's participant role.
-
-        `MembersIntentMissing` when the bot cannot list role members."""
-        ...
-
-    async def plan_draw(self, event: Event) -> dict[int, int]:
-        """Draw santa -> recipient for the current participants without storing it.
-
-        `PairingImpossible` when the exclusions leave someone without a recipient."""
-        ...
-
-    async def store_draw(self, event: Event, pairings: Mapping[int, int]) -> None:
-        """Store a planned draw; every pairing starts pending."""
-        ...
-
-    async def deliver_pending(self, event: Event, *, retry_failed: bool = False) -> DeliveryReport:
-        """DM the santas whose pairing is pending; ping closed DMs; summarise to admins.
-
-        By default only pairings never attempted are sent (resuming an interrupted
-        phase must not hammer closed DMs on every tick); `retry_failed` also re-sends
-        the ones that failed before (an admin's or the santa's Retry)."""
-        ...
-
-    async def announce(self, event: Event) -> None:
-        """Post the announcement for the event's current status in its channel."""
-        ...
-
-    async def remind_undelivered(self, event: Event) -> None:
-        """At the purchase deadline: remind santas who never got their DM."""
-        ...
-
-    async def tell_admins(self, event: Event, text: str) -> None:
-        """Tell the event's admins something that needs them (no secrets)."""
-        ...
 
 
 # --- the scheduler -----------------------------------------------------------------------

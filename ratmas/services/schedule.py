@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ratmas.domain.lifecycle import waiting_for
 from ratmas.domain.model import Event
-from ratmas.domain.status import PHASE_ORDER, EventStatus, Phase
+from ratmas.domain.status import PHASE_ORDER, Phase
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +64,6 @@ class EventSchedule:
     @property
     def next_phase(self) -> PendingPhase | None:
         return self.pending[0] if self.pending else None
-
-
-def waiting_for(status: EventStatus) -> Phase | None:
-    """The phase an event in `status` waits for next; None once revealed or final."""
-    for phase in PHASE_ORDER:
-        if phase.from_status is status:
-            return phase
-    return None
 
 
 def pending_phases(event: Event, now: datetime) -> tuple[PendingPhase, ...]:

@@ -8,7 +8,8 @@ import nextcord
 import pytest
 
 from ratmas.bot.discord_port import allowed_mentions, delivery_error, to_embeds
-from ratmas.services.ports import DeliveryFailure, Embed, Message
+from ratmas.services.errors import DeliveryFailure
+from ratmas.services.ports import Embed, Message
 
 
 @dataclass
@@ -22,7 +23,7 @@ class FakeResponse:
 def refusal(
     kind: type[nextcord.HTTPException], status: int, code: int, text: str
 ) -> nextcord.HTTPException:
-    return kind(FakeResponse(status, "Forbidden"), {"code": code, "message": text})  # type: ignore[arg-type]
+    return kind(FakeResponse(status, "Forbidden"), {"code": code, "message": text})
 
 
 @pytest.mark.parametrize(

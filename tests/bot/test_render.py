@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from ratmas.bot import render
 from ratmas.domain.model import AuditEntry, Event, EventDates, Participant
 from ratmas.domain.status import EventStatus
-from ratmas.services.lifecycle import DeliveryCounts, EventStatusReport
+from ratmas.services.delivery import DeliveryCounts
+from ratmas.services.messages import CONTENT_LIMIT
+from ratmas.services.status import EventStatusReport
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
@@ -56,4 +58,4 @@ def test_status_shows_only_the_members_own_recipient_and_timestamps() -> None:
     assert "<https://example.com/bea>" in text
     assert f"<t:{int(NOW.timestamp())}:F>" in text
     assert "4/5 delivered, 1 failed" in text
-    assert len(text) <= render.MAX_CONTENT
+    assert len(text) <= CONTENT_LIMIT

@@ -24,8 +24,8 @@ from ratmas.domain.errors import InvalidInput
 from ratmas.domain.model import EventDates
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 NOW = utc(2026, 1, 10, 12, 0)

@@ -14,7 +14,11 @@ from ratmas.domain.lifecycle import (
     Lifecycle,
     Trigger,
     allowed_moves,
+    performed_phases,
+    phase_source,
+    phase_target,
     target,
+    waiting_for,
 )
 from ratmas.domain.status import LIVE_STATUSES, PHASE_ORDER, EventStatus, Phase
 
@@ -107,7 +111,26 @@ def test_cancel_from_every_live_status_and_only_those() -> None:
 def test_phases_map_to_their_triggers() -> None:
     assert set(PHASE_TRIGGERS) == set(Phase)
     for phase in PHASE_ORDER:
-        assert target(phase.from_status, PHASE_TRIGGERS[phase]) is phase.to_status
+        assert target(phase_source(phase), PHASE_TRIGGERS[phase]) is phase_target(phase)
+
+
+def test_phase_sources_and_targets_come_from_the_table() -> None:
+    assert [(phase_source(p), phase_target(p)) for p in PHASE_ORDER] == [
+        (S.SCHEDULED, S.ACTIVE),
+        (S.ACTIVE, S.PURCHASE_CLOSED),
+        (S.PURCHASE_CLOSED, S.REVEALED),
+    ]
+    assert [waiting_for(s) for s in S] == [
+        Phase.START,
+        Phase.PURCHASE_DEADLINE,
+        Phase.REVEAL,
+        None,
+        None,
+        None,
+    ]
+    assert performed_phases(S.SCHEDULED) == frozenset()
+    assert performed_phases(S.PURCHASE_CLOSED) == {Phase.START, Phase.PURCHASE_DEADLINE}
+    assert performed_phases(S.REVEALED) == frozenset(PHASE_ORDER)
 
 
 def test_a_whole_season() -> None:

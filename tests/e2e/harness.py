@@ -141,8 +141,9 @@ async def running(settings: Settings, sb: Sandbox) -> AsyncIterator[App]:
         serve(settings, sb.token, stop=stop, guild_ready_timeout=0.05, started=started)
     )
     try:
+        waiting: set[asyncio.Future[Any]] = {task, started}
         done, _ = await asyncio.wait(
-            {task, started}, timeout=STARTUP_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+            waiting, timeout=STARTUP_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
         )
         if task in done:
             task.result()  # serve() failed before the app was built: raise its error

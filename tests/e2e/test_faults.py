@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from ratmas.services.season import SeasonService
+from ratmas.services.participants import ParticipantService
 from tests.e2e.harness import (
     E2E,
     World,
@@ -47,7 +47,9 @@ async def test_429_bursts_are_ridden_out_during_a_join_and_the_dm_blast(
         sb.rate_limit_next(2, retry_after=0.2, path_contains="/roles/")
         first = await world.click(world.members[0], announcement, "ratmas:join")
         assert "You're in" in first.content
-        assert world.participant_role.id in sb.member(world.guild.id, world.members[0].id).role_ids
+        holder = sb.member(world.guild.id, world.members[0].id)
+        assert holder is not None
+        assert world.participant_role.id in holder.role_ids
         assert len([r for r in sb.requests_to("PUT", "/roles/") if r.status == 429]) == 2
         for member in world.members[1:]:
             assert "You're in" in (await world.click(member, announcement, "ratmas:join")).content
@@ -100,7 +102,7 @@ async def test_opening_dms_too_fast_stops_the_blast_and_a_later_tick_sends_the_r
 async def test_an_unexpected_error_gets_an_apology_with_an_id_that_is_in_the_log(
     world: World, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(self: SeasonService, *args: Any, **kwargs: Any) -> NoReturn:
+    async def broken(self: ParticipantService, *args: Any, **kwargs: Any) -> NoReturn:
         raise RuntimeError("the database caught fire at /srv/secret/path")
 
     caplog.set_level(logging.ERROR, logger="ratmas.bot")
@@ -111,8 +113,8 @@ async def test_an_unexpected_error_gets_an_apology_with_an_id_that_is_in_the_log
         announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
         ann = world.members[0]
         assert "You're in" in (await world.run(ann, "join")).content
-        monkeypatch.setattr(SeasonService, "set_wishlist", broken)
-        monkeypatch.setattr(SeasonService, "join", broken)
+        monkeypatch.setattr(ParticipantService, "set_wishlist", broken)
+        monkeypatch.setattr(ParticipantService, "join", broken)
         before = await snapshot(sqlite_url)
 
         by_command = await world.run(ann, "wishlist", options={"url": "https://example.com/x"})

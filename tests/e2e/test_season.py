@@ -46,7 +46,9 @@ async def test_a_season_runs_from_sign_up_to_reveal_by_itself(
             joined = await world.click(member, announcement, "ratmas:join")
             assert joined.ephemeral
             assert "You're in" in joined.content
-            assert world.participant_role.id in sb.member(world.guild.id, member.id).role_ids
+            holder = sb.member(world.guild.id, member.id)
+            assert holder is not None
+            assert world.participant_role.id in holder.role_ids
 
         # Nobody presses anything: the start job draws the names and DMs the santas.
         fay = world.member("fay")
@@ -137,8 +139,8 @@ async def test_a_season_runs_from_sign_up_to_reveal_by_itself(
         )
         assert reveal.created_at >= dates.reveal
         assert "5 santas" in reveal.content
-        for santa, recipient in after.items():
-            assert f"(<@{santa}>) → **{world.name_of(recipient)}** (<@{recipient}>)" in (
+        for santa_id, recipient_id in after.items():
+            assert f"(<@{santa_id}>) → **{world.name_of(recipient_id)}** (<@{recipient_id}>)" in (
                 reveal.content
             )
 
@@ -157,8 +159,10 @@ async def test_a_season_runs_from_sign_up_to_reveal_by_itself(
     for message in posts:
         if message.created_at < reveal.created_at:
             assert "Secret Santa of" not in message.content
-            for santa, recipient in every_pair:
-                assert not (f"<@{santa}>" in message.text and f"<@{recipient}>" in message.text)
+            for santa_id, recipient_id in every_pair:
+                assert not (
+                    f"<@{santa_id}>" in message.text and f"<@{recipient_id}>" in message.text
+                )
     # Each phase was announced exactly once.
     for marker in ("A new Ratmas is here", "Names are drawn!", "purchase deadline has passed"):
         assert len([m for m in posts if marker in m.content]) == 1, marker

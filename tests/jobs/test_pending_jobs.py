@@ -11,9 +11,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from jobs.ids import JobKey, job_id, parse_job_id
 from jobs.specs import COALESCE, MISFIRE_GRACE_TIME, job_specs
+from ratmas.domain.lifecycle import waiting_for
 from ratmas.domain.model import Event, EventDates
 from ratmas.domain.status import EventStatus, Phase
-from ratmas.services.schedule import event_schedule, pending_phases, schedules, waiting_for
+from ratmas.services.schedule import event_schedule, pending_phases, schedules
 
 START = datetime(2026, 12, 1, 18, tzinfo=UTC)
 DEADLINE = datetime(2026, 12, 20, 18, tzinfo=UTC)

@@ -15,14 +15,52 @@ from jobs.scheduler import TICK_JOB_ID, PhaseScheduler
 from ratmas.config import SchedulerConfig
 from ratmas.domain.model import Event, EventDates, Member, NewEvent
 from ratmas.domain.status import EventStatus
-from ratmas.services.lifecycle import LifecycleService
-from ratmas.services.ports import SystemClock
+from ratmas.services import messages
+from ratmas.services.container import Services, build_services
+from ratmas.services.ports import Clock, Message, SystemClock
 from ratmas.services.schedule import schedules
 from tests.fakes import FixedClock, InMemoryEventRepository
-from tests.services.fake_season import RecordingSeason
+from tests.services.fake_discord import RecordingDiscord
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 START = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+CHANNEL = 800_000_000_000_000_001
+ROLE = 700_000_000_000_000_001
+
+
+class SignallingDiscord(RecordingDiscord):
+    """A recording Discord that also says when something was posted in a channel."""
+
+    def __init__(self) -> None:
+        super().__init__(roles={ROLE: [Member(i, f"user{i}") for i in (1, 2, 3)]})
+        self.posted_something = asyncio.Event()
+
+    async def post(self, channel_id: int, message: Message) -> None:
+        await super().post(channel_id, message)
+        self.posted_something.set()
+
+
+def season(
+    repo: InMemoryEventRepository, clock: Clock, adapter: PhaseScheduler
+) -> tuple[Services, SignallingDiscord]:
+    """The real services over a recording Discord whose participant role has three members."""
+    discord = SignallingDiscord()
+    return build_services(repo, discord, clock, adapter), discord
+
+
+def announced(discord: RecordingDiscord) -> list[EventStatus]:
+    """The statuses announced in the event channel, in order."""
+    openings = {
+        "🎁 **Names are drawn!**": EventStatus.ACTIVE,
+        "🛍️ **The purchase deadline has passed**": EventStatus.PURCHASE_CLOSED,
+        "🎉 **The Ratmas reveal!**": EventStatus.REVEALED,
+    }
+    return [
+        status
+        for message in discord.posted(CHANNEL)
+        for opening, status in openings.items()
+        if message.content.startswith(opening)
+    ]
 
 
 def event(event_id: int, start: datetime = START, timezone: str = "Pacific/Auckland") -> Event:
@@ -113,8 +151,8 @@ def test_from_settings_takes_the_values_explicitly() -> None:
 async def test_a_real_job_due_in_a_second_performs_its_phase(adapter: PhaseScheduler) -> None:
     repo = InMemoryEventRepository()
     clock = SystemClock()
-    season = RecordingSeason(repo, clock, members=[Member(i, f"user{i}") for i in (1, 2, 3)])
-    service = LifecycleService(repo, season, clock, adapter, min_participants=3)
+    services, discord = season(repo, clock, adapter)
+    engine = services.engine
     now = clock.now()
     start = now + timedelta(seconds=1)
     created = await repo.create_event(
@@ -122,21 +160,24 @@ async def test_a_real_job_due_in_a_second_performs_its_phase(adapter: PhaseSched
             guild_id=1001,
             dates=EventDates(start, start + timedelta(days=1), start + timedelta(days=2)),
             timezone="America/New_York",
+            announcement_channel_id=CHANNEL,
+            participant_role_id=ROLE,
         ),
         now=now,
     )
-    adapter.start(service.reconcile)
-    await service.reconcile()
+    adapter.start(engine.reconcile)
+    await engine.reconcile()
     assert f"ratmas:{created.id}:start" in [j.id for j in adapter.jobs()]
-    assert season.calls == []
+    assert (discord.dms, discord.posts) == ([], [])
 
-    await asyncio.wait_for(season.announced.wait(), timeout=15)
+    await asyncio.wait_for(discord.posted_something.wait(), timeout=15)
 
     active = await repo.get_event(created.id)
     assert active is not None
     assert active.status is EventStatus.ACTIVE
-    assert season.announcements == [(created.id, EventStatus.ACTIVE)]
-    assert len(season.dms) == 3
+    assert announced(discord) == [EventStatus.ACTIVE]
+    assert discord.posted(CHANNEL)[0] == messages.drawn_announcement(active, 3)
+    assert sorted(discord.dm_targets()) == [1, 2, 3]
     # The finished date job is gone; the rest are there, exactly as the database says.
     ids = [j.id for j in adapter.jobs()]
     assert ids == [f"ratmas:{created.id}:purchase_deadline", f"ratmas:{created.id}:reveal"]
@@ -163,18 +204,24 @@ async def test_the_tick_reconciles_everything() -> None:
 async def test_a_clock_moved_past_the_dates_needs_no_job(adapter: PhaseScheduler) -> None:
     repo = InMemoryEventRepository()
     clock = FixedClock(NOW)
-    season = RecordingSeason(repo, clock, members=[Member(i, f"user{i}") for i in (1, 2, 3)])
-    service = LifecycleService(repo, season, clock, adapter, min_participants=3)
+    services, discord = season(repo, clock, adapter)
     created = await repo.create_event(
-        NewEvent(guild_id=1001, dates=event(1).dates, timezone="UTC"), now=NOW
+        NewEvent(
+            guild_id=1001,
+            dates=event(1).dates,
+            timezone="UTC",
+            announcement_channel_id=CHANNEL,
+            participant_role_id=ROLE,
+        ),
+        now=NOW,
     )
     adapter.start(_never, paused=True)
-    await service.reconcile()
+    await services.engine.reconcile()
     assert len(adapter.jobs()) == 3
     clock.set(START + timedelta(days=30))
-    await service.reconcile()
+    await services.engine.reconcile()
     assert adapter.jobs() == []
-    assert [s for _, s in season.announcements] == [
+    assert announced(discord) == [
         EventStatus.ACTIVE,
         EventStatus.PURCHASE_CLOSED,
         EventStatus.REVEALED,

@@ -1,8 +1,9 @@
 """A recording, scriptable fake of the `Discord` port.
 
-Records every DM and post with its `Message`; tests script who holds which role,
-whose DMs are closed, when Discord asks to slow down (after N sends) and when a
-plain exception (a crash) is raised (at the k-th send attempt).
+Records every DM and post with its `Message`; tests script who holds which role
+(or that the role was deleted, or that the members intent is missing), whose DMs are
+closed, when Discord asks to slow down (after N sends), when a plain exception (a
+crash) is raised (at the k-th DM or post attempt), and which channels are gone.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import asyncio
 from dataclasses import dataclass, field
 
 from ratmas.domain.model import Member
-from ratmas.services.ports import (
+from ratmas.services.errors import (
     DeliveryError,
     DeliveryFailure,
     MembersIntentMissing,
-    Message,
+    RoleMissing,
 )
+from ratmas.services.ports import Message
 
 
 class DiscordCrash(RuntimeError):
@@ -27,25 +29,35 @@ class DiscordCrash(RuntimeError):
 class RecordingDiscord:
     roles: dict[int, list[Member]] = field(default_factory=dict)  # role id -> holders
     intent_missing: bool = False
+    role_missing: bool = False  # every participant role was deleted: RoleMissing
     closed_dms: set[int] = field(default_factory=set)
     unknown_users: set[int] = field(default_factory=set)
     slow_down_after: int | None = None  # successful DMs before 40003 on every later one
     crash_at: int | None = None  # the k-th DM attempt (1-based) raises DiscordCrash, once
     refuse_roles: bool = False
     refuse_posts: bool = False
+    unknown_channels: set[int] = field(default_factory=set)  # posts there: 10003
+    crash_post_at: int | None = None  # the k-th post attempt (1-based) raises, once
     dms: list[tuple[int, Message]] = field(default_factory=list)  # delivered only
     posts: list[tuple[int, Message]] = field(default_factory=list)
     role_changes: list[tuple[str, int, int, int]] = field(default_factory=list)
-    attempts: int = 0
+    attempts: int = 0  # DM attempts
+    attempted: list[int] = field(default_factory=list)  # user id of every DM attempt
+    post_attempts: int = 0
+    role_member_calls: int = 0
 
     # --- the port -------------------------------------------------------------------
     async def role_members(self, guild_id: int, role_id: int) -> list[Member]:
+        self.role_member_calls += 1
         if self.intent_missing:
-            raise MembersIntentMissing("no Server Members intent")
+            raise MembersIntentMissing()
+        if self.role_missing:
+            raise RoleMissing(role_id)
         return list(self.roles.get(role_id, []))
 
     async def send_dm(self, user_id: int, message: Message) -> None:
         self.attempts += 1
+        self.attempted.append(user_id)
         attempt = self.attempts
         await asyncio.sleep(0)  # let the other senders interleave, as real I/O would
         if self.crash_at is not None and attempt == self.crash_at:
@@ -62,7 +74,14 @@ class RecordingDiscord:
         self.dms.append((user_id, message))
 
     async def post(self, channel_id: int, message: Message) -> None:
+        self.post_attempts += 1
+        attempt = self.post_attempts
         await asyncio.sleep(0)
+        if self.crash_post_at is not None and attempt == self.crash_post_at:
+            self.crash_post_at = None
+            raise DiscordCrash(f"scripted crash at post attempt {attempt}")
+        if channel_id in self.unknown_channels:
+            raise DeliveryError(DeliveryFailure.OTHER, 10003, "Unknown Channel")
         if self.refuse_posts:
             raise DeliveryError(DeliveryFailure.OTHER, 50013, "Missing Permissions")
         self.posts.append((channel_id, message))

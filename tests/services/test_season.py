@@ -1,5 +1,6 @@
-"""The season service over the in-memory repository (and the real databases for the
-crash/resume path) with a recording Discord."""
+"""The draw, the santa DMs, the announcements and the participants' and organisers'
+use cases over the in-memory repository (and the real databases for the crash/resume
+path) with a recording Discord."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from ratmas.domain.pairing import loops
 from ratmas.domain.status import EventStatus
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services import messages
-from ratmas.services.ports import EventRepository, MembersIntentMissing, Message
-from ratmas.services.season import RoleChangeFailed, SeasonService, SignUpsClosed
-from tests.fakes import FixedClock, InMemoryEventRepository
+from ratmas.services.container import ServiceOptions, Services, build_services
+from ratmas.services.errors import MembersIntentMissing, RoleChangeFailed, SignUpsClosed
+from ratmas.services.ports import EventRepository, Message
+from tests.fakes import FixedClock, InMemoryEventRepository, RecordingJobScheduler
 from tests.services.fake_discord import DiscordCrash, RecordingDiscord
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -39,17 +41,19 @@ TIMESTAMP = re.compile(r"<t:\d+:F>")
 
 
 class World:
-    def __init__(self, repo: EventRepository | None = None, **kwargs: object) -> None:
+    def __init__(self, repo: EventRepository | None = None, *, max_concurrent_dms: int = 5) -> None:
         self.repo: EventRepository = repo or InMemoryEventRepository()
         self.clock = FixedClock(NOW)
         self.discord = RecordingDiscord()
         seeds = iter(range(1000))
-        self.service = SeasonService(
+        self.s: Services = build_services(
             self.repo,
             self.discord,
             self.clock,
-            rng=lambda: random.Random(next(seeds)),
-            **kwargs,  # type: ignore[arg-type]
+            RecordingJobScheduler(),
+            ServiceOptions(
+                max_concurrent_dms=max_concurrent_dms, rng=lambda: random.Random(next(seeds))
+            ),
         )
 
     async def event(
@@ -84,8 +88,8 @@ class World:
     async def drawn(self, *people: int, plan: dict[int, int] | None = None) -> Event:
         """An active event whose draw is stored and every santa told."""
         event = await self.event(*people, status=EventStatus.ACTIVE)
-        await self.service.store_draw(event, plan or await self.service.plan_draw(event))
-        report = await self.service.deliver_pending(event)
+        await self.s.draw.store_draw(event, plan or await self.s.draw.plan_draw(event))
+        report = await self.s.delivery.deliver_pending(event)
         assert len(report.sent) == len(people)
         self.discord.dms.clear()
         self.discord.posts.clear()
@@ -115,7 +119,7 @@ def ring(*people: int) -> dict[int, int]:
 async def test_sync_makes_the_participants_the_role_holders(world: World) -> None:
     event = await world.event(1, 2, 3)
     world.discord.roles[ROLE] = [Member(2, "two renamed"), Member(3, "user3"), Member(4, "four")]
-    result = await world.service.sync_participants(event)
+    result = await world.s.draw.sync_participants(event)
     assert (result.added, result.removed, result.renamed) == ((4,), (1,), (2,))
     names = {p.user_id: p.display_name for p in await world.repo.list_participants(event.id)}
     assert names == {2: "two renamed", 3: "user3", 4: "four"}
@@ -123,7 +127,7 @@ async def test_sync_makes_the_participants_the_role_holders(world: World) -> Non
 
 async def test_without_a_participant_role_the_table_is_the_truth(world: World) -> None:
     event = await world.event(1, 2, role=None)
-    assert not (await world.service.sync_participants(event)).changed
+    assert not (await world.s.draw.sync_participants(event)).changed
     assert len(await world.repo.list_participants(event.id)) == 2
 
 
@@ -131,7 +135,7 @@ async def test_a_missing_members_intent_propagates(world: World) -> None:
     event = await world.event(1, 2)
     world.discord.intent_missing = True
     with pytest.raises(MembersIntentMissing):
-        await world.service.sync_participants(event)
+        await world.s.draw.sync_participants(event)
 
 
 async def test_the_draw_honours_exclusions_and_avoids_last_years_pairs(world: World) -> None:
@@ -141,10 +145,10 @@ async def test_the_draw_honours_exclusions_and_avoids_last_years_pairs(world: Wo
     event = await world.event(1, 2, 3, 4)
     await world.repo.add_exclusion(event.id, 1, 3)
     for _ in range(20):
-        plan = await world.service.plan_draw(event)
+        plan = await world.s.draw.plan_draw(event)
         assert plan[1] != 3
         assert all(plan[s] != r for s, r in ring(1, 2, 3, 4).items())
-    await world.service.store_draw(event, plan)
+    await world.s.draw.store_draw(event, plan)
     assert all(p.pending and p.attempts == 0 for p in await world.repo.list_pairings(event.id))
 
 
@@ -156,8 +160,8 @@ async def test_every_santa_gets_a_dm_with_name_mention_wishlist_and_timestamps(
 ) -> None:
     event = await world.event(1, 2, 3, status=EventStatus.ACTIVE, names={2: "Bea"})
     await world.repo.set_wishlist(event.id, 2, "https://example.com/bea")
-    await world.service.store_draw(event, ring(1, 2, 3))
-    report = await world.service.deliver_pending(event)
+    await world.s.draw.store_draw(event, ring(1, 2, 3))
+    report = await world.s.delivery.deliver_pending(event)
     assert report.sent == (1, 2, 3)
     assert report.still_pending == 0
     [dm] = world.discord.dms_to(1)
@@ -174,25 +178,25 @@ async def test_every_santa_gets_a_dm_with_name_mention_wishlist_and_timestamps(
 
 async def test_retry_sends_only_the_santas_own_pending_dm(world: World) -> None:
     event = await world.event(1, 2, 3, 4, status=EventStatus.ACTIVE)
-    await world.service.store_draw(event, ring(1, 2, 3, 4))
+    await world.s.draw.store_draw(event, ring(1, 2, 3, 4))
     world.discord.closed_dms = {2, 3}
-    await world.service.deliver_pending(event)
+    await world.s.delivery.deliver_pending(event)
     world.discord.dms.clear()
     world.discord.posts.clear()
 
-    still_closed = await world.service.retry_own(GUILD, 2)
+    still_closed = await world.s.participants.retry_own(GUILD, 2)
     assert (still_closed.delivered, still_closed.dms_closed) == (False, True)
     assert world.discord.posts == []  # the santa reads the answer on the button
     world.discord.closed_dms = {3}
-    done = await world.service.retry_own(GUILD, 2)
+    done = await world.s.participants.retry_own(GUILD, 2)
     assert done.delivered
     assert [user for user, _ in world.discord.dms] == [2]  # 3 is still pending, untouched
     assert "user3" in world.discord.dms[0][1].content  # 2 gives to 3
-    again = await world.service.retry_own(GUILD, 2)
+    again = await world.s.participants.retry_own(GUILD, 2)
     assert again.already
     assert len(world.discord.dms) == 1
     with pytest.raises(NotFound):
-        await world.service.retry_own(GUILD, 99)
+        await world.s.participants.retry_own(GUILD, 99)
     pending = [p.santa_id for p in await world.repo.pending_pairings(event.id)]
     assert pending == [3]
 
@@ -200,16 +204,16 @@ async def test_retry_sends_only_the_santas_own_pending_dm(world: World) -> None:
 async def test_retry_before_the_draw_is_refused(world: World) -> None:
     await world.event(1, 2, 3)
     with pytest.raises(InvalidTransition):
-        await world.service.retry_own(GUILD, 1)
+        await world.s.participants.retry_own(GUILD, 1)
 
 
 async def test_closed_dms_are_recorded_pinged_without_secrets_and_summarised(
     world: World,
 ) -> None:
     event = await world.event(1, 2, 3, 4, status=EventStatus.ACTIVE)
-    await world.service.store_draw(event, ring(1, 2, 3, 4))
+    await world.s.draw.store_draw(event, ring(1, 2, 3, 4))
     world.discord.closed_dms = {2}
-    report = await world.service.deliver_pending(event)
+    report = await world.s.delivery.deliver_pending(event)
 
     assert report.sent == (1, 3, 4)
     assert report.dms_closed == (2,)
@@ -234,34 +238,34 @@ async def test_failed_santas_are_not_hammered_and_an_explicit_retry_pings_again(
     world: World,
 ) -> None:
     event = await world.event(1, 2, 3, status=EventStatus.ACTIVE)
-    await world.service.store_draw(event, ring(1, 2, 3))
+    await world.s.draw.store_draw(event, ring(1, 2, 3))
     world.discord.closed_dms = {2}
-    await world.service.deliver_pending(event)
+    await world.s.delivery.deliver_pending(event)
     attempts = world.discord.attempts
     posts = len(world.discord.posts)
 
     # The reconcile's resume: failed pairings are left alone, nobody is pinged again.
-    again = await world.service.deliver_pending(event)
+    again = await world.s.delivery.deliver_pending(event)
     assert again.sent == again.dms_closed == ()
     assert world.discord.attempts == attempts
     assert len(world.discord.posts) == posts
 
     # Retry asked for by a person: tried again, pinged again.
-    retried = await world.service.deliver_pending(event, retry_failed=True)
+    retried = await world.s.delivery.deliver_pending(event, retry_failed=True)
     assert retried.dms_closed == (2,)
     assert world.discord.posted(CHANNEL)[posts].mention_user_ids == (2,)
 
     world.discord.closed_dms = set()
-    fixed = await world.service.deliver_pending(event, retry_failed=True)
+    fixed = await world.s.delivery.deliver_pending(event, retry_failed=True)
     assert fixed.sent == (2,)
     assert fixed.still_pending == 0
 
 
 async def test_other_refusals_are_recorded_and_do_not_stop_the_rest(world: World) -> None:
     event = await world.event(1, 2, 3, 4, status=EventStatus.ACTIVE)
-    await world.service.store_draw(event, ring(1, 2, 3, 4))
+    await world.s.draw.store_draw(event, ring(1, 2, 3, 4))
     world.discord.unknown_users = {1}
-    report = await world.service.deliver_pending(event)
+    report = await world.s.delivery.deliver_pending(event)
     assert report.failed == (1,)
     assert report.sent == (2, 3, 4)
     assert not any(m.mention_user_ids for m in world.discord.posted())  # no ping for those
@@ -270,9 +274,9 @@ async def test_other_refusals_are_recorded_and_do_not_stop_the_rest(world: World
 async def test_slow_down_stops_at_once_and_keeps_the_rest_untried(world: World) -> None:
     people = tuple(range(1, 21))
     event = await world.event(*people, status=EventStatus.ACTIVE)
-    await world.service.store_draw(event, ring(*people))
+    await world.s.draw.store_draw(event, ring(*people))
     world.discord.slow_down_after = 6
-    report = await world.service.deliver_pending(event)
+    report = await world.s.delivery.deliver_pending(event)
 
     assert report.stopped
     assert len(report.sent) == 6
@@ -286,23 +290,23 @@ async def test_slow_down_stops_at_once_and_keeps_the_rest_untried(world: World) 
     assert "slow down" in world.discord.posted(CHANNEL)[-1].content
 
     world.discord.slow_down_after = None
-    later = await world.service.deliver_pending(event)  # the next reconcile tick
+    later = await world.s.delivery.deliver_pending(event)  # the next reconcile tick
     assert sorted(report.sent + later.sent) == list(people)
     assert later.still_pending == 0
     assert sorted(world.discord.dm_targets()) == list(people)  # nobody twice
 
 
 async def crash_then_resume(world: World, event: Event, people: tuple[int, ...]) -> None:
-    await world.service.store_draw(event, ring(*people))
+    await world.s.draw.store_draw(event, ring(*people))
     world.discord.crash_at = 4
     with pytest.raises(DiscordCrash):
-        await world.service.deliver_pending(event)
+        await world.s.delivery.deliver_pending(event)
     first = world.discord.dm_targets()
     pending = {p.santa_id for p in await world.repo.pending_pairings(event.id)}
     assert set(first) == set(people) - pending  # every DM that went out is marked
     assert 3 <= len(first) < len(people)
 
-    report = await world.service.deliver_pending(event)  # the resume
+    report = await world.s.delivery.deliver_pending(event)  # the resume
     assert sorted(report.sent) == sorted(pending)
     assert report.still_pending == 0
     assert sorted(world.discord.dm_targets()) == list(people)  # each santa exactly once
@@ -337,8 +341,8 @@ async def test_sends_are_bounded_by_max_concurrent_dms() -> None:
     world.discord.send_dm = counting  # type: ignore[method-assign]
     people = tuple(range(1, 11))
     event = await world.event(*people, status=EventStatus.ACTIVE)
-    await world.service.store_draw(event, ring(*people))
-    await world.service.deliver_pending(event)
+    await world.s.draw.store_draw(event, ring(*people))
+    await world.s.delivery.deliver_pending(event)
     assert peak == 2
 
 
@@ -347,13 +351,13 @@ async def test_sends_are_bounded_by_max_concurrent_dms() -> None:
 
 async def test_each_status_has_its_announcement(world: World) -> None:
     event = await world.event(1, 2, 3)
-    await world.service.announce(event)
+    await world.s.announcer.announce(event)
     [created] = world.discord.posted(CHANNEL)
     assert created.join_buttons_event_id == event.id
 
     await world.repo.set_status(event.id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
-    await world.service.store_draw(event, ring(1, 2, 3))
-    await world.service.announce(await world.get(event.id))
+    await world.s.draw.store_draw(event, ring(1, 2, 3))
+    await world.s.announcer.announce(await world.get(event.id))
     assert "Names are drawn" in world.discord.posted(CHANNEL)[-1].content
     assert "3 santas" in world.discord.posted(CHANNEL)[-1].content
 
@@ -361,7 +365,7 @@ async def test_each_status_has_its_announcement(world: World) -> None:
         current = await world.get(event.id)
         await world.repo.set_status(event.id, current.status, status, now=NOW)
         before = len(world.discord.posts)
-        await world.service.announce(await world.get(event.id))
+        await world.s.announcer.announce(await world.get(event.id))
         if status is EventStatus.ARCHIVED:
             assert len(world.discord.posts) == before
     reveal = world.discord.posted(CHANNEL)[-1].content
@@ -374,22 +378,22 @@ async def test_the_cancellation_says_why(world: World) -> None:
     await world.repo.set_status(
         event.id, EventStatus.SCHEDULED, EventStatus.CANCELLED, now=NOW, cancel_reason="snow"
     )
-    await world.service.announce(await world.get(event.id))
+    await world.s.announcer.announce(await world.get(event.id))
     assert "snow" in world.discord.posted(CHANNEL)[-1].content
 
 
 async def test_mention_injection_in_names_never_pings(world: World) -> None:
     names = {1: "@everyone", 2: "<@&123>", 3: "@here **boom**"}
     event = await world.event(1, 2, 3, status=EventStatus.ACTIVE, names=names)
-    await world.service.store_draw(event, ring(1, 2, 3))
+    await world.s.draw.store_draw(event, ring(1, 2, 3))
     world.discord.closed_dms = {3}
-    await world.service.deliver_pending(event)
+    await world.s.delivery.deliver_pending(event)
     current = await world.get(event.id)
     await world.repo.set_status(event.id, current.status, EventStatus.PURCHASE_CLOSED, now=NOW)
     await world.repo.set_status(
         event.id, EventStatus.PURCHASE_CLOSED, EventStatus.REVEALED, now=NOW
     )
-    await world.service.announce(await world.get(event.id))
+    await world.s.announcer.announce(await world.get(event.id))
     everything = [m for _, m in world.discord.dms] + world.discord.posted()
     for message in everything:
         assert "@everyone" not in message.content
@@ -400,11 +404,11 @@ async def test_mention_injection_in_names_never_pings(world: World) -> None:
 
 async def test_remind_undelivered_pings_pending_santas_and_tells_admins(world: World) -> None:
     event = await world.event(1, 2, 3, status=EventStatus.ACTIVE)
-    await world.service.store_draw(event, ring(1, 2, 3))
+    await world.s.draw.store_draw(event, ring(1, 2, 3))
     world.discord.closed_dms = {1}
-    await world.service.deliver_pending(event)
+    await world.s.delivery.deliver_pending(event)
     world.discord.posts.clear()
-    await world.service.remind_undelivered(event)
+    await world.s.announcer.remind_undelivered(event)
     reminder, notice = world.discord.posted(CHANNEL)
     assert reminder.mention_user_ids == (1,)
     assert "<@2>" not in reminder.content
@@ -416,7 +420,7 @@ async def test_telling_admins_survives_closed_dms_and_a_refused_channel(world: W
     event = await world.event(1, 2)
     world.discord.closed_dms = {ADMIN}
     world.discord.refuse_posts = True
-    await world.service.tell_admins(event, "hello")  # does not raise
+    await world.s.announcer.tell_admins(event, "hello")  # does not raise
     assert world.discord.dms == []
 
 
@@ -425,7 +429,7 @@ async def test_telling_admins_survives_closed_dms_and_a_refused_channel(world: W
 
 async def test_join_enrols_and_grants_the_role_once(world: World) -> None:
     event = await world.event()
-    result = await world.service.join(GUILD, 5, "Five")
+    result = await world.s.participants.join(GUILD, 5, "Five")
     assert (result.event_id, result.participant.display_name, result.role_granted) == (
         event.id,
         "Five",
@@ -433,22 +437,22 @@ async def test_join_enrols_and_grants_the_role_once(world: World) -> None:
     )
     assert world.discord.role_changes == [("add", GUILD, 5, ROLE)]
     with pytest.raises(AlreadyJoined, match="already joined"):
-        await world.service.join(GUILD, 5, "Five")
+        await world.s.participants.join(GUILD, 5, "Five")
 
 
 async def test_join_after_the_draw_is_closed_and_a_refused_role_undoes_it(
     world: World,
 ) -> None:
     with pytest.raises(NotFound, match="no Ratmas running"):
-        await world.service.join(GUILD, 5, "Five")
+        await world.s.participants.join(GUILD, 5, "Five")
     event = await world.event()
     world.discord.refuse_roles = True
     with pytest.raises(RoleChangeFailed):
-        await world.service.join(GUILD, 5, "Five")
+        await world.s.participants.join(GUILD, 5, "Five")
     assert await world.repo.get_participant(event.id, 5) is None
     await world.repo.set_status(event.id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
     with pytest.raises(SignUpsClosed, match="Sign-ups are closed"):
-        await world.service.join(GUILD, 6, "Six")
+        await world.s.participants.join(GUILD, 6, "Six")
 
 
 async def test_a_sign_up_whose_role_is_still_being_granted_survives_the_start_sync(
@@ -466,9 +470,9 @@ async def test_a_sign_up_whose_role_is_still_being_granted_survives_the_start_sy
         world.discord.roles.setdefault(role_id, []).append(Member(user_id, "Five"))
 
     world.discord.add_role = slow_add_role  # type: ignore[method-assign]
-    joining = asyncio.create_task(world.service.join(GUILD, 5, "Five"))
+    joining = asyncio.create_task(world.s.participants.join(GUILD, 5, "Five"))
     await granting.wait()
-    syncing = asyncio.create_task(world.service.sync_participants(event))
+    syncing = asyncio.create_task(world.s.draw.sync_participants(event))
     await asyncio.sleep(0)
     release.set()
     await joining
@@ -478,19 +482,19 @@ async def test_a_sign_up_whose_role_is_still_being_granted_survives_the_start_sy
 
 async def test_leaving_before_the_draw_removes_the_row_and_the_role(world: World) -> None:
     event = await world.event(1, 2, 3)
-    result = await world.service.leave(GUILD, 2)
+    result = await world.s.participants.leave(GUILD, 2)
     assert not result.after_draw
     assert await world.repo.get_participant(event.id, 2) is None
     assert world.discord.role_changes == [("remove", GUILD, 2, ROLE)]
     with pytest.raises(NotFound):
-        await world.service.leave(GUILD, 2)
+        await world.s.participants.leave(GUILD, 2)
 
 
 async def test_a_leaver_after_the_draw_is_spliced_out_and_their_santa_dmed(
     world: World,
 ) -> None:
     event = await world.drawn(1, 2, 3, 4, 5, 6, plan=ring(1, 2, 3, 4, 5, 6))
-    result = await world.service.member_left(GUILD, 3)
+    result = await world.s.participants.member_left(GUILD, 3)
     assert result is not None
     assert result.after_draw
     assert result.reassigned == (2,)
@@ -507,13 +511,13 @@ async def test_a_leaver_after_the_draw_is_spliced_out_and_their_santa_dmed(
     audit = await world.repo.list_audit(event.id)
     assert audit[-1].action == "leave"
     # Idempotent: a second notice for the same member changes nothing.
-    assert await world.service.member_left(GUILD, 3) is None
+    assert await world.s.participants.member_left(GUILD, 3) is None
     assert world.discord.dm_targets() == [2]
 
 
 async def test_a_leaver_in_a_loop_of_two_is_swapped_into_another_loop(world: World) -> None:
     event = await world.drawn(1, 2, 3, 4, 5, plan={1: 2, 2: 1, 3: 4, 4: 5, 5: 3})
-    result = await world.service.role_removed(GUILD, 2, ROLE)
+    result = await world.s.participants.role_removed(GUILD, 2, ROLE)
     assert result is not None
     draw = await world.draw(event.id)
     assert len(loops(draw)) == 1  # the swap merged the loops
@@ -524,17 +528,17 @@ async def test_a_leaver_in_a_loop_of_two_is_swapped_into_another_loop(world: Wor
 
 async def test_leave_after_the_draw_takes_the_role_and_splices(world: World) -> None:
     event = await world.drawn(1, 2, 3, plan=ring(1, 2, 3))
-    result = await world.service.leave(GUILD, 1)
+    result = await world.s.participants.leave(GUILD, 1)
     assert result.reassigned == (3,)
     assert await world.draw(event.id) == {2: 3, 3: 2}
     assert ("remove", GUILD, 1, ROLE) in world.discord.role_changes
     # The role change comes back as a gateway event: nothing left to do.
-    assert await world.service.role_removed(GUILD, 1, ROLE) is None
+    assert await world.s.participants.role_removed(GUILD, 1, ROLE) is None
 
 
 async def test_fewer_than_two_left_tells_admins_and_does_not_crash(world: World) -> None:
     event = await world.drawn(1, 2, plan=ring(1, 2))
-    result = await world.service.member_left(GUILD, 1)
+    result = await world.s.participants.member_left(GUILD, 1)
     assert result is not None
     assert result.warning is not None
     assert "organisers have been told" in result.warning
@@ -549,8 +553,8 @@ async def test_fewer_than_two_left_tells_admins_and_does_not_crash(world: World)
 
 async def test_other_roles_and_unknown_members_are_ignored(world: World) -> None:
     await world.drawn(1, 2, 3)
-    assert await world.service.role_removed(GUILD, 1, ROLE + 1) is None
-    assert await world.service.member_left(GUILD, 99) is None
+    assert await world.s.participants.role_removed(GUILD, 1, ROLE + 1) is None
+    assert await world.s.participants.member_left(GUILD, 99) is None
     assert world.discord.dms == []
 
 
@@ -572,26 +576,28 @@ async def test_other_roles_and_unknown_members_are_ignored(world: World) -> None
 async def test_wishlists_must_be_short_http_links(world: World, url: str) -> None:
     await world.event(1, 2)
     with pytest.raises(InvalidInput) as raised:
-        await world.service.set_wishlist(GUILD, 1, url)
+        await world.s.participants.set_wishlist(GUILD, 1, url)
     assert raised.value.field == "wishlist"
     assert "http://" in raised.value.problem
 
 
 async def test_wishlist_set_and_cleared_before_the_draw_tells_nobody(world: World) -> None:
     event = await world.event(1, 2)
-    result = await world.service.set_wishlist(GUILD, 1, "  https://example.com/a  ")
+    result = await world.s.participants.set_wishlist(GUILD, 1, "  https://example.com/a  ")
     assert result.participant.wishlist_url == "https://example.com/a"
     assert not result.santa_told
-    assert (await world.service.set_wishlist(GUILD, 1, None)).participant.wishlist_url is None
+    assert (
+        await world.s.participants.set_wishlist(GUILD, 1, None)
+    ).participant.wishlist_url is None
     assert world.discord.dms == []
     with pytest.raises(NotFound, match="not joined"):
-        await world.service.set_wishlist(GUILD, 9, "https://example.com/a")
+        await world.s.participants.set_wishlist(GUILD, 9, "https://example.com/a")
     assert event.id == result.event_id
 
 
 async def test_a_wishlist_change_after_the_draw_dms_the_santa(world: World) -> None:
     await world.drawn(1, 2, 3, plan=ring(1, 2, 3))
-    result = await world.service.set_wishlist(GUILD, 2, "https://example.com/two")
+    result = await world.s.participants.set_wishlist(GUILD, 2, "https://example.com/two")
     assert result.santa_told
     [dm] = world.discord.dms_to(1)  # 1 gives to 2
     assert "<https://example.com/two>" in dm.content
@@ -605,7 +611,7 @@ async def test_an_admin_adds_someone_after_the_draw_and_both_santas_are_dmed(
     world: World,
 ) -> None:
     event = await world.drawn(1, 2, 3, 4, plan=ring(1, 2, 3, 4))
-    result = await world.service.add_participant_by_admin(event.id, ADMIN, 9, "Nine")
+    result = await world.s.roster.add_participant(event.id, ADMIN, 9, "Nine")
     assert result.after_draw
     newcomer, santa = result.reassigned
     assert newcomer == 9
@@ -618,12 +624,12 @@ async def test_an_admin_adds_someone_after_the_draw_and_both_santas_are_dmed(
     assert ("add", GUILD, 9, ROLE) in world.discord.role_changes
     assert (await world.repo.list_audit(event.id))[-1].actor_id == ADMIN
     with pytest.raises(AlreadyJoined):
-        await world.service.add_participant_by_admin(event.id, ADMIN, 9, "Nine")
+        await world.s.roster.add_participant(event.id, ADMIN, 9, "Nine")
 
 
 async def test_an_admin_adds_someone_before_the_draw(world: World) -> None:
     event = await world.event(1, 2)
-    result = await world.service.add_participant_by_admin(event.id, ADMIN, 3, "Three")
+    result = await world.s.roster.add_participant(event.id, ADMIN, 3, "Three")
     assert not result.after_draw
     assert len(await world.repo.list_participants(event.id)) == 3
 
@@ -633,24 +639,24 @@ async def test_exclusions_refuse_oneself_and_warn_when_the_draw_becomes_impossib
 ) -> None:
     event = await world.event(1, 2, 3, 4)
     with pytest.raises(InvalidInput) as raised:
-        await world.service.exclude(event.id, ADMIN, 1, 1, both_ways=False)
+        await world.s.roster.exclude(event.id, ADMIN, 1, 1, both_ways=False)
     assert raised.value.field == "other"
 
-    fine = await world.service.exclude(event.id, ADMIN, 1, 2, both_ways=True)
+    fine = await world.s.roster.exclude(event.id, ADMIN, 1, 2, both_ways=True)
     assert fine.changed == ((1, 2), (2, 1))
     assert fine.warning is None
-    assert (await world.service.exclude(event.id, ADMIN, 1, 3, both_ways=False)).warning is None
+    assert (await world.s.roster.exclude(event.id, ADMIN, 1, 3, both_ways=False)).warning is None
     # Stored all the same: someone may still join before the start.
-    stuck = await world.service.exclude(event.id, ADMIN, 1, 4, both_ways=False)
+    stuck = await world.s.roster.exclude(event.id, ADMIN, 1, 4, both_ways=False)
     assert stuck.changed == ((1, 4),)
     assert stuck.warning is not None
     assert "no draw is possible" in stuck.warning
     with pytest.raises(PairingImpossible):
-        await world.service.plan_draw(event)
+        await world.s.draw.plan_draw(event)
 
-    lifted = await world.service.unexclude(event.id, ADMIN, 1, 4, both_ways=True)
+    lifted = await world.s.roster.unexclude(event.id, ADMIN, 1, 4, both_ways=True)
     assert lifted.changed == ((1, 4),)
-    await world.service.plan_draw(event)
+    await world.s.draw.plan_draw(event)
     actions = [a.action for a in await world.repo.list_audit(event.id)]
     assert actions == ["exclude", "exclude", "exclude", "unexclude"]
 
@@ -659,7 +665,7 @@ async def test_an_exclusion_after_the_draw_warns_that_the_draw_is_unchanged(
     world: World,
 ) -> None:
     event = await world.drawn(1, 2, 3, plan=ring(1, 2, 3))
-    result = await world.service.exclude(event.id, ADMIN, 1, 2, both_ways=False)
+    result = await world.s.roster.exclude(event.id, ADMIN, 1, 2, both_ways=False)
     assert result.warning is not None
     assert "redraw" in result.warning
     assert await world.draw(event.id) == ring(1, 2, 3)
@@ -668,18 +674,18 @@ async def test_an_exclusion_after_the_draw_warns_that_the_draw_is_unchanged(
 async def test_the_roster_lists_participants_exclusions_and_progress(world: World) -> None:
     event = await world.drawn(1, 2, 3)
     await world.repo.add_exclusion(event.id, 1, 2)
-    roster = await world.service.participants(event.id)
+    roster = await world.s.roster.participants(event.id)
     assert [p.user_id for p in roster.participants] == [1, 2, 3]
     assert [(x.user_id, x.excluded_user_id) for x in roster.exclusions] == [(1, 2)]
     assert (roster.pairings_told, roster.pairings_pending) == (3, 0)
     with pytest.raises(NotFound):
-        await world.service.participants(999)
+        await world.s.roster.participants(999)
 
 
 async def test_leaving_a_revealed_event_is_refused(world: World) -> None:
     await world.event(1, 2, status=EventStatus.REVEALED)
     with pytest.raises(InvalidTransition):
-        await world.service.leave(GUILD, 1)
+        await world.s.participants.leave(GUILD, 1)
 
 
 async def test_a_leaver_half_removed_by_a_crash_is_spliced_out_on_the_next_notice(
@@ -687,7 +693,7 @@ async def test_a_leaver_half_removed_by_a_crash_is_spliced_out_on_the_next_notic
 ) -> None:
     event = await world.drawn(1, 2, 3, 4, plan=ring(1, 2, 3, 4))
     await world.repo.remove_participant(event.id, 3)  # the row went, the draw did not
-    result = await world.service.member_left(GUILD, 3)
+    result = await world.s.participants.member_left(GUILD, 3)
     assert result is not None
     assert result.reassigned == (2,)
     assert await world.draw(event.id) == {1: 2, 2: 4, 4: 1}
@@ -695,12 +701,12 @@ async def test_a_leaver_half_removed_by_a_crash_is_spliced_out_on_the_next_notic
 
 async def test_member_view_shows_only_the_members_own_recipient(world: World) -> None:
     event = await world.drawn(1, 2, 3, plan=ring(1, 2, 3))
-    mine = await world.service.member_view(event.id, 1)
+    mine = await world.s.participants.member_view(event.id, 1)
     assert mine.participant is not None
     assert mine.recipient is not None
     assert mine.recipient.user_id == 2
-    outsider = await world.service.member_view(event.id, 99)
+    outsider = await world.s.participants.member_view(event.id, 99)
     assert (outsider.participant, outsider.recipient) == (None, None)
     other = World()
     before_draw = await other.event(1, 2, 3)
-    assert (await other.service.member_view(before_draw.id, 1)).recipient is None
+    assert (await other.s.participants.member_view(before_draw.id, 1)).recipient is None

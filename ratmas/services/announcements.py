@@ -1,0 +1,115 @@
+"""What the bot posts in the event channel, and what it tells the organisers.
+
+`Announcer` posts the announcement of each status (creation with the Join button, the
+draw, the purchase deadline, the reveal split to Discord's limits, a cancellation),
+pings santas whose DMs are closed or who never got their assignment (never saying
+whom they give to), and tells the admins what needs them. Posts never ping @everyone,
+@here or roles (see `ratmas.services.messages`). Deciding *when* to announce, once,
+is the phase engine's job (`ratmas.services.phases`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from ratmas.domain.model import Event
+from ratmas.domain.status import EventStatus
+from ratmas.services import messages
+from ratmas.services.errors import DeliveryError
+from ratmas.services.ports import Discord, EventRepository, Message
+
+
+class Announcer:
+    """Posts in the event channel and DMs the event's creator; see the module docstring."""
+
+    def __init__(
+        self, repo: EventRepository, discord: Discord, *, log: logging.Logger | None = None
+    ) -> None:
+        self._repo = repo
+        self._discord = discord
+        self._log = log or logging.getLogger(__name__)
+
+    async def announce(self, event: Event) -> None:
+        """Post the announcement of `event.status` in the event channel (if it has one).
+
+        `DeliveryError` propagates: the caller decides what a refusal means."""
+        if event.announcement_channel_id is None:
+            self._log.warning(
+                "event %s: no announcement channel; %s not announced", event.id, event.status
+            )
+            return
+        for message in await self._announcement(event):
+            await self._discord.post(event.announcement_channel_id, message)
+
+    async def _announcement(self, event: Event) -> list[Message]:
+        match event.status:
+            case EventStatus.SCHEDULED:
+                return [messages.creation_announcement(event)]
+            case EventStatus.ACTIVE:
+                count = len(await self._repo.list_pairings(event.id))
+                if count == 0:
+                    count = len(await self._repo.list_participants(event.id))
+                return [messages.drawn_announcement(event, count)]
+            case EventStatus.PURCHASE_CLOSED:
+                return [messages.purchase_closed_announcement(event)]
+            case EventStatus.REVEALED:
+                return messages.reveal_messages(await self._reveal_pairs(event.id))
+            case EventStatus.CANCELLED:
+                return [messages.cancelled_announcement(event)]
+            case EventStatus.ARCHIVED:
+                return []
+
+    async def _reveal_pairs(self, event_id: int) -> list[messages.RevealPair]:
+        names = {p.user_id: p.display_name for p in await self._repo.list_participants(event_id)}
+        return [
+            messages.RevealPair(
+                p.santa_id, names.get(p.santa_id), p.recipient_id, names.get(p.recipient_id)
+            )
+            for p in await self._repo.list_pairings(event_id)
+        ]
+
+    async def ping_closed_dms(self, event: Event, santa_ids: Sequence[int]) -> None:
+        """Ask santas whose DMs are closed to open them (nothing about their recipient)."""
+        for message in messages.closed_dms_pings(santa_ids):
+            await self.post_quietly(event, message, "closed-DM ping")
+
+    async def remind_undelivered(self, event: Event) -> None:
+        """Ping the santas who still have no assignment (no secret) and tell admins."""
+        pending = [p.santa_id for p in await self._repo.pending_pairings(event.id)]
+        if not pending:
+            return
+        for message in messages.undelivered_reminder(pending):
+            await self.post_quietly(event, message, "undelivered reminder")
+        await self.tell_admins(
+            event,
+            f"{len(pending)} santa(s) never received their assignment by DM: "
+            + ", ".join(f"<@{santa}>" for santa in pending[:50])
+            + (f" and {len(pending) - 50} more" if len(pending) > 50 else "")
+            + f". They were reminded in this channel; `{messages.RETRY_COMMAND}` re-sends.",
+        )
+
+    async def tell_admins(self, event: Event, text: str, *, private: str | None = None) -> None:
+        """Post for the organisers in the event channel (pinging nobody) and DM the
+        event's creator. `private` is added to the DM only: details that could hint at
+        the draw (who was whose santa) never go to the public channel. Never raises for
+        Discord's refusals: this is the error path."""
+        message = messages.admin_notice(text)
+        await self.post_quietly(event, message, "admin notice")
+        if event.created_by is not None:
+            direct = messages.admin_notice(f"{text}\n{private}") if private else message
+            try:
+                await self._discord.send_dm(event.created_by, direct)
+            except DeliveryError as error:
+                self._log.warning(
+                    "event %s: could not DM the creator %s: %s", event.id, event.created_by, error
+                )
+
+    async def post_quietly(self, event: Event, message: Message, what: str) -> None:
+        """Post in the event channel if it has one; a refusal is logged, not raised."""
+        if event.announcement_channel_id is None:
+            return
+        try:
+            await self._discord.post(event.announcement_channel_id, message)
+        except DeliveryError as error:
+            self._log.warning("event %s: %s could not be posted: %s", event.id, what, error)

@@ -1,0 +1,128 @@
+"""Every service of the season, built over the ports in one place.
+
+The composition root (`ratmas.app`) gives it the adapters — a repository, Discord, a
+clock and a scheduler — and the tests give it fakes of the same ports, so both run
+the very same services wired the very same way.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from ratmas.domain.model import GuildSettings
+from ratmas.services.admin import AdminService
+from ratmas.services.announcements import Announcer
+from ratmas.services.delivery import DEFAULT_MAX_CONCURRENT_DMS, SantaDelivery
+from ratmas.services.draw import DrawService, fresh_rng
+from ratmas.services.guild_settings import GuildSettingsService
+from ratmas.services.locks import EventLocks
+from ratmas.services.participants import ParticipantService
+from ratmas.services.phases import DEFAULT_RESUME_AFTER, PhaseEngine
+from ratmas.services.ports import Clock, Discord, EventRepository, JobScheduler
+from ratmas.services.records import AuditTrail
+from ratmas.services.roster import RosterService
+from ratmas.services.status import StatusService
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOptions:
+    """How the services behave (from config.toml; the defaults are the documented ones)."""
+
+    min_participants: int = 3
+    guild_filter: Callable[[int], bool] | None = None
+    resume_after: timedelta = DEFAULT_RESUME_AFTER
+    max_concurrent_dms: int = DEFAULT_MAX_CONCURRENT_DMS
+    declared_guilds: Mapping[int, GuildSettings] = field(default_factory=dict)
+    default_timezone: str = "UTC"
+    rng: Callable[[], random.Random] = fresh_rng
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The use cases the bot, the jobs and the CLI call."""
+
+    clock: Clock
+    engine: PhaseEngine
+    admin: AdminService
+    participants: ParticipantService
+    roster: RosterService
+    status: StatusService
+    guild_settings: GuildSettingsService
+    draw: DrawService
+    delivery: SantaDelivery
+    announcer: Announcer
+    locks: EventLocks
+
+
+def build_services(
+    repo: EventRepository,
+    discord: Discord,
+    clock: Clock,
+    scheduler: JobScheduler,
+    options: ServiceOptions | None = None,
+) -> Services:
+    """Wire every service over the given ports."""
+    opts = options or ServiceOptions()
+    locks = EventLocks()
+    audit = AuditTrail(repo, clock)
+    announcer = Announcer(repo, discord)
+    draw = DrawService(repo, discord, clock, locks, rng=opts.rng)
+    delivery = SantaDelivery(
+        repo, discord, clock, announcer, locks, max_concurrent_dms=opts.max_concurrent_dms
+    )
+    engine = PhaseEngine(
+        repo,
+        clock,
+        scheduler,
+        draw=draw,
+        delivery=delivery,
+        announcer=announcer,
+        audit=audit,
+        min_participants=opts.min_participants,
+        guild_filter=opts.guild_filter,
+        resume_after=opts.resume_after,
+    )
+    participants = ParticipantService(
+        repo,
+        discord,
+        clock,
+        locks=locks,
+        draw=draw,
+        delivery=delivery,
+        announcer=announcer,
+        audit=audit,
+    )
+    return Services(
+        clock=clock,
+        engine=engine,
+        admin=AdminService(
+            repo,
+            clock,
+            engine=engine,
+            draw=draw,
+            delivery=delivery,
+            announcer=announcer,
+            audit=audit,
+        ),
+        participants=participants,
+        roster=RosterService(
+            repo,
+            locks=locks,
+            draw=draw,
+            delivery=delivery,
+            announcer=announcer,
+            participants=participants,
+            audit=audit,
+        ),
+        status=StatusService(repo, clock),
+        guild_settings=GuildSettingsService(
+            repo, clock, declared=opts.declared_guilds, default_timezone=opts.default_timezone
+        ),
+        draw=draw,
+        delivery=delivery,
+        announcer=announcer,
+        locks=locks,
+    )

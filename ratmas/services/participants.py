@@ -1,0 +1,386 @@
+"""The members' use cases: join, leave, wishlist, their own status and Retry button,
+and what happens when someone leaves the server or loses the participant role.
+
+Before the draw a participant is one row (plus the participant role, which the start
+syncs from). After it, a leaver is spliced out of the loop: their santa takes over
+their recipient and is DMed the new assignment, under the event's lock so no DM goes
+out for a pairing that was replaced meanwhile. Use cases take Discord ids, return
+frozen dataclasses and raise `RatmasError`s meant for the member who caused them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import urlsplit
+
+from ratmas.domain.errors import (
+    AlreadyJoined,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PairingImpossible,
+)
+from ratmas.domain.model import Event, Member, Participant
+from ratmas.domain.pairing import splice_out
+from ratmas.domain.status import DRAWN_STATUSES, STATUS_PHRASES, EventStatus
+from ratmas.services import messages
+from ratmas.services.announcements import Announcer
+from ratmas.services.delivery import SantaDelivery
+from ratmas.services.draw import DrawService
+from ratmas.services.errors import (
+    DeliveryError,
+    DeliveryFailure,
+    RoleChangeFailed,
+    SignUpsClosed,
+)
+from ratmas.services.locks import EventLocks
+from ratmas.services.ports import Clock, Discord, EventRepository
+from ratmas.services.records import AuditTrail, require_event, require_live_event
+
+MAX_WISHLIST_LENGTH: Final = 512
+MAX_NAME_LENGTH: Final = 100
+
+
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    event_id: int
+    participant: Participant
+    role_granted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveResult:
+    """What taking someone out did.
+
+    `after_draw`: the draw was changed (or had to be); `reassigned`: santas whose
+    recipient changed (each was DMed their new assignment, or it is pending); `warning`:
+    something the admins were told about (e.g. fewer than 2 participants remain)."""
+
+    event_id: int
+    user_id: int
+    after_draw: bool
+    reassigned: tuple[int, ...] = ()
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """What one member may see of an event: whether they are in, and whom they give to."""
+
+    participant: Participant | None
+    recipient: Participant | None  # only once drawn, and only to their santa
+
+
+@dataclass(frozen=True, slots=True)
+class RetryResult:
+    """What a santa's Retry did."""
+
+    event_id: int
+    delivered: bool
+    already: bool = False  # it had been delivered before
+    dms_closed: bool = False
+    slow_down: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WishlistResult:
+    event_id: int
+    participant: Participant
+    santa_told: bool  # their santa (already told their assignment) got a DM about it
+
+
+def validate_wishlist(url: str | None) -> str | None:
+    """A wishlist link as stored: http(s), a host, no spaces, at most 512 characters.
+
+    None or blank clears the wishlist. Raises `InvalidInput("wishlist", ...)`."""
+    if url is None or not url.strip():
+        return None
+    text = url.strip()
+    allowed = (
+        f"must be an http:// or https:// link of at most {MAX_WISHLIST_LENGTH} characters "
+        "without spaces"
+    )
+    if len(text) > MAX_WISHLIST_LENGTH:
+        raise InvalidInput("wishlist", f"{allowed}; this one has {len(text)} characters")
+    if any(c.isspace() or c in "<>" or ord(c) < 32 for c in text):
+        raise InvalidInput("wishlist", f"{allowed}, < or >")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        raise InvalidInput("wishlist", allowed) from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise InvalidInput("wishlist", f"{allowed}, e.g. https://example.com/my-list")
+    return text
+
+
+class ParticipantService:
+    """The members' use cases over the ports; see the module docstring."""
+
+    def __init__(
+        self,
+        repo: EventRepository,
+        discord: Discord,
+        clock: Clock,
+        *,
+        locks: EventLocks,
+        draw: DrawService,
+        delivery: SantaDelivery,
+        announcer: Announcer,
+        audit: AuditTrail,
+        log: logging.Logger | None = None,
+    ) -> None:
+        self._repo = repo
+        self._discord = discord
+        self._clock = clock
+        self._locks = locks
+        self._draw = draw
+        self._delivery = delivery
+        self._announcer = announcer
+        self._audit = audit
+        self._log = log or logging.getLogger(__name__)
+
+    # === use cases ======================================================================
+
+    async def join(self, guild_id: int, user_id: int, display_name: str) -> JoinResult:
+        """Sign up for the guild's live event while it is still scheduled.
+
+        Grants the participant role when the event has one (the role is what the start
+        syncs from, so a refused role undoes the sign-up)."""
+        event = await require_live_event(self._repo, guild_id)
+        # The row and the role are added under the event's lock, which the start's sync
+        # takes too, so a sign-up racing the start is either in the draw or refused.
+        async with self._locks.hold(event.id):
+            event = await require_event(self._repo, event.id)
+            if event.status is not EventStatus.SCHEDULED:
+                raise SignUpsClosed(
+                    f"Sign-ups are closed: this Ratmas is {STATUS_PHRASES[event.status]}. "
+                    "An organiser can still add you."
+                )
+            participant = await self.enrol(event, user_id, display_name)
+        return JoinResult(event.id, participant, event.participant_role_id is not None)
+
+    async def leave(self, guild_id: int, user_id: int) -> LeaveResult:
+        """Leave the guild's live event: before the draw simply, after it by handing
+        your recipient to your santa. Refused once the gifts are revealed."""
+        event = await require_live_event(self._repo, guild_id)
+        if event.status is EventStatus.REVEALED:
+            raise InvalidTransition(
+                "This Ratmas has already been revealed; there is nothing to leave."
+            )
+        if await self._repo.get_participant(event.id, user_id) is None:
+            raise NotFound("You have not joined this Ratmas.")
+        await self._take_role(event, user_id)
+        return await self._remove(event, user_id, actor_id=user_id, why="left")
+
+    async def member_left(self, guild_id: int, user_id: int) -> LeaveResult | None:
+        """A member left the guild: take them out of its live event, if they were in it."""
+        event = await self._repo.get_live_event(guild_id)
+        if event is None or event.status not in (EventStatus.SCHEDULED, *DRAWN_STATUSES):
+            return None
+        return await self._remove_if_present(event, user_id, why="left the server")
+
+    async def role_removed(self, guild_id: int, user_id: int, role_id: int) -> LeaveResult | None:
+        """A member lost a role: if it is the live event's participant role, they leave."""
+        event = await self._repo.get_live_event(guild_id)
+        if (
+            event is None
+            or event.participant_role_id != role_id
+            or event.status not in (EventStatus.SCHEDULED, *DRAWN_STATUSES)
+        ):
+            return None
+        return await self._remove_if_present(event, user_id, why="lost the participant role")
+
+    async def member_view(self, event_id: int, user_id: int) -> MemberView:
+        """The member's own part of an event (for their ephemeral status)."""
+        me = await self._repo.get_participant(event_id, user_id)
+        if me is None:
+            return MemberView(None, None)
+        pairing = next(
+            (p for p in await self._repo.list_pairings(event_id) if p.santa_id == user_id), None
+        )
+        recipient = (
+            await self._repo.get_participant(event_id, pairing.recipient_id) if pairing else None
+        )
+        return MemberView(me, recipient)
+
+    async def retry_own(self, guild_id: int, user_id: int) -> RetryResult:
+        """A santa asks for their assignment DM again (the Retry button).
+
+        Only their own pairing, and only while it is pending: nobody can make the bot
+        DM someone else, and a delivered assignment is not sent twice."""
+        event = await require_live_event(self._repo, guild_id)
+        if event.status not in DRAWN_STATUSES:
+            raise InvalidTransition(
+                f"There is no assignment to send: this Ratmas is {STATUS_PHRASES[event.status]}."
+            )
+        async with self._locks.hold(event.id):
+            pairing = next(
+                (p for p in await self._repo.list_pairings(event.id) if p.santa_id == user_id),
+                None,
+            )
+            if pairing is None:
+                raise NotFound("You are not a santa in this Ratmas.")
+            if not pairing.pending:
+                return RetryResult(event.id, delivered=True, already=True)
+            # The santa sees the answer on the button: no new ping in the channel.
+            outcome = await self._delivery.send_assignments(event, [pairing], explicit=False)
+        if outcome.crash is not None:
+            raise outcome.crash
+        return RetryResult(
+            event.id,
+            delivered=user_id in outcome.sent,
+            dms_closed=user_id in outcome.closed,
+            slow_down=outcome.stopped,
+        )
+
+    async def set_wishlist(self, guild_id: int, user_id: int, url: str | None) -> WishlistResult:
+        """Set (or clear, with None) your wishlist link; after the draw your santa is
+        told right away if they already know they give to you."""
+        clean = validate_wishlist(url)
+        event = await require_live_event(self._repo, guild_id)
+        if event.status is EventStatus.REVEALED:
+            raise InvalidTransition("This Ratmas has already been revealed; wishlists are closed.")
+        if await self._repo.get_participant(event.id, user_id) is None:
+            raise NotFound("You have not joined this Ratmas yet: press Join first.")
+        participant = await self._repo.set_wishlist(event.id, user_id, clean)
+        santa_told = False
+        if event.status in DRAWN_STATUSES:
+            santa = next(
+                (p for p in await self._repo.list_pairings(event.id) if p.recipient_id == user_id),
+                None,
+            )
+            # A santa still pending gets the new wishlist in their assignment DM.
+            if santa is not None and not santa.pending:
+                try:
+                    await self._discord.send_dm(
+                        santa.santa_id, messages.wishlist_changed_dm(participant)
+                    )
+                    santa_told = True
+                except DeliveryError as error:
+                    self._log.warning(
+                        "event %s: santa %s not told of a wishlist change: %s",
+                        event.id,
+                        santa.santa_id,
+                        error,
+                    )
+        return WishlistResult(event.id, participant, santa_told)
+
+    # === shared with the organisers' roster ============================================
+
+    async def enrol(self, event: Event, user_id: int, display_name: str) -> Participant:
+        """Add the participant row, then the role; a refused role undoes the row."""
+        existing = await self._repo.get_participant(event.id, user_id)
+        if existing is not None:
+            raise AlreadyJoined("You have already joined this Ratmas! 🎁")
+        name = display_name.strip()[:MAX_NAME_LENGTH] or str(user_id)
+        try:
+            participant = await self._repo.add_participant(
+                event.id, Member(user_id, name), now=self._clock.now()
+            )
+        except AlreadyJoined:
+            raise AlreadyJoined("You have already joined this Ratmas! 🎁") from None
+        if event.participant_role_id is not None:
+            try:
+                await self._discord.add_role(event.guild_id, user_id, event.participant_role_id)
+            except DeliveryError as error:
+                await self._repo.remove_participant(event.id, user_id)
+                raise RoleChangeFailed(
+                    "Could not give the participant role (Discord said: "
+                    f"{error.text or error.kind}); ask an organiser to check the bot's "
+                    "Manage Roles permission and that its role is above the participant role."
+                ) from error
+        return participant
+
+    # === helpers ========================================================================
+
+    async def _take_role(self, event: Event, user_id: int) -> None:
+        """Take the participant role first: while they hold it the next sync would
+        bring them back. A member who is gone has no role to take."""
+        if event.participant_role_id is None:
+            return
+        try:
+            await self._discord.remove_role(event.guild_id, user_id, event.participant_role_id)
+        except DeliveryError as error:
+            if error.kind is DeliveryFailure.UNKNOWN_USER:
+                return
+            raise RoleChangeFailed(
+                "Could not take the participant role (Discord said: "
+                f"{error.text or error.kind}); ask an organiser to remove it."
+            ) from error
+
+    async def _remove_if_present(
+        self, event: Event, user_id: int, *, why: str
+    ) -> LeaveResult | None:
+        if await self._repo.get_participant(event.id, user_id) is None:
+            paired = any(p.santa_id == user_id for p in await self._repo.list_pairings(event.id))
+            if not paired:
+                return None
+        return await self._remove(event, user_id, actor_id=None, why=why)
+
+    async def _remove(
+        self, event: Event, user_id: int, *, actor_id: int | None, why: str
+    ) -> LeaveResult:
+        """Remove a participant; after the draw splice them out of it first.
+
+        Safe to repeat after a crash: the draw is the truth about who is still in it."""
+        if event.status not in DRAWN_STATUSES:
+            await self._repo.remove_participant(event.id, user_id)
+            await self._audit.record(
+                event.id, actor_id, "leave", f"<@{user_id}> {why} before the draw"
+            )
+            return LeaveResult(event.id, user_id, after_draw=False)
+        async with self._locks.hold(event.id):
+            pairings = {p.santa_id: p for p in await self._repo.list_pairings(event.id)}
+            old = {s: p.recipient_id for s, p in pairings.items()}
+            if user_id not in old:
+                await self._repo.remove_participant(event.id, user_id)
+                await self._audit.record(event.id, actor_id, "leave", f"<@{user_id}> {why}")
+                return LeaveResult(event.id, user_id, after_draw=bool(old))
+            try:
+                new = splice_out(
+                    old,
+                    user_id,
+                    exclusions=await self._draw.exclusion_pairs(event.id),
+                    rng=self._draw.rng(),
+                )
+            except PairingImpossible as error:
+                await self._repo.remove_participant(event.id, user_id)
+                warning = (
+                    "The draw could not be mended without them; the organisers have been "
+                    "told and will redraw or cancel."
+                )
+                detail = (
+                    f"<@{user_id}> {why} after the draw and the draw cannot be mended: "
+                    f"{error} Add participants and redraw, or cancel this Ratmas."
+                )
+                await self._audit.record(event.id, actor_id, "leave", detail)
+                await self._announcer.tell_admins(
+                    event,
+                    f"<@{user_id}> {why} after the draw and the draw cannot be mended "
+                    "automatically: add participants and redraw, or cancel this Ratmas.",
+                    private=f"Why: {error}",
+                )
+                return LeaveResult(event.id, user_id, after_draw=True, warning=warning)
+            # The row goes first: the pairings must be a permutation of the participants.
+            await self._repo.remove_participant(event.id, user_id)
+            stored = await self._repo.replace_pairings(event.id, new, keep_notified=True)
+            changed = sorted(s for s in new if new[s] != old[s])
+            notes = {s: messages.CHANGED_NOTE for s in changed if not pairings[s].pending}
+            todo = [p for p in stored if p.santa_id in changed and p.pending]
+            outcome = await self._delivery.send_assignments(
+                event, todo, explicit=False, notes=notes
+            )
+        await self._audit.record(
+            event.id,
+            actor_id,
+            "leave",
+            f"<@{user_id}> {why} after the draw; new assignments for "
+            + ", ".join(f"<@{s}>" for s in changed)
+            + outcome.words(),
+        )
+        if outcome.crash is not None:
+            raise outcome.crash
+        return LeaveResult(event.id, user_id, after_draw=True, reassigned=tuple(changed))

@@ -1,0 +1,444 @@
+"""The phase engine: moves events through their season on time, exactly once.
+
+Transition table (as built by `ratmas.domain.lifecycle.TRANSITIONS`; `-` = refused):
+
+    status \\ trigger | start         | close_purchases | reveal   | archive  | cancel
+    -----------------+---------------+-----------------+----------+----------+----------
+    scheduled        | active [1]    | -               | -        | -        | cancelled
+    active           | -             | purchase_closed | -        | -        | cancelled
+    purchase_closed  | -             | -               | revealed | -        | cancelled
+    revealed         | -             | -               | -        | archived | cancelled
+    archived         | -             | -               | -        | -        | -
+    cancelled        | -             | -               | -        | -        | -
+
+    [1] guarded: at least `min_participants` participants after the participant sync.
+
+The dated phases are `start`, `purchase_deadline` and `reveal`; each moves the event
+along one row of that table (`phase_source` -> `phase_target`), and the status stored
+is always the one the machine returns.
+
+Reconcile (at startup, on every scheduler job and safety tick, after every change):
+for each live, unheld event of this process's guilds, the overdue phases are performed
+in order, then the scheduler's jobs are made exactly the upcoming ones. A phase is
+claimed with the repository's compare-and-set on the status; only the caller that wins
+performs its side effects, so a double fire, a restart or a second process does nothing.
+A process that was down across all three dates performs all three, once each, in order.
+
+Each claimed phase leaves a trail that tells whether its work is finished: the start
+stores pairings and DMs every santa once, and every phase ends by claiming its
+announcement (compare-and-set on `announced_status`). An event whose status has moved
+but whose work is not finished is *resumed* on a later reconcile: the draw is stored if
+missing, santas never tried are DMed (failed ones are not retried: closed DMs are not
+hammered every tick), and the announcement is claimed and posted. The next phase is
+only performed once the previous one is finished. Resuming work that another process
+may still be doing would duplicate it, so a reconcile resumes only work that this
+engine itself saw interrupted, or that has shown no progress for `resume_after` (no
+status change and no DM attempt: the winner has crashed or is gone).
+
+If the start's guard fails (too few participants, no Server Members intent, a deleted
+participant role, no valid draw) the event is held: admins are told once (the hold is
+a compare-and-set too) and the event waits in `scheduled` with no job, visibly, until
+an admin reschedules, advances or cancels it.
+
+The engine's in-flight state lives here and nowhere else: the events it is moving on
+right now (`in_flight`), and those whose phase it saw stop halfway (it may resume
+those without waiting).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Final
+
+from ratmas.domain.dates import format_local
+from ratmas.domain.errors import InvalidTransition, PairingImpossible
+from ratmas.domain.lifecycle import PHASE_TRIGGERS, Lifecycle, Trigger
+from ratmas.domain.model import Event
+from ratmas.domain.status import (
+    ANNOUNCED_STATUSES,
+    DRAWN_STATUSES,
+    PHASE_LABELS,
+    PHASE_ORDER,
+    EventStatus,
+    Phase,
+)
+from ratmas.services.announcements import Announcer
+from ratmas.services.delivery import SantaDelivery, delivery_counts
+from ratmas.services.draw import DrawService
+from ratmas.services.errors import (
+    DeliveryError,
+    MembersIntentMissing,
+    PhaseInProgress,
+    RoleMissing,
+)
+from ratmas.services.ports import Clock, EventRepository, JobScheduler
+from ratmas.services.records import AuditTrail, require_event
+from ratmas.services.schedule import pending_phases, schedules
+
+# How long an unfinished phase may show no progress (no status change, no DM attempt)
+# before another process takes it over: the winner has crashed or is gone.
+DEFAULT_RESUME_AFTER: Final = timedelta(minutes=2)
+
+
+@dataclass(slots=True)
+class ReconcileReport:
+    """What one reconcile did (for logs and tests)."""
+
+    performed: list[tuple[int, Phase]] = field(default_factory=list)  # claimed here
+    resumed: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StartPlan:
+    """A start that may be claimed: the draw to store and the status the machine gave."""
+
+    pairings: dict[int, int]
+    status: EventStatus
+
+
+class PhaseEngine:
+    """Reconcile, perform phases, hold and resume; see the module docstring."""
+
+    def __init__(
+        self,
+        repo: EventRepository,
+        clock: Clock,
+        scheduler: JobScheduler,
+        *,
+        draw: DrawService,
+        delivery: SantaDelivery,
+        announcer: Announcer,
+        audit: AuditTrail,
+        min_participants: int,
+        guild_filter: Callable[[int], bool] | None = None,
+        resume_after: timedelta = DEFAULT_RESUME_AFTER,
+        log: logging.Logger | None = None,
+    ) -> None:
+        if min_participants < 2:
+            raise ValueError(f"min_participants must be at least 2, got {min_participants}")
+        self._repo = repo
+        self._clock = clock
+        self._scheduler = scheduler
+        self._draw = draw
+        self._delivery = delivery
+        self._announcer = announcer
+        self._audit = audit
+        self.min_participants = min_participants
+        self._ours = guild_filter or (lambda _guild_id: True)
+        self._resume_after = resume_after
+        self._log = log or logging.getLogger(__name__)
+        self._busy: set[int] = set()
+        self._interrupted: set[int] = set()
+
+    # === in-flight state ================================================================
+
+    @contextmanager
+    def in_flight(self, event_id: int) -> Iterator[None]:
+        """Mark the event as being moved on by an admin; `PhaseInProgress` if it already is."""
+        if event_id in self._busy:
+            raise PhaseInProgress("This Ratmas is being moved on right now; try again in a moment.")
+        self._busy.add(event_id)
+        try:
+            yield
+        finally:
+            self._busy.discard(event_id)
+
+    def interrupted(self, event_id: int) -> None:
+        """The event's current phase stopped halfway here: resume it without waiting."""
+        self._interrupted.add(event_id)
+
+    def settled(self, event_id: int) -> None:
+        """An admin moved the event on: whatever was interrupted no longer matters."""
+        self._interrupted.discard(event_id)
+
+    # === reconcile ======================================================================
+
+    async def reconcile(
+        self, now: datetime | None = None, event_id: int | None = None
+    ) -> ReconcileReport:
+        """Perform every overdue phase of the live events of this process's guilds, in
+        order, resume interrupted ones, and make the scheduler's jobs the upcoming ones.
+
+        With `event_id`, only that event (and only its jobs). Never raises for one
+        event's failure: it is logged and the other events go on."""
+        at = now or self._clock.now()
+        report = ReconcileReport()
+        for event in await self._events_in_scope(event_id):
+            if event.status.is_live:
+                await self._reconcile_event(event, at, report)
+        current = await self._events_in_scope(event_id)
+        try:
+            self._scheduler.sync(
+                schedules(current, at), event_ids=None if event_id is None else {event_id}
+            )
+        except Exception:
+            self._log.exception("the scheduler's jobs could not be updated")
+        return report
+
+    async def _events_in_scope(self, event_id: int | None) -> list[Event]:
+        if event_id is None:
+            return [e for e in await self._repo.list_live_events() if self._ours(e.guild_id)]
+        one = await self._repo.get_event(event_id)
+        return [one] if one is not None and self._ours(one.guild_id) else []
+
+    async def _reconcile_event(self, event: Event, now: datetime, report: ReconcileReport) -> None:
+        if event.id in self._busy:
+            return  # this engine is already on it; that run schedules what is left
+        self._busy.add(event.id)
+        try:
+            await self._drive(event, now, report)
+        except Exception:
+            report.failed.append(event.id)
+            self._log.exception(
+                "event %s (guild %s, status %s): reconcile failed; it is retried on the next tick",
+                event.id,
+                event.guild_id,
+                event.status,
+            )
+        finally:
+            self._busy.discard(event.id)
+
+    async def _drive(self, event: Event, now: datetime, report: ReconcileReport) -> None:
+        """Finish the current phase, then perform overdue phases in order."""
+        performed_here = False
+        for _ in range(len(PHASE_ORDER) + 1):
+            if event.held_reason is not None:
+                return
+            unfinished = await self.unfinished(event)
+            if unfinished is not None:
+                # Work left by a phase performed in this very call (e.g. Discord asked
+                # to slow down) waits for the next tick.
+                if performed_here or not await self._may_resume(event, now):
+                    return
+                self._log.info(
+                    "event %s (guild %s): resuming the unfinished %s (%s)",
+                    event.id,
+                    event.guild_id,
+                    event.status,
+                    unfinished,
+                )
+                await self._resume(event)
+                report.resumed.append(event.id)
+                event = await require_event(self._repo, event.id)
+                if await self.unfinished(event) is not None:
+                    return
+            pending = pending_phases(event, now)
+            if not pending or not pending[0].overdue:
+                return
+            phase = pending[0].phase
+            if not await self._perform(event, phase, now, report):
+                return
+            performed_here = True
+            event = await require_event(self._repo, event.id)
+
+    async def _perform(
+        self, event: Event, phase: Phase, now: datetime, report: ReconcileReport
+    ) -> bool:
+        due = format_local(event.dates.due(phase), event.timezone)
+        detail = f"{PHASE_LABELS[phase]} performed (due {due})"
+        if phase is not Phase.START:
+            return await self.run_phase(event, phase, now, None, "phase", detail, report)
+        try:
+            plan = await self.prepare_start(event)
+        except (
+            InvalidTransition,
+            PairingImpossible,
+            MembersIntentMissing,
+            RoleMissing,
+        ) as blocked:
+            if await self._hold(event, str(blocked), now):
+                report.held.append(event.id)
+            return False
+        return await self.run_start(event, plan, now, None, "phase", detail, report)
+
+    # === phases =========================================================================
+
+    async def prepare_start(self, event: Event) -> StartPlan:
+        """Sync participants, check the guard and plan the draw, before any claim."""
+        await self._draw.sync_participants(event)
+        count = len(await self._repo.list_participants(event.id))
+        status = Lifecycle(
+            event.status, participant_count=count, min_participants=self.min_participants
+        ).fire(Trigger.START)
+        return StartPlan(await self._draw.plan_draw(event), status)
+
+    async def run_start(
+        self,
+        event: Event,
+        plan: StartPlan,
+        now: datetime,
+        actor_id: int | None,
+        action: str,
+        detail: str,
+        report: ReconcileReport | None = None,
+    ) -> bool:
+        """Claim the start; the winner stores the draw, DMs the santas, announces."""
+        if not await self._repo.set_status(event.id, event.status, plan.status, now=now):
+            return False
+        if report is not None:
+            report.performed.append((event.id, Phase.START))
+        try:
+            if event.held_reason is not None:
+                await self._repo.set_hold(event.id, None, now=now)
+            await self._audit.record(event.id, actor_id, action, detail)
+            active = await require_event(self._repo, event.id)
+            await self._draw.store_draw(active, plan.pairings)
+            delivered = await self._delivery.deliver_pending(active)
+            if delivered.stopped:
+                self._interrupted.add(event.id)
+            await self.announce_status(await require_event(self._repo, event.id))
+        except Exception:
+            self._interrupted.add(event.id)
+            raise
+        return True
+
+    async def run_phase(
+        self,
+        event: Event,
+        phase: Phase,
+        now: datetime,
+        actor_id: int | None,
+        action: str,
+        detail: str,
+        report: ReconcileReport | None = None,
+    ) -> bool:
+        """Claim the purchase deadline or the reveal; the winner announces it."""
+        status = Lifecycle(event.status, min_participants=self.min_participants).fire(
+            PHASE_TRIGGERS[phase]
+        )
+        if not await self._repo.set_status(event.id, event.status, status, now=now):
+            return False
+        if report is not None:
+            report.performed.append((event.id, phase))
+        try:
+            await self._audit.record(event.id, actor_id, action, detail)
+            await self.announce_status(await require_event(self._repo, event.id))
+        except Exception:
+            self._interrupted.add(event.id)
+            raise
+        return True
+
+    async def announce_status(self, event: Event) -> None:
+        """Claim and post the announcement of the event's status, once, by whoever wins.
+
+        At the purchase deadline the winner also reminds santas who never got their DM."""
+        if event.status is event.announced_status:
+            return
+        if event.status not in ANNOUNCED_STATUSES and event.status is not EventStatus.CANCELLED:
+            return
+        if not await self._repo.claim_announcement(event.id, event.announced_status, event.status):
+            return
+        claimed = replace(event, announced_status=event.status)
+        try:
+            await self._announcer.announce(claimed)
+        except DeliveryError as refused:
+            # Discord answered and refused (channel gone, permissions): posting again
+            # would fail again and must not hold the season back. The admins are told.
+            self._log.warning(
+                "event %s (guild %s): the %s announcement was refused: %s",
+                event.id,
+                event.guild_id,
+                event.status,
+                refused,
+            )
+            await self._announcer.tell_admins(
+                claimed,
+                f"The announcement for '{event.status}' could not be posted in the event "
+                f"channel (Discord said: {refused.text}). Check that the channel exists and "
+                "that the bot may post there (`/ratmas setup channel:`).",
+            )
+        except Exception:
+            # The post may not have gone out (network, crash): give the claim back, so
+            # the resume of a later tick posts it (a crash between claim and post still
+            # loses it rather than posting it twice).
+            await self._repo.claim_announcement(event.id, event.status, event.announced_status)
+            raise
+        if event.status is EventStatus.PURCHASE_CLOSED:
+            await self._announcer.remind_undelivered(claimed)
+
+    async def _hold(self, event: Event, reason: str, now: datetime) -> bool:
+        """Hold a start that cannot happen; whoever sets the hold tells the admins once."""
+        current = await require_event(self._repo, event.id)
+        if current.status is not EventStatus.SCHEDULED:
+            return False  # someone else has just started it
+        if not await self._repo.set_hold(event.id, reason, now=now):
+            return False
+        self._log.warning("event %s (guild %s): start held: %s", event.id, event.guild_id, reason)
+        await self._audit.record(event.id, None, "hold", reason)
+        await self._announcer.tell_admins(
+            current,
+            f"The Ratmas could not start: {reason} It waits until an admin reschedules, "
+            "advances or cancels it.",
+        )
+        return True
+
+    # === resume =========================================================================
+
+    async def unfinished(self, event: Event) -> str | None:
+        """What the phase that led to the event's status still has to do, if anything."""
+        if event.status in DRAWN_STATUSES:
+            pairings = await self._repo.list_pairings(event.id)
+            if not pairings and event.status is EventStatus.ACTIVE:
+                return "the draw is not stored"
+            # Untried DMs: the start's blast, or a splice's, stopped by a slow-down.
+            untried = delivery_counts(pairings).untried
+            if untried:
+                return f"{untried} santa(s) not DMed yet"
+        if event.status in ANNOUNCED_STATUSES and event.announced_status is not event.status:
+            return "not announced yet"
+        return None
+
+    async def _may_resume(self, event: Event, now: datetime) -> bool:
+        if event.id in self._interrupted:
+            return True
+        # Every DM attempt is a heartbeat of the process sending them.
+        attempts = [
+            p.last_attempt_at
+            for p in await self._repo.list_pairings(event.id)
+            if p.last_attempt_at is not None
+        ]
+        last_progress = max([event.updated_at, *attempts])
+        return now - last_progress >= self._resume_after
+
+    async def _resume(self, event: Event) -> None:
+        """Do what the current phase left undone: store the draw, DM untried santas
+        (without retrying failed ones), claim and post the announcement."""
+        stopped = False
+        try:
+            if event.status in DRAWN_STATUSES:
+                if event.status is EventStatus.ACTIVE and not await self._repo.list_pairings(
+                    event.id
+                ):
+                    await self._draw.store_draw(event, await self._draw.plan_draw(event))
+                if delivery_counts(await self._repo.list_pairings(event.id)).untried:
+                    stopped = (await self._delivery.deliver_pending(event)).stopped
+            await self.announce_status(await require_event(self._repo, event.id))
+        except Exception:
+            self._interrupted.add(event.id)
+            raise
+        if stopped:
+            self._interrupted.add(event.id)
+        else:
+            self._interrupted.discard(event.id)
+
+    async def finish_or_refuse(self, event: Event, now: datetime) -> Event:
+        """Before an admin moves an event on, its current phase must be finished."""
+        unfinished = await self.unfinished(event)
+        if unfinished is None:
+            return event
+        if await self._may_resume(event, now):
+            await self._resume(event)
+            event = await require_event(self._repo, event.id)
+            unfinished = await self.unfinished(event)
+            if unfinished is None:
+                return event
+        raise PhaseInProgress(
+            f"The Ratmas is {event.status} but that step is not finished yet "
+            f"({unfinished}); try again in a few minutes."
+        )
