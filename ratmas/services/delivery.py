@@ -171,6 +171,27 @@ class SantaDelivery:
             await self._announcer.ping_closed_dms(event, sorted(outcome.to_ping))
         return outcome
 
+    async def send_changed(
+        self,
+        event: Event,
+        stored: Sequence[Pairing],
+        changed: Sequence[int],
+        before: Mapping[int, Pairing],
+        *,
+        note: str,
+    ) -> Round:
+        """After a splice: DM the santas in `changed` (in that order) whose new pairing is
+        pending; those who had been told their old assignment get `note` with it.
+
+        The caller holds the event's lock, as for `send_assignments`."""
+        order = {santa: index for index, santa in enumerate(changed)}
+        notes = {s: note for s in changed if s in before and not before[s].pending}
+        todo = sorted(
+            (p for p in stored if p.santa_id in order and p.pending),
+            key=lambda p: order[p.santa_id],
+        )
+        return await self.send_assignments(event, todo, explicit=False, notes=notes)
+
     async def _send_one(
         self,
         event: Event,

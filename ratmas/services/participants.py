@@ -368,10 +368,8 @@ class ParticipantService:
             await self._repo.remove_participant(event.id, user_id)
             stored = await self._repo.replace_pairings(event.id, new, keep_notified=True)
             changed = sorted(s for s in new if new[s] != old[s])
-            notes = {s: messages.CHANGED_NOTE for s in changed if not pairings[s].pending}
-            todo = [p for p in stored if p.santa_id in changed and p.pending]
-            outcome = await self._delivery.send_assignments(
-                event, todo, explicit=False, notes=notes
+            outcome = await self._delivery.send_changed(
+                event, stored, changed, pairings, note=messages.CHANGED_NOTE
             )
         await self._audit.record(
             event.id,

@@ -119,17 +119,8 @@ class RosterService:
                 )
                 return AddResult(event.id, participant, after_draw=True, warning=warning)
             changed = [user_id, *(s for s in old if new[s] != old[s])]
-            notes = {
-                s: messages.JOINED_NOTE
-                for s in changed
-                if s in pairings and not pairings[s].pending
-            }
-            todo = sorted(
-                (p for p in stored if p.santa_id in changed and p.pending),
-                key=lambda p: changed.index(p.santa_id),
-            )
-            outcome = await self._delivery.send_assignments(
-                event, todo, explicit=False, notes=notes
+            outcome = await self._delivery.send_changed(
+                event, stored, changed, pairings, note=messages.JOINED_NOTE
             )
         await self._audit.record(
             event.id,
