@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
@@ -136,7 +137,16 @@ class PhaseScheduler:
         )
         self.scheduler.start(paused=paused)
         if self._timeline is not None and self._stop_watching is None:
-            self._stop_watching = self._timeline.watch(self._retime)
+            loop = asyncio.get_running_loop()
+            # APScheduler starts a job's task in the context of whoever woke it up, and
+            # the database connection lives in this one (Tortoise keeps it per context):
+            # re-time from here, not from the code that skipped the clock.
+            context = contextvars.copy_context()
+
+            def skipped() -> None:
+                loop.call_soon_threadsafe(self._retime, context=context.copy())
+
+            self._stop_watching = self._timeline.watch(skipped)
 
     def shutdown(self) -> None:
         """Stop firing jobs (reconciles already running go on; see `aclose`)."""

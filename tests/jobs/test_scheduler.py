@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -293,3 +294,36 @@ async def test_a_date_the_timeline_skipped_far_past_still_fires() -> None:
         start + timedelta(days=10),
         start + timedelta(days=20),
     ]
+
+
+WHERE: contextvars.ContextVar[str] = contextvars.ContextVar("where", default="elsewhere")
+
+
+async def test_a_job_moved_up_by_a_skip_runs_in_the_schedulers_context() -> None:
+    """Tortoise keeps its connection per context: a job the clock's skip moved up must run
+    in the context the scheduler was started in, not in the one that skipped the clock."""
+    clock = FastForwardClock()
+    seen: list[str] = []
+    fired = asyncio.Event()
+
+    async def reconcile(*, event_id: int | None = None) -> None:
+        seen.append(WHERE.get())
+        fired.set()
+
+    adapter = PhaseScheduler(
+        tick_seconds=60, misfire_grace_seconds=None, coalesce=True, timeline=clock
+    )
+    start = clock.now() + timedelta(hours=1)
+
+    async def serve() -> None:  # a task of its own, like the app's
+        WHERE.set("scheduler")
+        adapter.start(reconcile)
+        adapter.sync(schedules([event(1, start=start, timezone="UTC")], clock.now()))
+
+    await asyncio.create_task(serve())
+    try:
+        clock.fast_forward(start)
+        await asyncio.wait_for(fired.wait(), timeout=15)
+    finally:
+        adapter.shutdown()
+    assert seen == ["scheduler"]
