@@ -5,16 +5,23 @@ and the periodic safety tick (`ratmas:tick`) call the phase engine's `reconcile`
 which reads the database and performs whatever is due, exactly once. The jobs are
 derived from the database on every reconcile (`sync`), so losing them with the process
 loses nothing: the next start rebuilds them.
+
+APScheduler waits in real time. Given a `Timeline` (a clock that can run ahead of real
+time: the demo's and the end-to-end tests'), the adapter runs each date job at the real
+moment that clock reaches the phase's date, and moves the jobs up when it skips ahead;
+without one (production) the dates are real time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import dataclasses
 import logging
-from collections.abc import Awaitable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, runtime_checkable
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -28,6 +35,19 @@ from ratmas.services.ports import LiveJob
 from ratmas.services.schedule import EventSchedule
 
 TICK_JOB_ID: Final = f"{PREFIX}:tick"
+
+
+@runtime_checkable
+class Timeline(Protocol):
+    """A clock whose time is not (only) real time, e.g. one skipped ahead past a wait.
+
+    `real_time(instant)`: the real moment the clock shows `instant` (real now or later).
+    `watch(changed)`: call `changed()` whenever that mapping moves; returns the function
+    that stops the calls."""
+
+    def real_time(self, instant: datetime) -> datetime: ...
+
+    def watch(self, changed: Callable[[], None]) -> Callable[[], None]: ...
 
 
 class Reconcile(Protocol):
@@ -50,7 +70,11 @@ class PhaseScheduler:
 
     `misfire_grace_seconds` (None: run however late) and `coalesce` are passed to every
     job explicitly: APScheduler's default grace of one second would silently skip a job
-    whose time passed while the event loop was busy."""
+    whose time passed while the event loop was busy.
+
+    `timeline`: the clock the services run on, when it is not real time (see the module
+    docstring); the jobs then fire when *it* reaches their dates, and `jobs()` reports
+    dates on it. The safety tick stays in real seconds."""
 
     def __init__(
         self,
@@ -59,6 +83,7 @@ class PhaseScheduler:
         misfire_grace_seconds: int | None,
         coalesce: bool,
         log: logging.Logger | None = None,
+        timeline: Timeline | None = None,
     ) -> None:
         if tick_seconds < 1:
             raise ValueError(f"tick_seconds must be positive, got {tick_seconds}")
@@ -69,6 +94,10 @@ class PhaseScheduler:
         self._reconcile: Reconcile | None = None
         # Reconciles started by jobs and still running: shutdown lets them finish.
         self._in_flight: set[asyncio.Task[Any]] = set()
+        self._timeline = timeline
+        # With a timeline: each date job's spec, whose run_date is on the timeline.
+        self._specs: dict[str, DateJobSpec] = {}
+        self._stop_watching: Callable[[], None] | None = None
         self.scheduler = AsyncIOScheduler(
             jobstores={"default": MemoryJobStore()},
             timezone=UTC,
@@ -77,13 +106,18 @@ class PhaseScheduler:
 
     @classmethod
     def from_settings(
-        cls, settings: SchedulerConfig, log: logging.Logger | None = None
+        cls,
+        settings: SchedulerConfig,
+        log: logging.Logger | None = None,
+        *,
+        timeline: Timeline | None = None,
     ) -> PhaseScheduler:
         return cls(
             tick_seconds=settings.tick_seconds,
             misfire_grace_seconds=settings.misfire_grace_seconds,
             coalesce=settings.coalesce,
             log=log,
+            timeline=timeline,
         )
 
     # --- lifecycle of the scheduler itself ----------------------------------------------
@@ -102,9 +136,23 @@ class PhaseScheduler:
             max_instances=1,
         )
         self.scheduler.start(paused=paused)
+        if self._timeline is not None and self._stop_watching is None:
+            loop = asyncio.get_running_loop()
+            # APScheduler starts a job's task in the context of whoever woke it up, and
+            # the database connection lives in this one (Tortoise keeps it per context):
+            # re-time from here, not from the code that skipped the clock.
+            context = contextvars.copy_context()
+
+            def skipped() -> None:
+                loop.call_soon_threadsafe(self._retime, context=context.copy())
+
+            self._stop_watching = self._timeline.watch(skipped)
 
     def shutdown(self) -> None:
         """Stop firing jobs (reconciles already running go on; see `aclose`)."""
+        if self._stop_watching is not None:
+            self._stop_watching()
+            self._stop_watching = None
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
@@ -144,11 +192,12 @@ class PhaseScheduler:
                 continue
             current[job.id] = job
         for job_id in current.keys() - wanted.keys():
+            self._specs.pop(job_id, None)
             with contextlib.suppress(JobLookupError):  # it has just run
                 self.scheduler.remove_job(job_id)
         for spec in wanted.values():
             existing = current.get(spec.id)
-            if existing is not None and _run_time(existing) == spec.run_date:
+            if existing is not None and self._run_date(existing) == spec.run_date:
                 continue
             self.scheduler.add_job(self._fire, **self._job_kwargs(spec))
 
@@ -157,10 +206,26 @@ class PhaseScheduler:
         for job in self.scheduler.get_jobs():
             key = parse_job_id(job.id)
             if key is not None:
-                live.append(LiveJob(job.id, key.event_id, key.phase, _run_time(job)))
+                live.append(LiveJob(job.id, key.event_id, key.phase, self._run_date(job)))
         return sorted(live, key=lambda j: (j.run_time, j.id))
 
+    def _run_date(self, job: Any) -> datetime:
+        """When the job runs, on the services' clock."""
+        spec = self._specs.get(job.id) if self._timeline is not None else None
+        return spec.run_date if spec is not None else _run_time(job)
+
+    def _retime(self) -> None:
+        """The timeline skipped ahead: move every date job to its new real moment."""
+        for job in self.scheduler.get_jobs():
+            spec = self._specs.get(job.id)
+            if spec is not None:
+                self.scheduler.add_job(self._fire, **self._job_kwargs(spec))
+
     def _job_kwargs(self, spec: DateJobSpec) -> dict[str, Any]:
+        if self._timeline is not None:
+            self._specs[spec.id] = spec
+            real = self._timeline.real_time(spec.run_date)
+            spec = dataclasses.replace(spec, run_date=real.astimezone(spec.run_date.tzinfo))
         kwargs = spec.add_job_kwargs()
         kwargs["misfire_grace_time"] = self.misfire_grace_seconds
         kwargs["coalesce"] = self.coalesce

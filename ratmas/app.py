@@ -24,7 +24,7 @@ import nextcord
 import nextcord.http
 
 from jobs.inspect import jobs_command, load_schedules, render_comparison
-from jobs.scheduler import PhaseScheduler
+from jobs.scheduler import PhaseScheduler, Timeline
 from ratmas.bot.client import RatmasBot
 from ratmas.bot.discord_port import NextcordDiscord
 from ratmas.bot.services import BotServices
@@ -89,7 +89,9 @@ def build(
         **shard_options,
     )
     discord = NextcordDiscord(bot, views=bot.view_for)
-    scheduler = PhaseScheduler.from_settings(settings.scheduler)
+    # A clock that can skip ahead (the demo's, the e2e tests') also times the date jobs.
+    timeline = clock if isinstance(clock, Timeline) else None
+    scheduler = PhaseScheduler.from_settings(settings.scheduler, timeline=timeline)
     services = build_services(repo, discord, clock, scheduler, service_options(settings))
     engine = services.engine
 

@@ -4,6 +4,7 @@ The real nextcord client connects to it; tests build guilds and members, play us
 commands, buttons), inject faults (closed DMs, 429s) and read back every message and request.
 """
 
+from ratmas.sandbox.clock import FastForwardClock
 from ratmas.sandbox.controls import InteractionHandle, SandboxError
 from ratmas.sandbox.server import Sandbox
 from ratmas.sandbox.state import (
@@ -20,6 +21,7 @@ from ratmas.sandbox.state import (
 __all__ = [
     "Attachment",
     "Channel",
+    "FastForwardClock",
     "Guild",
     "InteractionHandle",
     "Member",

@@ -30,7 +30,6 @@ from ratmas.sandbox.state import (
     Message,
     RecordedRequest,
     SandboxState,
-    now,
 )
 
 API_PREFIX = "/api/v10"
@@ -289,6 +288,7 @@ class RestApi:
             allowed_mentions=body.get("allowed_mentions"),
             flags=int(body.get("flags") or 0),
             guild_id=channel.guild_id,
+            created_at=self._state.now(),
             **extra,
         )
         self._state.messages[message.id] = message
@@ -314,7 +314,7 @@ class RestApi:
         if "flags" in body and body["flags"] is not None:
             message.flags = (message.flags & EPHEMERAL) | (int(body["flags"]) & ~EPHEMERAL)
         message.flags &= ~LOADING
-        message.edited_at = now()
+        message.edited_at = self._state.now()
         self._state.posted(message, edited=True)
         return message
 

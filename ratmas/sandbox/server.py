@@ -31,6 +31,7 @@ from typing import Any, Self
 import nextcord.http
 from aiohttp import web
 
+from ratmas.sandbox.clock import FastForwardClock
 from ratmas.sandbox.controls import InteractionHandle, SandboxError, UserActor
 from ratmas.sandbox.gateway import Gateway
 from ratmas.sandbox.rest import Faults, RestApi, set_member_role
@@ -70,9 +71,16 @@ class Sandbox:
     """A loopback Discord (REST + gateway) with a builder and user-playing controls."""
 
     def __init__(
-        self, *, token: str = "sandbox-token", bot_name: str = "Ratmas", patch_nextcord: bool = True
+        self,
+        *,
+        token: str = "sandbox-token",
+        bot_name: str = "Ratmas",
+        patch_nextcord: bool = True,
+        clock: FastForwardClock | None = None,
     ) -> None:
-        self.state = SandboxState(bot_name=bot_name, token=token)
+        # The time of this Discord; give the bot the same clock (`serve(clock=sb.clock)`).
+        self.clock = clock or FastForwardClock()
+        self.state = SandboxState(bot_name=bot_name, token=token, clock=self.clock.now)
         self.gateway = Gateway(self.state)
         self.faults = Faults()
         self._rest = RestApi(self.state, self.gateway, self.faults)
@@ -185,9 +193,11 @@ class Sandbox:
         )
         guild.roles[bot_role.id] = bot_role
         state.guilds[guild_id] = guild
-        guild.members[owner_user.id] = Member(user_id=owner_user.id, guild_id=guild_id)
+        guild.members[owner_user.id] = Member(
+            user_id=owner_user.id, guild_id=guild_id, joined_at=state.now()
+        )
         guild.members[state.bot.id] = Member(
-            user_id=state.bot.id, guild_id=guild_id, role_ids=[bot_role.id]
+            user_id=state.bot.id, guild_id=guild_id, role_ids=[bot_role.id], joined_at=state.now()
         )
         for channel_name in channels:
             self.add_channel(guild_id, channel_name)
@@ -255,7 +265,13 @@ class Sandbox:
         """A user joins the guild (GUILD_MEMBER_ADD when a bot is connected)."""
         user = self.state.add_user(name, user_id=user_id, dms_open=dms_open)
         guild = self.state.guild(guild_id)
-        member = Member(user_id=user.id, guild_id=guild_id, nick=nick, role_ids=list(roles))
+        member = Member(
+            user_id=user.id,
+            guild_id=guild_id,
+            nick=nick,
+            role_ids=list(roles),
+            joined_at=self.state.now(),
+        )
         guild.members[user.id] = member
         self.state.feed.notify()
         payload = {"guild_id": str(guild_id), **member.payload(self.state)}

@@ -272,7 +272,7 @@ class Guild:
             "roles": [r.payload() for r in self.roles.values()],
             "emojis": [],
             "stickers": [],
-            "joined_at": iso(now()),
+            "joined_at": iso(state.now()),
             "large": False,
             "unavailable": False,
             "member_count": len(self.members),
@@ -517,8 +517,16 @@ class RecordedRequest:
 class SandboxState:
     """All objects of the loopback Discord, indexed by id."""
 
-    def __init__(self, *, bot_name: str = "Ratmas", token: str = "sandbox-token") -> None:
+    def __init__(
+        self,
+        *,
+        bot_name: str = "Ratmas",
+        token: str = "sandbox-token",
+        clock: Callable[[], datetime] = now,
+    ) -> None:
         self.snowflake = SnowflakeGenerator()
+        # What time it is in this Discord: message timestamps, join dates.
+        self.now = clock
         self.token = token
         self.base_url = "http://127.0.0.1"
         self.users: dict[int, User] = {}

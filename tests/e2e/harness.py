@@ -4,8 +4,10 @@ A test builds a `World` (a sandbox guild with an announcement channel, a partici
 manager with Manage Server and six members), then runs the app with `running(world, url)`:
 serve() migrates and connects the database itself, the harness waits for the bot's first READY
 and, on the way out, sets the stop event and waits for serve() to close the bot, shut the
-scheduler down and release the database. Dates are real: events are created a few seconds
-ahead and the scheduler's date jobs fire on their own.
+scheduler down and release the database. Events are created a few seconds ahead and the
+scheduler's date jobs fire on their own. The bot and the sandbox share the sandbox's
+`FastForwardClock`: rather than sit through the wait for a date, a test skips the clock to it
+(`world.clock.fast_forward(dates.start)`) and APScheduler fires the job at once.
 
 The database is read straight from SQL (`rows`, `snapshot`), never through Tortoise: Tortoise
 keeps its connection in the context of the task that initialised it, which is serve()'s.
@@ -30,7 +32,7 @@ import pytest
 
 from ratmas.app import App, serve
 from ratmas.config import DiscordConfig, SchedulerConfig, Settings
-from ratmas.sandbox import Channel, Guild, Message, Role, Sandbox, User
+from ratmas.sandbox import Channel, FastForwardClock, Guild, Message, Role, Sandbox, User
 
 # Every e2e test module: `pytestmark = E2E`.
 E2E = [pytest.mark.e2e]
@@ -61,6 +63,11 @@ class World:
     members: list[User]
     outsider: User  # a member with no special permissions who does not take part
     log_lines: list[str] = field(default_factory=list)
+
+    @property
+    def clock(self) -> FastForwardClock:
+        """The time of the sandbox and of the bot: skip it ahead instead of waiting."""
+        return self.sb.clock
 
     def member(self, name: str) -> User:
         return next(m for m in self.members if m.name == name)
@@ -138,12 +145,19 @@ async def running(settings: Settings, sb: Sandbox) -> AsyncIterator[App]:
     stop = asyncio.Event()
     started: asyncio.Future[App] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(
-        serve(settings, sb.token, stop=stop, guild_ready_timeout=0.05, started=started)
+        serve(
+            settings,
+            sb.token,
+            stop=stop,
+            clock=sb.clock,
+            guild_ready_timeout=0.05,
+            started=started,
+        )
     )
     try:
-        waiting: set[asyncio.Future[Any]] = {task, started}
+        either: set[asyncio.Future[Any]] = {task, started}
         done, _ = await asyncio.wait(
-            waiting, timeout=STARTUP_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+            either, timeout=STARTUP_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
         )
         if task in done:
             task.result()  # serve() failed before the app was built: raise its error
@@ -169,10 +183,10 @@ async def running(settings: Settings, sb: Sandbox) -> AsyncIterator[App]:
 # --- dates ------------------------------------------------------------------------------------
 
 
-def whole_seconds_from_now(seconds: float) -> datetime:
-    """A UTC instant `seconds` ahead, rounded up to the whole second (dates are typed so)."""
-    now = datetime.now(UTC)
-    ahead = now + timedelta(seconds=seconds)
+def whole_seconds_from_now(clock: FastForwardClock, seconds: float) -> datetime:
+    """A UTC instant `seconds` ahead on `clock`, rounded up to the whole second (dates are
+    typed so)."""
+    ahead = clock.now() + timedelta(seconds=seconds)
     return ahead.replace(microsecond=0) + timedelta(seconds=math.ceil(ahead.microsecond / 1e6))
 
 
@@ -187,15 +201,6 @@ class Dates:
     purchase_deadline: datetime
     reveal: datetime
 
-    @property
-    def start_in(self) -> float:
-        """Seconds until the start (for wait timeouts)."""
-        return max(0.0, (self.start - datetime.now(UTC)).total_seconds())
-
-    @property
-    def reveal_in(self) -> float:
-        return max(0.0, (self.reveal - datetime.now(UTC)).total_seconds())
-
     def options(self) -> dict[str, str]:
         return {
             "start": typed(self.start),
@@ -205,11 +210,14 @@ class Dates:
         }
 
 
-def dates_from_now(start: float, purchase_deadline: float, reveal: float) -> Dates:
+def dates_from_now(
+    clock: FastForwardClock, start: float, purchase_deadline: float, reveal: float
+) -> Dates:
+    """Dates this many seconds ahead on `clock` (the world's)."""
     return Dates(
-        whole_seconds_from_now(start),
-        whole_seconds_from_now(purchase_deadline),
-        whole_seconds_from_now(reveal),
+        whole_seconds_from_now(clock, start),
+        whole_seconds_from_now(clock, purchase_deadline),
+        whole_seconds_from_now(clock, reveal),
     )
 
 

@@ -32,8 +32,8 @@ MANAGER_OPTIONS: dict[str, Options] = {
         "manager_role": w.participant_role.id,
         "timezone": "Europe/Berlin",
     },
-    "create": lambda w: dates_from_now(3600, 7200, 10800).options(),
-    "reschedule": lambda w: {"start": dates_from_now(1800, 0, 0).options()["start"]},
+    "create": lambda w: dates_from_now(w.clock, 3600, 7200, 10800).options(),
+    "reschedule": lambda w: {"start": dates_from_now(w.clock, 1800, 0, 0).options()["start"]},
     "advance": lambda w: {},
     "cancel": lambda w: {"reason": "nobody asked me"},
     "redraw": lambda w: {"force": True},
@@ -66,7 +66,7 @@ async def _scheduled_event(world: World) -> None:
         options={"channel": world.channel.id, "participant_role": world.participant_role.id},
     )
     created = await world.run(
-        world.manager, "create", options=dates_from_now(3600, 7200, 10800).options()
+        world.manager, "create", options=dates_from_now(world.clock, 3600, 7200, 10800).options()
     )
     assert "is scheduled" in created.content, created.content
     for member in world.members[:4]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.e2e.harness import (
@@ -36,7 +38,7 @@ async def test_a_restarted_bot_carries_on_where_it_was(world: World, database_ur
             "setup",
             options={"channel": world.channel.id, "participant_role": world.participant_role.id},
         )
-        dates = dates_from_now(start=4, purchase_deadline=6, reveal=8)
+        dates = dates_from_now(world.clock, start=4, purchase_deadline=6, reveal=8)
         await world.run(manager, "create", options=dates.options())
         announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
 
@@ -47,25 +49,23 @@ async def test_a_restarted_bot_carries_on_where_it_was(world: World, database_ur
         ann = world.members[0]
         assert "You have left" in (await world.click(ann, announcement, "ratmas:leave")).content
         assert "You're in" in (await world.click(ann, announcement, "ratmas:join")).content
+        world.clock.fast_forward(dates.start)
         for member in world.members:
-            await sb.wait_for_message(member.id, assignment_dm, timeout=dates.start_in + 8)
+            await sb.wait_for_message(member.id, assignment_dm, timeout=8)
         await world.wait_post(lambda m: "Names are drawn!" in m.content)
         drawn = await pairings(database_url)
 
     # Down while the purchase deadline passes: nothing is announced meanwhile.
+    world.clock.fast_forward(dates.purchase_deadline + timedelta(seconds=1))
     with pytest.raises(TimeoutError):
-        await world.wait_post(
-            lambda m: "purchase deadline has passed" in m.content,
-            timeout=(dates.purchase_deadline - dates.start).total_seconds() + 0.5,
-        )
+        await world.wait_post(lambda m: "purchase deadline has passed" in m.content, timeout=0.5)
 
     # Third life: the missed deadline is caught up at startup, the reveal comes on time.
     async with running(settings, sb):
         late = await world.wait_post(lambda m: "purchase deadline has passed" in m.content)
         assert late.created_at >= dates.purchase_deadline
-        reveal = await world.wait_post(
-            lambda m: "The Ratmas reveal!" in m.content, timeout=dates.reveal_in + 5
-        )
+        world.clock.fast_forward(dates.reveal)
+        reveal = await world.wait_post(lambda m: "The Ratmas reveal!" in m.content, timeout=5)
         assert reveal.created_at >= dates.reveal
         jobs = await world.run(manager, "jobs")
         assert "(none)" in jobs.content
@@ -93,15 +93,15 @@ async def test_a_bot_restarted_mid_blast_sends_the_rest_once(
             "setup",
             options={"channel": world.channel.id, "participant_role": world.participant_role.id},
         )
-        dates = dates_from_now(start=4, purchase_deadline=3600, reveal=7200)
+        dates = dates_from_now(world.clock, start=4, purchase_deadline=3600, reveal=7200)
         await world.run(manager, "create", options=dates.options())
         announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
         for member in world.members:
             assert "You're in" in (await world.click(member, announcement, "ratmas:join")).content
         sb.dm_spam_block(1)
+        world.clock.fast_forward(dates.start)
         await world.wait_post(
-            lambda m: "For the organisers" in m.content and "slow down" in m.content,
-            timeout=dates.start_in + 8,
+            lambda m: "For the organisers" in m.content and "slow down" in m.content, timeout=8
         )
     told = [m for m in world.members if [d for d in sb.messages(m.id) if assignment_dm(d)]]
     assert len(told) < len(world.members)

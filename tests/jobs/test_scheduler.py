@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from jobs.scheduler import TICK_JOB_ID, PhaseScheduler
 from ratmas.config import SchedulerConfig
 from ratmas.domain.model import Event, EventDates, Member, NewEvent
 from ratmas.domain.status import EventStatus
+from ratmas.sandbox import FastForwardClock
 from ratmas.services import messages
 from ratmas.services.container import Services, build_services
 from ratmas.services.ports import Clock, Message, SystemClock
@@ -255,3 +257,124 @@ async def test_aclose_lets_a_running_reconcile_finish_and_cancels_a_hung_one() -
     await asyncio.sleep(0)
     await scheduler.aclose(grace_seconds=0.1)
     assert tick.cancelled()
+
+
+async def test_a_job_fires_when_its_timeline_skips_ahead_to_its_date() -> None:
+    """On a clock that can skip ahead (the demo's and the e2e tests'), the date jobs fire
+    when that clock reaches their dates, and report those dates, not real ones."""
+    repo = InMemoryEventRepository()
+    clock = FastForwardClock()
+    adapter = PhaseScheduler(
+        tick_seconds=60, misfire_grace_seconds=900, coalesce=True, timeline=clock
+    )
+    services, discord = season(repo, clock, adapter)
+    engine = services.engine
+    now = clock.now()
+    start = now + timedelta(hours=1)
+    created = await repo.create_event(
+        NewEvent(
+            guild_id=1001,
+            dates=EventDates(start, start + timedelta(days=1), start + timedelta(days=2)),
+            timezone="Europe/London",
+            announcement_channel_id=CHANNEL,
+            participant_role_id=ROLE,
+        ),
+        now=now,
+    )
+    adapter.start(engine.reconcile)
+    try:
+        await engine.reconcile()
+        assert [j.run_time for j in adapter.jobs()] == [
+            start,
+            start + timedelta(days=1),
+            start + timedelta(days=2),
+        ]
+        assert (discord.dms, discord.posts) == ([], [])
+
+        clock.fast_forward(start)
+        await asyncio.wait_for(discord.posted_something.wait(), timeout=15)
+
+        active = await repo.get_event(created.id)
+        assert active is not None
+        assert active.status is EventStatus.ACTIVE
+        ids = [j.id for j in adapter.jobs()]
+        assert ids == [f"ratmas:{created.id}:purchase_deadline", f"ratmas:{created.id}:reveal"]
+        assert compare(adapter.jobs(), schedules([active], clock.now())) == []
+    finally:
+        adapter.shutdown()
+
+
+async def test_a_date_the_timeline_skipped_far_past_still_fires() -> None:
+    """Skipping a day past a date (far beyond the misfire grace) runs its job at once:
+    on that clock the date came, it was not missed."""
+    repo = InMemoryEventRepository()
+    clock = FastForwardClock()
+    adapter = PhaseScheduler.from_settings(
+        SchedulerConfig(tick_seconds=60, misfire_grace_seconds=1), timeline=clock
+    )
+    services, discord = season(repo, clock, adapter)
+    engine = services.engine
+    now = clock.now()
+    start = now + timedelta(hours=1)
+    created = await repo.create_event(
+        NewEvent(
+            guild_id=1001,
+            dates=EventDates(start, start + timedelta(days=10), start + timedelta(days=20)),
+            timezone="UTC",
+            announcement_channel_id=CHANNEL,
+            participant_role_id=ROLE,
+        ),
+        now=now,
+    )
+    adapter.start(engine.reconcile)
+    try:
+        await engine.reconcile()
+        clock.fast_forward(start + timedelta(days=1))
+        await asyncio.wait_for(discord.posted_something.wait(), timeout=15)
+        active = await repo.get_event(created.id)
+        assert active is not None
+        assert active.status is EventStatus.ACTIVE
+        deadline_job = f"ratmas:{created.id}:purchase_deadline"
+        real_run_time = adapter.scheduler.get_job(deadline_job).next_run_time
+    finally:
+        adapter.shutdown()
+    # A stopped adapter no longer follows the clock.
+    clock.fast_forward(start + timedelta(days=15))
+    assert adapter.scheduler.get_job(deadline_job).next_run_time == real_run_time
+    assert [j.run_time for j in adapter.jobs()] == [
+        start + timedelta(days=10),
+        start + timedelta(days=20),
+    ]
+
+
+WHERE: contextvars.ContextVar[str] = contextvars.ContextVar("where", default="elsewhere")
+
+
+async def test_a_job_moved_up_by_a_skip_runs_in_the_schedulers_context() -> None:
+    """Tortoise keeps its connection per context: a job the clock's skip moved up must run
+    in the context the scheduler was started in, not in the one that skipped the clock."""
+    clock = FastForwardClock()
+    seen: list[str] = []
+    fired = asyncio.Event()
+
+    async def reconcile(*, event_id: int | None = None) -> None:
+        seen.append(WHERE.get())
+        fired.set()
+
+    adapter = PhaseScheduler(
+        tick_seconds=60, misfire_grace_seconds=None, coalesce=True, timeline=clock
+    )
+    start = clock.now() + timedelta(hours=1)
+
+    async def serve() -> None:  # a task of its own, like the app's
+        WHERE.set("scheduler")
+        adapter.start(reconcile)
+        adapter.sync(schedules([event(1, start=start, timezone="UTC")], clock.now()))
+
+    await asyncio.create_task(serve())
+    try:
+        clock.fast_forward(start)
+        await asyncio.wait_for(fired.wait(), timeout=15)
+    finally:
+        adapter.shutdown()
+    assert seen == ["scheduler"]
