@@ -24,7 +24,7 @@ from ratmas.bot import render
 from ratmas.bot.errors import reply
 from ratmas.bot.services import BotServices
 from ratmas.domain.dates import suggest_timezones
-from ratmas.domain.errors import InvalidInput, RatmasError
+from ratmas.domain.errors import InvalidInput
 from ratmas.domain.model import Event
 
 GUILD_ONLY = [nextcord.InteractionContextType.guild]
@@ -36,10 +36,6 @@ DATE_OPTIONS = {
     "purchase_deadline": "purchase_deadline",
     "reveal_at": "reveal",
 }
-
-
-class NotAllowed(RatmasError):
-    """Only managers may do this."""
 
 
 @contextlib.contextmanager
@@ -73,20 +69,26 @@ class RatmasCog(commands.Cog):
             raise InvalidInput("user", "unknown user")
         return interaction.user
 
+    @staticmethod
+    def _roles(interaction: Interaction[Any]) -> tuple[list[int], bool]:
+        """The member's role ids and whether they have Manage Server (none outside a guild)."""
+        user = RatmasCog._user(interaction)
+        if not isinstance(user, nextcord.Member):
+            return [], False
+        return [role.id for role in user.roles], user.guild_permissions.manage_guild
+
     async def _is_manager(self, interaction: Interaction[Any]) -> bool:
         """Manage Server, or the guild's (or live event's) manager role."""
-        user = self._user(interaction)
-        return isinstance(user, nextcord.Member) and await self.s.guild_settings.is_manager(
-            self._guild(interaction),
-            role_ids=[role.id for role in user.roles],
-            manage_guild=user.guild_permissions.manage_guild,
+        role_ids, manage_guild = self._roles(interaction)
+        return await self.s.guild_settings.is_manager(
+            self._guild(interaction), role_ids=role_ids, manage_guild=manage_guild
         )
 
     async def _require_manager(self, interaction: Interaction[Any]) -> None:
-        if not await self._is_manager(interaction):
-            raise NotAllowed(
-                "Only Ratmas managers can do that: members with Manage Server or the manager role."
-            )
+        role_ids, manage_guild = self._roles(interaction)
+        await self.s.guild_settings.require_manager(
+            self._guild(interaction), role_ids=role_ids, manage_guild=manage_guild
+        )
 
     async def _event(self, interaction: Interaction[Any], event_id: int | None = None) -> Event:
         return await self.s.status.find_event(self._guild(interaction), event_id)

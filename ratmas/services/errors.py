@@ -57,6 +57,10 @@ class RoleMissing(RatmasError):
 # --- raised by the use cases ----------------------------------------------------------------
 
 
+class NotAllowed(RatmasError):
+    """Only managers may do this (Manage Server or the manager role)."""
+
+
 class SignUpsClosed(RatmasError):
     """The event no longer takes sign-ups (names are drawn, or it is over)."""
 

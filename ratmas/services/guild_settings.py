@@ -15,6 +15,7 @@ from enum import StrEnum
 from ratmas.domain.dates import zone
 from ratmas.domain.errors import InvalidInput
 from ratmas.domain.model import AuditEntry, GuildSettings
+from ratmas.services.errors import NotAllowed
 from ratmas.services.ports import Clock, EventRepository
 
 
@@ -85,6 +86,15 @@ class GuildSettingsService:
         if event is not None:
             allowed.add(event.manager_role_id)
         return bool(set(role_ids) & {role for role in allowed if role is not None})
+
+    async def require_manager(
+        self, guild_id: int, *, role_ids: Collection[int], manage_guild: bool
+    ) -> None:
+        """`NotAllowed` unless `is_manager`: what every manager command checks first."""
+        if not await self.is_manager(guild_id, role_ids=role_ids, manage_guild=manage_guild):
+            raise NotAllowed(
+                "Only Ratmas managers can do that: members with Manage Server or the manager role."
+            )
 
     async def update(
         self,

@@ -8,6 +8,7 @@ import pytest
 
 from ratmas.domain.errors import InvalidInput
 from ratmas.domain.model import EventDates, GuildSettings, NewEvent
+from ratmas.services.errors import NotAllowed
 from ratmas.services.guild_settings import GuildSettingsService, Source
 from tests.fakes import FixedClock, InMemoryEventRepository
 
@@ -90,3 +91,12 @@ async def test_managers_are_manage_server_or_a_manager_role() -> None:
     )
     assert await settings.is_manager(GUILD, role_ids=[3], manage_guild=False)
     assert not await settings.is_manager(222, role_ids=[3], manage_guild=False)
+
+
+async def test_require_manager_refuses_everyone_else_with_a_reason() -> None:
+    settings = service(InMemoryEventRepository())
+    await settings.require_manager(GUILD, role_ids=[], manage_guild=True)
+    with pytest.raises(NotAllowed, match="Manage Server or the manager role"):
+        await settings.require_manager(GUILD, role_ids=[1], manage_guild=False)
+    await settings.update(GUILD, 9, manager_role_id=1)
+    await settings.require_manager(GUILD, role_ids=[1], manage_guild=False)
