@@ -17,7 +17,7 @@ from ratmas.domain.model import Event, EventDates, Member, NewEvent
 from ratmas.domain.status import EventStatus
 from ratmas.services import messages
 from ratmas.services.container import Services, build_services
-from ratmas.services.ports import Clock, Message, SystemClock
+from ratmas.services.ports import Clock, Message, SentMessage, SystemClock
 from ratmas.services.schedule import schedules
 from tests.fakes import FixedClock, InMemoryEventRepository
 from tests.services.fake_discord import RecordingDiscord
@@ -35,9 +35,10 @@ class SignallingDiscord(RecordingDiscord):
         super().__init__(roles={ROLE: [Member(i, f"user{i}") for i in (1, 2, 3)]})
         self.posted_something = asyncio.Event()
 
-    async def post(self, channel_id: int, message: Message) -> None:
-        await super().post(channel_id, message)
+    async def post(self, channel_id: int, message: Message) -> SentMessage:
+        sent = await super().post(channel_id, message)
         self.posted_something.set()
+        return sent
 
 
 def season(
