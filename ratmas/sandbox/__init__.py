@@ -5,6 +5,7 @@ commands, buttons), inject faults (closed DMs, 429s) and read back every message
 """
 
 from ratmas.sandbox.controls import InteractionHandle, SandboxError
+from ratmas.sandbox.rest import Limit, RateLimits
 from ratmas.sandbox.server import Sandbox
 from ratmas.sandbox.state import (
     Attachment,
@@ -22,8 +23,10 @@ __all__ = [
     "Channel",
     "Guild",
     "InteractionHandle",
+    "Limit",
     "Member",
     "Message",
+    "RateLimits",
     "RecordedRequest",
     "Role",
     "Sandbox",
