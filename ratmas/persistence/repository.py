@@ -53,6 +53,7 @@ from ratmas.persistence.models import (
     PairingRow,
     ParticipantRow,
 )
+from ratmas.services.errors import ConcurrentChange
 
 # SQLite allows 32766 bound variables per statement; stay far below for every backend.
 CHUNK = 900
@@ -497,6 +498,23 @@ class TortoiseEventRepository:
         await self._require_event(event_id)
         enrolled = await ParticipantRow.filter(event_id=event_id).values_list("user_id", flat=True)
         check_draw(pairings, {cast(int, user_id) for user_id in enrolled})
+        try:
+            return await self._replace_pairings(event_id, pairings, keep_notified, notes, now)
+        except IntegrityError:
+            # Another process stored a draw of its own between our delete and insert.
+            raise ConcurrentChange(
+                "The draw was changed by another process at the same time; nothing was "
+                "changed here."
+            ) from None
+
+    async def _replace_pairings(
+        self,
+        event_id: int,
+        pairings: Mapping[int, int],
+        keep_notified: bool,
+        notes: Mapping[int, str] | None,
+        now: datetime | None,
+    ) -> list[Pairing]:
         async with in_transaction() as connection:
             kept: dict[int, Pairing] = {}
             if keep_notified:
