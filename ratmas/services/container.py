@@ -135,7 +135,7 @@ def build_services(
             participants=participants,
             audit=audit,
         ),
-        status=StatusService(repo, clock),
+        status=StatusService(repo, clock, blast=delivery.progress),
         guild_settings=GuildSettingsService(
             repo, clock, declared=opts.declared_guilds, default_timezone=opts.default_timezone
         ),
