@@ -67,6 +67,10 @@ def service_options(settings: Settings) -> ServiceOptions:
             for g in settings.guilds
         },
         default_timezone=settings.default_timezone,
+        max_concurrent_dms=settings.delivery.max_concurrent_dms,
+        nonce_window=timedelta(seconds=settings.delivery.nonce_window_seconds),
+        progress_after=settings.delivery.progress_after_seconds,
+        progress_every=settings.delivery.progress_every_seconds,
     )
 
 
@@ -88,7 +92,12 @@ def build(
         guild_ready_timeout=guild_ready_timeout,
         **shard_options,
     )
-    discord = NextcordDiscord(bot, views=bot.view_for)
+    discord = NextcordDiscord(
+        bot,
+        views=bot.view_for,
+        dms_per_second=settings.delivery.dms_per_second,
+        requests_per_second=settings.delivery.requests_per_second,
+    )
     # A clock that can skip ahead (the demo's, the e2e tests') also times the date jobs.
     timeline = clock if isinstance(clock, Timeline) else None
     scheduler = PhaseScheduler.from_settings(settings.scheduler, timeline=timeline)

@@ -51,6 +51,18 @@ class SchedulerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryConfig:
+    """How DMs are paced and shown (README, "Configuration" explains the defaults)."""
+
+    dms_per_second: float = 5.0
+    requests_per_second: float = 40.0
+    max_concurrent_dms: int = 5
+    nonce_window_seconds: int = 60
+    progress_after_seconds: float = 10.0
+    progress_every_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class DiscordConfig:
     token_env: str = "DISCORD_TOKEN"
     api_base_url: str = DEFAULT_API_BASE_URL
@@ -68,6 +80,7 @@ class Settings:
     log_level: str = "INFO"
     discord: DiscordConfig = DiscordConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     guilds: tuple[GuildConfig, ...] = ()
 
     def token(self, environ: Mapping[str, str] | None = None) -> str | None:
@@ -201,7 +214,9 @@ class _Reader:
 
     def settings(self, data: Mapping[str, Any]) -> Settings:
         top = self.check_table(
-            "", data, {"database", "discord", "ratmas", "scheduler", "logging", "guilds"}
+            "",
+            data,
+            {"database", "discord", "ratmas", "scheduler", "delivery", "logging", "guilds"},
         )
         db = self.table(top, "database", {"url"})
         discord = self.table(
@@ -216,6 +231,18 @@ class _Reader:
             {"tick_seconds", "misfire_grace_seconds", "coalesce", "resume_after_seconds"},
         )
         logging_ = self.table(top, "logging", {"level"})
+        delivery = self.table(
+            top,
+            "delivery",
+            {
+                "dms_per_second",
+                "requests_per_second",
+                "max_concurrent_dms",
+                "nonce_window_seconds",
+                "progress_after_seconds",
+                "progress_every_seconds",
+            },
+        )
 
         url = self.get(db, "database", "url", str, DEFAULT_DATABASE_URL, validate_database_url)
         default_tz = self.get(ratmas, "ratmas", "default_timezone", str, "UTC", _tz_problem)
@@ -261,7 +288,30 @@ class _Reader:
                     sched, "scheduler", "resume_after_seconds", int, 120, _positive
                 ),
             ),
+            delivery=self._delivery(delivery),
             guilds=self._guilds(top.get("guilds", [])),
+        )
+
+    def _number(self, table: Mapping[str, Any], name: str, default: float, most: float) -> float:
+        """A positive number (integer or float) of `[delivery]`, at most `most`."""
+        value = table.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(f"delivery.{name}", value, "expected a number")
+        if not 0 < value <= most:
+            raise self.fail(f"delivery.{name}", value, f"must be above 0 and at most {most:g}")
+        return float(value)
+
+    def _delivery(self, table: Mapping[str, Any]) -> DeliveryConfig:
+        return DeliveryConfig(
+            dms_per_second=self._number(table, "dms_per_second", 5.0, 45),
+            # Discord allows 50 requests/s per bot: keep room for everything else.
+            requests_per_second=self._number(table, "requests_per_second", 40.0, 45),
+            max_concurrent_dms=self.get(table, "delivery", "max_concurrent_dms", int, 5, _positive),
+            nonce_window_seconds=self.get(
+                table, "delivery", "nonce_window_seconds", int, 60, _at_least(1)
+            ),
+            progress_after_seconds=self._number(table, "progress_after_seconds", 10.0, 3600),
+            progress_every_seconds=self._number(table, "progress_every_seconds", 5.0, 3600),
         )
 
     def _shard_ids(self, raw: list[Any], shard_count: int | None) -> tuple[int, ...] | None:

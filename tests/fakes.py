@@ -9,7 +9,7 @@ as the APScheduler adapter.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +17,7 @@ from jobs.ids import parse_job_id
 from jobs.specs import job_specs
 from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, NotFound
 from ratmas.domain.model import (
+    OPEN_OUTBOX_STATES,
     AuditEntry,
     Event,
     EventDates,
@@ -25,6 +26,10 @@ from ratmas.domain.model import (
     GuildSettings,
     Member,
     NewEvent,
+    OutboxDraft,
+    OutboxEntry,
+    OutboxKind,
+    OutboxState,
     Pairing,
     Participant,
     SyncResult,
@@ -67,7 +72,9 @@ class InMemoryEventRepository:
         self.pairings: dict[int, dict[int, Pairing]] = {}
         self.audit: dict[int, list[AuditEntry]] = {}
         self.guild_settings: dict[int, GuildSettings] = {}
+        self.outbox: dict[int, OutboxEntry] = {}  # by id, ids never reused
         self._next_id = 1
+        self._next_outbox_id = 1
 
     # --- events -----------------------------------------------------------------------
     def _require(self, event_id: int) -> Event:
@@ -218,6 +225,7 @@ class InMemoryEventRepository:
             return False
         for table in (self.participants, self.exclusions, self.pairings, self.audit):
             table.pop(event_id, None)
+        self.outbox = {k: e for k, e in self.outbox.items() if e.event_id != event_id}
         return True
 
     async def restore_event(self, snapshot: EventSnapshot) -> Event:
@@ -296,12 +304,21 @@ class InMemoryEventRepository:
             current[user_id] = replace(current[user_id], display_name=wanted[user_id])
         return SyncResult(tuple(added), tuple(removed), tuple(renamed))
 
-    async def set_wishlist(self, event_id: int, user_id: int, url: str | None) -> Participant:
+    async def set_wishlist(
+        self,
+        event_id: int,
+        user_id: int,
+        url: str | None,
+        *,
+        outbox: Sequence[OutboxDraft] = (),
+        now: datetime | None = None,
+    ) -> Participant:
         participant = self.participants.get(event_id, {}).get(user_id)
         if participant is None:
             raise NotFound("You have not joined this Ratmas yet.")
         updated = replace(participant, wishlist_url=url)
         self.participants[event_id][user_id] = updated
+        self._add_outbox(event_id, outbox, now)
         return updated
 
     # --- exclusions -------------------------------------------------------------------
@@ -325,7 +342,13 @@ class InMemoryEventRepository:
 
     # --- pairings ---------------------------------------------------------------------
     async def replace_pairings(
-        self, event_id: int, pairings: Mapping[int, int], *, keep_notified: bool = False
+        self,
+        event_id: int,
+        pairings: Mapping[int, int],
+        *,
+        keep_notified: bool = False,
+        notes: Mapping[int, str] | None = None,
+        now: datetime | None = None,
     ) -> list[Pairing]:
         self._require(event_id)
         check_draw(pairings, set(self.participants[event_id]))
@@ -337,8 +360,66 @@ class InMemoryEventRepository:
                 new[santa] = previous
             else:
                 new[santa] = Pairing(event_id, santa, recipient, None, None, None, 0)
+        kept = {s for s, p in new.items() if old.get(s) is p}
+        fresh = [p for s, p in new.items() if s not in kept]
+        self._queue_assignments(event_id, fresh, lambda santa: santa not in kept, notes, now)
         self.pairings[event_id] = new
         return await self.list_pairings(event_id)
+
+    def _queue_assignments(
+        self,
+        event_id: int,
+        fresh: Sequence[Pairing],
+        supersede: Callable[[int], bool],
+        notes: Mapping[int, str] | None,
+        now: datetime | None,
+    ) -> None:
+        for entry in list(self.outbox.values()):
+            if (
+                entry.event_id == event_id
+                and entry.kind is OutboxKind.ASSIGNMENT
+                and entry.open
+                and supersede(entry.user_id)
+            ):
+                self.outbox[entry.id] = replace(entry, state=OutboxState.SUPERSEDED)
+        drafts = [
+            OutboxDraft(
+                p.santa_id,
+                OutboxKind.ASSIGNMENT,
+                recipient_id=p.recipient_id,
+                note=(notes or {}).get(p.santa_id),
+            )
+            for p in fresh
+        ]
+        self._add_outbox(event_id, drafts, now)
+
+    def _add_outbox(
+        self, event_id: int, drafts: Sequence[OutboxDraft], now: datetime | None
+    ) -> list[OutboxEntry]:
+        added = []
+        for d in drafts:
+            entry = OutboxEntry(
+                id=self._next_outbox_id,
+                event_id=event_id,
+                user_id=d.user_id,
+                kind=d.kind,
+                recipient_id=d.recipient_id,
+                note=d.note,
+                content=d.content,
+                state=OutboxState.PENDING,
+                attempts=0,
+                last_error_code=None,
+                last_error_text=None,
+                attempt_started_at=None,
+                delivered_at=None,
+                dm_channel_id=None,
+                message_id=None,
+                created_at=None if now is None else _utc(now),
+            )
+            self._next_outbox_id += 1
+            self.outbox[entry.id] = entry
+            added.append(entry)
+        return added
 
     async def list_pairings(self, event_id: int) -> list[Pairing]:
         return [p for _, p in sorted(self.pairings.get(event_id, {}).items())]
@@ -359,15 +440,19 @@ class InMemoryEventRepository:
         )
         return True
 
-    async def mark_pending(self, event_id: int, santa_ids: Collection[int]) -> int:
-        count = 0
+    async def mark_pending(
+        self, event_id: int, santa_ids: Collection[int], *, now: datetime | None = None
+    ) -> int:
+        again = []
         table = self.pairings.get(event_id, {})
-        for santa in santa_ids:
+        for santa in sorted(santa_ids):
             pairing = table.get(santa)
             if pairing is not None and not pairing.pending:
                 table[santa] = pairing._replace(notified_at=None)
-                count += 1
-        return count
+                again.append(table[santa])
+        chosen = {p.santa_id for p in again}
+        self._queue_assignments(event_id, again, lambda santa: santa in chosen, None, now)
+        return len(again)
 
     async def record_delivery_failure(
         self, event_id: int, santa_id: int, code: int | None, text: str, at: datetime
@@ -381,6 +466,102 @@ class InMemoryEventRepository:
             last_error_code=code,
             last_error_text=text[:1000],
         )
+        return True
+
+    # --- outbox -----------------------------------------------------------------------
+    async def enqueue(
+        self, event_id: int, drafts: Sequence[OutboxDraft], *, now: datetime
+    ) -> list[OutboxEntry]:
+        self._require(event_id)
+        return self._add_outbox(event_id, drafts, _utc(now))
+
+    async def enqueue_missing_assignments(self, event_id: int, *, now: datetime) -> int:
+        covered = {
+            (e.user_id, e.recipient_id)
+            for e in self.outbox.values()
+            if e.event_id == event_id and e.kind is OutboxKind.ASSIGNMENT and e.open
+        }
+        missing = [
+            OutboxDraft(p.santa_id, OutboxKind.ASSIGNMENT, recipient_id=p.recipient_id)
+            for p in await self.pending_pairings(event_id)
+            if (p.santa_id, p.recipient_id) not in covered
+        ]
+        self._add_outbox(event_id, missing, _utc(now))
+        return len(missing)
+
+    async def list_outbox(
+        self,
+        event_id: int,
+        *,
+        states: Collection[OutboxState] | None = None,
+        user_id: int | None = None,
+    ) -> list[OutboxEntry]:
+        return [
+            e
+            for _, e in sorted(self.outbox.items())
+            if e.event_id == event_id
+            and (states is None or e.state in states)
+            and (user_id is None or e.user_id == user_id)
+        ]
+
+    async def outbox_sending(
+        self, entry_id: int, *, dm_channel_id: int | None, at: datetime
+    ) -> bool:
+        entry = self.outbox.get(entry_id)
+        if entry is None or not entry.open:
+            return False
+        self.outbox[entry_id] = replace(
+            entry,
+            state=OutboxState.SENDING,
+            attempts=entry.attempts + 1,
+            attempt_started_at=_utc(at),
+            dm_channel_id=dm_channel_id if dm_channel_id is not None else entry.dm_channel_id,
+        )
+        return True
+
+    async def outbox_delivered(
+        self, entry_id: int, *, dm_channel_id: int, message_id: int, at: datetime
+    ) -> bool:
+        entry = self.outbox.get(entry_id)
+        if entry is None or entry.state is OutboxState.DELIVERED:
+            return False
+        self.outbox[entry_id] = replace(
+            entry,
+            state=OutboxState.DELIVERED,
+            delivered_at=_utc(at),
+            dm_channel_id=dm_channel_id,
+            message_id=message_id,
+            last_error_code=None,
+            last_error_text=None,
+        )
+        pairing = self.pairings.get(entry.event_id, {}).get(entry.user_id)
+        if (
+            entry.kind is OutboxKind.ASSIGNMENT
+            and pairing is not None
+            and pairing.recipient_id == entry.recipient_id
+        ):
+            await self.mark_notified(entry.event_id, entry.user_id, at)
+        return True
+
+    async def outbox_refused(
+        self, entry_id: int, state: OutboxState, code: int | None, text: str, *, at: datetime
+    ) -> bool:
+        if state not in (OutboxState.PENDING, OutboxState.CLOSED, OutboxState.FAILED):
+            raise ValueError(f"a refused DM is pending, closed or failed, not {state}")
+        entry = self.outbox.get(entry_id)
+        if entry is None or entry.state not in OPEN_OUTBOX_STATES:
+            return False
+        self.outbox[entry_id] = replace(
+            entry, state=state, last_error_code=code, last_error_text=text[:1000]
+        )
+        pairing = self.pairings.get(entry.event_id, {}).get(entry.user_id)
+        if (
+            state is not OutboxState.PENDING
+            and entry.kind is OutboxKind.ASSIGNMENT
+            and pairing is not None
+            and pairing.recipient_id == entry.recipient_id
+        ):
+            await self.record_delivery_failure(entry.event_id, entry.user_id, code, text, at)
         return True
 
     async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:

@@ -190,7 +190,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "ratmas.bot",
         ("ratmas.domain", "ratmas.services", "ratmas.bot"),
-        frozenset({"nextcord", "aiohttp"}),
+        frozenset({"nextcord", "aiohttp", "aiolimiter"}),
     ),
     # Stand-alone; it imports nextcord.http only to point Route.BASE at itself.
     Rule("ratmas.sandbox", ("ratmas.sandbox",), frozenset({"aiohttp", "nextcord"})),

@@ -16,7 +16,7 @@ from nextcord.ext import commands
 
 from ratmas.bot import render
 from ratmas.bot.cog import RatmasCog
-from ratmas.bot.errors import answer_error
+from ratmas.bot.errors import answer_error, lost_race
 from ratmas.bot.services import BotServices
 from ratmas.bot.views import JoinLeaveView, RetryView
 from ratmas.services.ports import Message
@@ -111,7 +111,11 @@ class RatmasBot(commands.Bot):
     async def _guarded(self, what: str, work: Awaitable[object]) -> None:
         try:
             await work
-        except Exception:
+        except Exception as error:
+            why = lost_race(error)
+            if why is not None:
+                log.info("%s: %s; nothing to do", what, why)
+                return
             log.exception("%s: handling the member event failed", what)
 
     async def on_application_command_error(

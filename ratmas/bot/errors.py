@@ -14,12 +14,27 @@ from typing import Any
 import nextcord
 
 from ratmas.domain.errors import RatmasError
+from ratmas.services.errors import ConcurrentChange
 from ratmas.services.messages import CONTENT_LIMIT
 
 log = logging.getLogger("ratmas.bot")
 
 # Interactions of any client: the handlers here serve the bot and its views alike.
 type Inter = nextcord.Interaction[Any]
+
+
+# Discord: "Interaction has already been acknowledged" — another process answered it.
+ALREADY_ACKNOWLEDGED = 40060
+
+
+def lost_race(error: BaseException) -> str | None:
+    """Why this failure only means another process got there first (None otherwise):
+    such a failure is an INFO line, never an ERROR with a traceback, and changes nothing."""
+    if isinstance(error, nextcord.HTTPException) and error.code == ALREADY_ACKNOWLEDGED:
+        return "the interaction was already acknowledged (by another process)"
+    if isinstance(error, ConcurrentChange):
+        return "another process made the same change first"
+    return None
 
 
 def new_error_id() -> str:
@@ -60,6 +75,10 @@ async def reply(interaction: Inter, content: str, *, ephemeral: bool = True) -> 
 async def answer_error(interaction: Inter, error: BaseException) -> None:
     """Turn any exception raised while handling an interaction into a safe reply."""
     error = unwrap(error)
+    why = lost_race(error)
+    if why is not None:
+        log.info("%s: %s; nothing to do", describe(interaction), why)
+        return
     if isinstance(error, RatmasError):
         text = str(error)
     else:

@@ -14,7 +14,7 @@ from ratmas.domain.model import Event, Participant
 from ratmas.domain.status import PHASE_ORDER, PHASE_TITLES, STATUS_LABELS
 from ratmas.services.admin import OverrideResult
 from ratmas.services.guild_settings import EffectiveSettings, Setting
-from ratmas.services.messages import CONTENT_LIMIT
+from ratmas.services.messages import CONTENT_LIMIT, blast_progress
 from ratmas.services.participants import (
     JoinResult,
     LeaveResult,
@@ -91,6 +91,8 @@ def status(
             f"Santa DMs: {report.delivery.notified}/{report.delivery.total} delivered"
             + (f", {report.delivery.failed} failed" if report.delivery.failed else "")
         )
+    if report.blast is not None:
+        lines.append(blast_progress(report.blast))
     lines.append("You are in." if me_in else "You have not joined.")
     if my_recipient is not None:
         lines.append(

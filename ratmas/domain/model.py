@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import NamedTuple
 
 from ratmas.domain.status import EventStatus, Phase
@@ -158,3 +159,72 @@ class EventSnapshot:
     exclusions: tuple[Exclusion, ...] = ()
     pairings: tuple[Pairing, ...] = ()
     audit: tuple[AuditEntry, ...] = ()
+
+
+class OutboxKind(StrEnum):
+    """What an outbox DM is about."""
+
+    ASSIGNMENT = "assignment"  # rendered at send time from the pairing's recipient
+    WISHLIST = "wishlist"  # stored text: a giftee changed their wishlist
+    NOTICE = "notice"  # stored text: anything else that must reach one member
+
+
+class OutboxState(StrEnum):
+    """Where an outbox DM is. `sending` is an attempt whose outcome nobody saw yet."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    CLOSED = "closed"  # 50007: sent again only when someone asks (Retry, retry-dms)
+    FAILED = "failed"  # another refusal: same rule as closed
+    SUPERSEDED = "superseded"  # replaced by a newer DM before it was delivered
+
+
+OPEN_OUTBOX_STATES = frozenset(
+    {OutboxState.PENDING, OutboxState.SENDING, OutboxState.CLOSED, OutboxState.FAILED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxDraft:
+    """A DM to store in the same transaction as the change that causes it.
+
+    Assignments carry the recipient (rendered when sent, so a santa still waiting gets
+    the current wishlist) and an optional note; other kinds carry their text."""
+
+    user_id: int
+    kind: OutboxKind
+    content: str = ""
+    recipient_id: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One stored DM and how its delivery went."""
+
+    id: int
+    event_id: int
+    user_id: int
+    kind: OutboxKind
+    recipient_id: int | None
+    note: str | None
+    content: str
+    state: OutboxState
+    attempts: int
+    last_error_code: int | None
+    last_error_text: str | None
+    attempt_started_at: datetime | None
+    delivered_at: datetime | None
+    dm_channel_id: int | None
+    message_id: int | None
+    created_at: datetime | None  # None: written by an import or a test
+
+    @property
+    def nonce(self) -> str:
+        """The idempotency key of every send of this row (Discord allows 25 characters)."""
+        return f"ratmas-{self.id}"
+
+    @property
+    def open(self) -> bool:
+        return self.state in OPEN_OUTBOX_STATES

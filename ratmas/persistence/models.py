@@ -114,3 +114,32 @@ class GuildSettingsRow(Model):
 
     class Meta:
         table = "ratmas_guild_settings"
+
+
+# One DM that matters, written with the change that causes it (see
+# `ratmas.services.delivery`). `id` is the nonce's source: never reuse one.
+class OutboxRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation[EventRow] = fields.ForeignKeyField(
+        "models.EventRow", related_name="outbox", on_delete=fields.CASCADE
+    )
+    user_id = fields.BigIntField()
+    kind = fields.CharField(max_length=20)
+    recipient_id = fields.BigIntField(null=True)
+    note = fields.TextField(null=True)
+    content = fields.TextField(default="")
+    state = fields.CharField(max_length=20, default="pending")
+    attempts = fields.IntField(default=0)
+    last_error_code = fields.IntField(null=True)
+    last_error_text = fields.TextField(null=True)
+    attempt_started_at = fields.DatetimeField(null=True)
+    delivered_at = fields.DatetimeField(null=True)
+    dm_channel_id = fields.BigIntField(null=True)
+    message_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(null=True)  # None: written by an import or a test
+
+    event_id: int
+
+    class Meta:
+        table = "ratmas_outbox"
+        indexes = (("event", "state"),)

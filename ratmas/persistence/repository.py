@@ -10,7 +10,7 @@ aware UTC. Writes that touch several rows run in one transaction, and bulk work
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -25,6 +25,7 @@ from ratmas.domain.errors import (
     NotFound,
 )
 from ratmas.domain.model import (
+    OPEN_OUTBOX_STATES,
     AuditEntry,
     Event,
     EventDates,
@@ -33,6 +34,10 @@ from ratmas.domain.model import (
     GuildSettings,
     Member,
     NewEvent,
+    OutboxDraft,
+    OutboxEntry,
+    OutboxKind,
+    OutboxState,
     Pairing,
     Participant,
     SyncResult,
@@ -44,13 +49,16 @@ from ratmas.persistence.models import (
     EventRow,
     ExclusionRow,
     GuildSettingsRow,
+    OutboxRow,
     PairingRow,
     ParticipantRow,
 )
+from ratmas.services.errors import ConcurrentChange
 
 # SQLite allows 32766 bound variables per statement; stay far below for every backend.
 CHUNK = 900
 _LIVE = [s.value for s in LIVE_STATUSES]
+_OPEN = sorted(s.value for s in OPEN_OUTBOX_STATES)
 
 
 def utc(value: datetime) -> datetime:
@@ -126,6 +134,27 @@ def _pairing(row: PairingRow) -> Pairing:
         last_error_text=row.last_error_text,
         attempts=row.attempts,
         last_attempt_at=_maybe_out(row.last_attempt_at),
+    )
+
+
+def _outbox(row: OutboxRow) -> OutboxEntry:
+    return OutboxEntry(
+        id=row.id,
+        event_id=row.event_id,
+        user_id=row.user_id,
+        kind=OutboxKind(row.kind),
+        recipient_id=row.recipient_id,
+        note=row.note,
+        content=row.content,
+        state=OutboxState(row.state),
+        attempts=row.attempts,
+        last_error_code=row.last_error_code,
+        last_error_text=row.last_error_text,
+        attempt_started_at=_maybe_out(row.attempt_started_at),
+        delivered_at=_maybe_out(row.delivered_at),
+        dm_channel_id=row.dm_channel_id,
+        message_id=row.message_id,
+        created_at=_maybe_out(row.created_at),
     )
 
 
@@ -418,12 +447,24 @@ class TortoiseEventRepository:
             renamed=tuple(sorted(row.user_id for row in renamed_rows)),
         )
 
-    async def set_wishlist(self, event_id: int, user_id: int, url: str | None) -> Participant:
-        row = await ParticipantRow.get_or_none(event_id=event_id, user_id=user_id)
-        if row is None:
-            raise NotFound("You have not joined this Ratmas yet.")
-        row.wishlist_url = url
-        await row.save(update_fields=["wishlist_url"])
+    async def set_wishlist(
+        self,
+        event_id: int,
+        user_id: int,
+        url: str | None,
+        *,
+        outbox: Sequence[OutboxDraft] = (),
+        now: datetime | None = None,
+    ) -> Participant:
+        async with in_transaction() as connection:
+            row = await ParticipantRow.get_or_none(
+                event_id=event_id, user_id=user_id, using_db=connection
+            )
+            if row is None:
+                raise NotFound("You have not joined this Ratmas yet.")
+            row.wishlist_url = url
+            await row.save(update_fields=["wishlist_url"], using_db=connection)
+            await self._insert_outbox(connection, event_id, outbox, now)
         return _participant(row)
 
     # --- exclusions -------------------------------------------------------------------
@@ -446,11 +487,34 @@ class TortoiseEventRepository:
 
     # --- pairings ---------------------------------------------------------------------
     async def replace_pairings(
-        self, event_id: int, pairings: Mapping[int, int], *, keep_notified: bool = False
+        self,
+        event_id: int,
+        pairings: Mapping[int, int],
+        *,
+        keep_notified: bool = False,
+        notes: Mapping[int, str] | None = None,
+        now: datetime | None = None,
     ) -> list[Pairing]:
         await self._require_event(event_id)
         enrolled = await ParticipantRow.filter(event_id=event_id).values_list("user_id", flat=True)
         check_draw(pairings, {cast(int, user_id) for user_id in enrolled})
+        try:
+            return await self._replace_pairings(event_id, pairings, keep_notified, notes, now)
+        except IntegrityError:
+            # Another process stored a draw of its own between our delete and insert.
+            raise ConcurrentChange(
+                "The draw was changed by another process at the same time; nothing was "
+                "changed here."
+            ) from None
+
+    async def _replace_pairings(
+        self,
+        event_id: int,
+        pairings: Mapping[int, int],
+        keep_notified: bool,
+        notes: Mapping[int, str] | None,
+        now: datetime | None,
+    ) -> list[Pairing]:
         async with in_transaction() as connection:
             kept: dict[int, Pairing] = {}
             if keep_notified:
@@ -464,7 +528,87 @@ class TortoiseEventRepository:
                 for santa_id in sorted(pairings)
             ]
             await self._insert_pairings(connection, stored)
+            new = [p for p in stored if p.santa_id not in kept]
+            await self._queue_assignments(
+                connection, event_id, new, lambda santa: santa not in kept, notes, now
+            )
         return stored
+
+    async def _queue_assignments(
+        self,
+        connection: Any,
+        event_id: int,
+        fresh: Sequence[Pairing],
+        supersede: Callable[[int], bool],
+        notes: Mapping[int, str] | None,
+        now: datetime | None,
+    ) -> None:
+        """Assignment DMs for `fresh` pairings, in the caller's transaction; the open
+        assignment DMs of every santa `supersede` names are never sent. (A santa whose
+        pairing a splice kept keeps the DM it has, delivered or still open.)"""
+        open_rows = (
+            await OutboxRow.filter(
+                event_id=event_id, kind=OutboxKind.ASSIGNMENT.value, state__in=_OPEN
+            )
+            .using_db(connection)
+            .values_list("id", "user_id")
+        )
+        stale = [
+            cast(int, row_id) for row_id, user_id in open_rows if supersede(cast(int, user_id))
+        ]
+        for chunk in _chunks(stale):
+            await (
+                OutboxRow.filter(id__in=list(chunk))
+                .using_db(connection)
+                .update(state=OutboxState.SUPERSEDED.value)
+            )
+        drafts = [
+            OutboxDraft(
+                p.santa_id,
+                OutboxKind.ASSIGNMENT,
+                recipient_id=p.recipient_id,
+                note=(notes or {}).get(p.santa_id),
+            )
+            for p in fresh
+        ]
+        await self._insert_outbox(connection, event_id, drafts, now)
+
+    async def _insert_outbox(
+        self,
+        connection: Any,
+        event_id: int,
+        drafts: Sequence[OutboxDraft],
+        now: datetime | None,
+    ) -> None:
+        """One prepared INSERT run for every draft, like the pairings."""
+        if not drafts:
+            return
+        marks = (
+            [f"${n}" for n in range(1, 10)]
+            if connection.capabilities.dialect == "postgres"
+            else ["?"] * 9
+        )
+        sql = (
+            'INSERT INTO "ratmas_outbox" ("event_id", "user_id", "kind", "recipient_id", '
+            '"note", "content", "state", "attempts", "created_at") '
+            f"VALUES ({', '.join(marks)})"
+        )
+        created = _to_db(None if now is None else utc(now))
+        rows = [
+            (
+                event_id,
+                d.user_id,
+                d.kind.value,
+                d.recipient_id,
+                d.note,
+                d.content,
+                OutboxState.PENDING.value,
+                0,
+                created,
+            )
+            for d in drafts
+        ]
+        await connection.execute_many(sql, rows)
 
     async def _insert_pairings(self, connection: Any, pairings: Sequence[Pairing]) -> None:
         """One prepared INSERT run for every row (`executemany`): building 10,000 model
@@ -518,14 +662,29 @@ class TortoiseEventRepository:
         )
         return updated == 1
 
-    async def mark_pending(self, event_id: int, santa_ids: Collection[int]) -> int:
+    async def mark_pending(
+        self, event_id: int, santa_ids: Collection[int], *, now: datetime | None = None
+    ) -> int:
         total = 0
         ids = sorted(santa_ids)
-        async with in_transaction():
+        async with in_transaction() as connection:
+            again: list[Pairing] = []
             for chunk in _chunks(ids):
-                total += await PairingRow.filter(
+                rows = await PairingRow.filter(
                     event_id=event_id, santa_id__in=list(chunk), notified_at__isnull=False
-                ).update(notified_at=None)
+                ).using_db(connection)
+                again.extend(_pairing(row) for row in rows)
+                total += (
+                    await PairingRow.filter(
+                        event_id=event_id, santa_id__in=list(chunk), notified_at__isnull=False
+                    )
+                    .using_db(connection)
+                    .update(notified_at=None)
+                )
+            chosen = {p.santa_id for p in again}
+            await self._queue_assignments(
+                connection, event_id, again, lambda santa: santa in chosen, None, now
+            )
         return total
 
     async def record_delivery_failure(
@@ -540,6 +699,153 @@ class TortoiseEventRepository:
             last_error_text=text[:1000],
         )
         return updated == 1
+
+    # --- outbox -----------------------------------------------------------------------
+    async def enqueue(
+        self, event_id: int, drafts: Sequence[OutboxDraft], *, now: datetime
+    ) -> list[OutboxEntry]:
+        await self._require_event(event_id)
+        async with in_transaction() as connection:
+            rows = [
+                await OutboxRow.create(
+                    event_id=event_id,
+                    user_id=d.user_id,
+                    kind=d.kind.value,
+                    recipient_id=d.recipient_id,
+                    note=d.note,
+                    content=d.content,
+                    state=OutboxState.PENDING.value,
+                    attempts=0,
+                    created_at=utc(now),
+                    using_db=connection,
+                )
+                for d in drafts
+            ]
+        return [_outbox(row) for row in rows]
+
+    async def enqueue_missing_assignments(self, event_id: int, *, now: datetime) -> int:
+        async with in_transaction() as connection:
+            pending = await PairingRow.filter(event_id=event_id, notified_at__isnull=True).using_db(
+                connection
+            )
+            covered = set(
+                await OutboxRow.filter(
+                    event_id=event_id, kind=OutboxKind.ASSIGNMENT.value, state__in=_OPEN
+                )
+                .using_db(connection)
+                .values_list("user_id", "recipient_id")
+            )
+            missing = [
+                OutboxDraft(row.santa_id, OutboxKind.ASSIGNMENT, recipient_id=row.recipient_id)
+                for row in pending
+                if (row.santa_id, row.recipient_id) not in covered
+            ]
+            await self._insert_outbox(connection, event_id, missing, now)
+        return len(missing)
+
+    async def list_outbox(
+        self,
+        event_id: int,
+        *,
+        states: Collection[OutboxState] | None = None,
+        user_id: int | None = None,
+    ) -> list[OutboxEntry]:
+        query = OutboxRow.filter(event_id=event_id)
+        if states is not None:
+            query = query.filter(state__in=[s.value for s in states])
+        if user_id is not None:
+            query = query.filter(user_id=user_id)
+        return [_outbox(row) for row in await query.order_by("id")]
+
+    async def outbox_sending(
+        self, entry_id: int, *, dm_channel_id: int | None, at: datetime
+    ) -> bool:
+        changes: dict[str, Any] = {
+            "state": OutboxState.SENDING.value,
+            "attempts": F("attempts") + 1,
+            "attempt_started_at": utc(at),
+        }
+        if dm_channel_id is not None:
+            changes["dm_channel_id"] = dm_channel_id
+        updated = await OutboxRow.filter(id=entry_id, state__in=_OPEN).update(**changes)
+        return updated == 1
+
+    async def outbox_delivered(
+        self, entry_id: int, *, dm_channel_id: int, message_id: int, at: datetime
+    ) -> bool:
+        when = utc(at)
+        async with in_transaction() as connection:
+            row = await OutboxRow.get_or_none(id=entry_id, using_db=connection)
+            if row is None or row.state == OutboxState.DELIVERED.value:
+                return False
+            await (
+                OutboxRow.filter(id=entry_id)
+                .using_db(connection)
+                .update(
+                    state=OutboxState.DELIVERED.value,
+                    delivered_at=when,
+                    dm_channel_id=dm_channel_id,
+                    message_id=message_id,
+                    last_error_code=None,
+                    last_error_text=None,
+                )
+            )
+            if row.kind == OutboxKind.ASSIGNMENT.value:
+                await (
+                    PairingRow.filter(
+                        event_id=row.event_id,
+                        santa_id=row.user_id,
+                        recipient_id=row.recipient_id,
+                        notified_at__isnull=True,
+                    )
+                    .using_db(connection)
+                    .update(
+                        notified_at=when,
+                        last_attempt_at=when,
+                        attempts=F("attempts") + 1,
+                        last_error_code=None,
+                        last_error_text=None,
+                    )
+                )
+        return True
+
+    async def outbox_refused(
+        self,
+        entry_id: int,
+        state: OutboxState,
+        code: int | None,
+        text: str,
+        *,
+        at: datetime,
+    ) -> bool:
+        if state not in (OutboxState.PENDING, OutboxState.CLOSED, OutboxState.FAILED):
+            raise ValueError(f"a refused DM is pending, closed or failed, not {state}")
+        async with in_transaction() as connection:
+            row = await OutboxRow.get_or_none(id=entry_id, using_db=connection)
+            if row is None or row.state not in _OPEN:
+                return False
+            await (
+                OutboxRow.filter(id=entry_id)
+                .using_db(connection)
+                .update(state=state.value, last_error_code=code, last_error_text=text[:1000])
+            )
+            if state is not OutboxState.PENDING and row.kind == OutboxKind.ASSIGNMENT.value:
+                await (
+                    PairingRow.filter(
+                        event_id=row.event_id,
+                        santa_id=row.user_id,
+                        recipient_id=row.recipient_id,
+                        notified_at__isnull=True,
+                    )
+                    .using_db(connection)
+                    .update(
+                        attempts=F("attempts") + 1,
+                        last_attempt_at=utc(at),
+                        last_error_code=code,
+                        last_error_text=text[:1000],
+                    )
+                )
+        return True
 
     async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
         latest = (

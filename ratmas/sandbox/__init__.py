@@ -6,6 +6,7 @@ commands, buttons), inject faults (closed DMs, 429s) and read back every message
 
 from ratmas.sandbox.clock import FastForwardClock
 from ratmas.sandbox.controls import InteractionHandle, SandboxError
+from ratmas.sandbox.rest import Limit, RateLimits
 from ratmas.sandbox.server import Sandbox
 from ratmas.sandbox.state import (
     Attachment,
@@ -24,8 +25,10 @@ __all__ = [
     "FastForwardClock",
     "Guild",
     "InteractionHandle",
+    "Limit",
     "Member",
     "Message",
+    "RateLimits",
     "RecordedRequest",
     "Role",
     "Sandbox",

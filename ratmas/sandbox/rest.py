@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -36,6 +36,8 @@ API_PREFIX = "/api/v10"
 ACK_DEADLINE_SECONDS = 3.0
 # The parsed JSON body of a request, kept for the request log.
 BODY_KEY = web.RequestKey("sandbox_body", object)
+# The rate-limit headers of the bucket a request was counted in.
+LIMIT_HEADERS_KEY = web.RequestKey("sandbox_limit_headers", dict)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -49,6 +51,55 @@ class Faults:
     rate_limit_path: str | None = None
     rate_limit_global: bool = False
     dm_spam_blocks: int = 0
+    # Called with every message right after it is stored and before the answer is
+    # sent (e.g. to kill the bot's process there: Discord has it, the bot never knows).
+    after_store: Callable[[Message], None] | None = None
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` requests per `per` seconds (a window opens at its first request)."""
+
+    count: int
+    per: float
+
+
+@dataclass
+class RateLimits:
+    """Discord-like limits, enforced only when set: a global limit over every request
+    but interactions (Discord exempts them), and per-route buckets — opening a DM
+    channel, and creating messages per channel (Discord's major parameter)."""
+
+    global_limit: Limit | None = None
+    dm_create: Limit | None = None
+    messages_per_channel: Limit | None = None
+    served_429: int = 0
+    served_429_global: int = 0
+    _windows: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def bucket(self, method: str, path: str) -> tuple[str, Limit] | None:
+        if method == "POST" and path == "/users/@me/channels" and self.dm_create:
+            return "dm_create", self.dm_create
+        if (
+            method == "POST"
+            and path.startswith("/channels/")
+            and path.endswith("/messages")
+            and self.messages_per_channel
+        ):
+            return f"messages:{path.split('/')[2]}", self.messages_per_channel
+        return None
+
+    def take(self, key: str, limit: Limit, clock: float) -> tuple[bool, int, float]:
+        """Count one request; (allowed, remaining, seconds until the window resets)."""
+        start, used = self._windows.get(key, (clock, 0))
+        if clock - start >= limit.per:
+            start, used = clock, 0
+        reset_after = max(0.0, limit.per - (clock - start))
+        if used >= limit.count:
+            self._windows[key] = (start, used)
+            return False, 0, reset_after
+        self._windows[key] = (start, used + 1)
+        return True, limit.count - used - 1, reset_after
 
 
 class DiscordError(Exception):
@@ -92,10 +143,22 @@ def _ratelimit_headers(request: web.Request, *, remaining: int, reset_after: flo
 class RestApi:
     """Route handlers over a :class:`SandboxState`; member changes are echoed on the gateway."""
 
-    def __init__(self, state: SandboxState, gateway: Gateway, faults: Faults) -> None:
+    def __init__(
+        self,
+        state: SandboxState,
+        gateway: Gateway,
+        faults: Faults,
+        limits: RateLimits | None = None,
+        *,
+        nonce_window: float = 300.0,
+    ) -> None:
         self._state = state
         self._gateway = gateway
         self._faults = faults
+        self._limits = limits or RateLimits()
+        self._nonce_window = nonce_window
+        # (author, nonce) -> (message id, when): what enforce_nonce answers with.
+        self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
 
     # --- wiring -------------------------------------------------------------------------------
 
@@ -161,7 +224,10 @@ class RestApi:
             return await handler(request)
         path = request.path.removeprefix(API_PREFIX)
         response: web.StreamResponse
-        if self._take_rate_limit(path):
+        limited = self._enforce_limits(request, path)
+        if limited is not None:
+            response = limited
+        elif self._take_rate_limit(path):
             response = self._too_many_requests(request)
         else:
             try:
@@ -171,9 +237,10 @@ class RestApi:
                 body = {"message": error.message, "code": error.code}
                 response = json_response(body, error.status)
             if response.status != 429:
-                for key, value in _ratelimit_headers(
+                headers = request.get(LIMIT_HEADERS_KEY) or _ratelimit_headers(
                     request, remaining=49, reset_after=1.0
-                ).items():
+                )
+                for key, value in headers.items():
                     response.headers[key] = value
         self._state.requests.append(
             RecordedRequest(
@@ -194,6 +261,56 @@ class RestApi:
             return
         if request.headers.get("Authorization") != f"Bot {self._state.token}":
             raise DiscordError(401, 0, "401: Unauthorized")
+
+    def _enforce_limits(self, request: web.Request, path: str) -> web.Response | None:
+        """The configured Discord-like limits: a 429 as Discord sends it, counted."""
+        limits = self._limits
+        clock = time.monotonic()
+        exempt = path.startswith(("/interactions/", "/webhooks/"))
+        if limits.global_limit is not None and not exempt:
+            allowed, _, reset_after = limits.take("global", limits.global_limit, clock)
+            if not allowed:
+                limits.served_429 += 1
+                limits.served_429_global += 1
+                return self._limited(request, reset_after, global_=True, bucket="global")
+        found = limits.bucket(request.method, path)
+        if found is None:
+            return None
+        key, limit = found
+        allowed, remaining, reset_after = limits.take(key, limit, clock)
+        if not allowed:
+            limits.served_429 += 1
+            return self._limited(request, reset_after, global_=False, bucket=key)
+        request[LIMIT_HEADERS_KEY] = {
+            "X-RateLimit-Limit": str(limit.count),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": hashlib.sha1(key.split(":")[0].encode()).hexdigest()[:16],
+        }
+        return None
+
+    def _limited(
+        self, request: web.Request, retry_after: float, *, global_: bool, bucket: str
+    ) -> web.Response:
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        body["global"] = global_
+        response = json_response(body, 429)
+        response.headers.update(
+            {
+                "Retry-After": str(max(1, round(retry_after + 0.499))),
+                "X-RateLimit-Limit": "0",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+                "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
+                "X-RateLimit-Bucket": hashlib.sha1(bucket.split(":")[0].encode()).hexdigest()[:16],
+                "X-RateLimit-Scope": "global" if global_ else "user",
+                "Via": "1.1 google",
+            }
+        )
+        if global_:
+            response.headers["X-RateLimit-Global"] = "true"
+        return response
 
     def _take_rate_limit(self, path: str) -> bool:
         faults = self._faults
@@ -628,7 +745,21 @@ class RestApi:
         has_body = body.get("content") or body.get("embeds") or body.get("embed")
         if not (has_body or files or body.get("components")):
             raise DiscordError(400, 50006, "Cannot send an empty message")
+        nonce = body.get("nonce")
+        if nonce is not None and len(str(nonce)) > 25:
+            raise DiscordError(400, 50035, "Invalid Form Body (nonce: at most 25 characters)")
+        key = (self._state.bot.id, str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            earlier = self._nonces.get(key)
+            if earlier is not None and time.monotonic() - earlier[1] < self._nonce_window:
+                kept = self._state.messages.get(earlier[0])
+                if kept is not None and not kept.deleted:
+                    return json_response(kept.payload(self._state))
         message = self._new_message(channel.id, body, files)
+        if nonce is not None:
+            self._nonces[key] = (message.id, time.monotonic())
+        if self._faults.after_store is not None:
+            self._faults.after_store(message)
         return json_response(message.payload(self._state))
 
     def _message(self, request: web.Request) -> Message:

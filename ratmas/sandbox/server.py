@@ -34,7 +34,7 @@ from aiohttp import web
 from ratmas.sandbox.clock import FastForwardClock
 from ratmas.sandbox.controls import InteractionHandle, SandboxError, UserActor
 from ratmas.sandbox.gateway import Gateway
-from ratmas.sandbox.rest import Faults, RestApi, set_member_role
+from ratmas.sandbox.rest import Faults, Limit, RateLimits, RestApi, set_member_role
 from ratmas.sandbox.state import (
     ATTACH_FILES,
     EMBED_LINKS,
@@ -77,13 +77,18 @@ class Sandbox:
         bot_name: str = "Ratmas",
         patch_nextcord: bool = True,
         clock: FastForwardClock | None = None,
+        limits: RateLimits | None = None,
+        nonce_window: float = 300.0,
     ) -> None:
         # The time of this Discord; give the bot the same clock (`serve(clock=sb.clock)`).
         self.clock = clock or FastForwardClock()
         self.state = SandboxState(bot_name=bot_name, token=token, clock=self.clock.now)
         self.gateway = Gateway(self.state)
         self.faults = Faults()
-        self._rest = RestApi(self.state, self.gateway, self.faults)
+        self.limits = limits or RateLimits()
+        self._rest = RestApi(
+            self.state, self.gateway, self.faults, self.limits, nonce_window=nonce_window
+        )
         self._actor = UserActor(self.state, self.gateway)
         self._patch_nextcord = patch_nextcord
         self._previous_base: str | None = None
@@ -322,6 +327,13 @@ class Sandbox:
         self.faults.retry_after = retry_after
         self.faults.rate_limit_path = path_contains
         self.faults.rate_limit_global = global_limit
+
+    def discord_like_limits(self) -> None:
+        """Discord's limits as the issue measured them: 50 requests/s global (not
+        interactions), opening DM channels 20/s, 5 messages per 5 s per channel."""
+        self.limits.global_limit = Limit(50, 1.0)
+        self.limits.dm_create = Limit(20, 1.0)
+        self.limits.messages_per_channel = Limit(5, 5.0)
 
     def dm_spam_block(self, count: int = 1) -> None:
         """The next ``count`` DMs answer 403 with code 40003 (opening DMs too fast)."""

@@ -15,7 +15,13 @@ from datetime import timedelta
 from ratmas.domain.model import GuildSettings
 from ratmas.services.admin import AdminService
 from ratmas.services.announcements import Announcer
-from ratmas.services.delivery import DEFAULT_MAX_CONCURRENT_DMS, SantaDelivery
+from ratmas.services.delivery import (
+    DEFAULT_MAX_CONCURRENT_DMS,
+    DEFAULT_NONCE_WINDOW,
+    DEFAULT_PROGRESS_AFTER,
+    DEFAULT_PROGRESS_EVERY,
+    SantaDelivery,
+)
 from ratmas.services.draw import DrawService, fresh_rng
 from ratmas.services.guild_settings import GuildSettingsService
 from ratmas.services.locks import EventLocks
@@ -35,6 +41,9 @@ class ServiceOptions:
     guild_filter: Callable[[int], bool] | None = None
     resume_after: timedelta = DEFAULT_RESUME_AFTER
     max_concurrent_dms: int = DEFAULT_MAX_CONCURRENT_DMS
+    nonce_window: timedelta = DEFAULT_NONCE_WINDOW
+    progress_after: float = DEFAULT_PROGRESS_AFTER
+    progress_every: float = DEFAULT_PROGRESS_EVERY
     declared_guilds: Mapping[int, GuildSettings] = field(default_factory=dict)
     default_timezone: str = "UTC"
     rng: Callable[[], random.Random] = fresh_rng
@@ -71,7 +80,15 @@ def build_services(
     announcer = Announcer(repo, discord)
     draw = DrawService(repo, discord, clock, locks, rng=opts.rng)
     delivery = SantaDelivery(
-        repo, discord, clock, announcer, locks, max_concurrent_dms=opts.max_concurrent_dms
+        repo,
+        discord,
+        clock,
+        announcer,
+        locks,
+        max_concurrent_dms=opts.max_concurrent_dms,
+        nonce_window=opts.nonce_window,
+        progress_after=opts.progress_after,
+        progress_every=opts.progress_every,
     )
     engine = PhaseEngine(
         repo,
@@ -110,6 +127,7 @@ def build_services(
         participants=participants,
         roster=RosterService(
             repo,
+            clock,
             locks=locks,
             draw=draw,
             delivery=delivery,
@@ -117,7 +135,7 @@ def build_services(
             participants=participants,
             audit=audit,
         ),
-        status=StatusService(repo, clock),
+        status=StatusService(repo, clock, blast=delivery.progress),
         guild_settings=GuildSettingsService(
             repo, clock, declared=opts.declared_guilds, default_timezone=opts.default_timezone
         ),

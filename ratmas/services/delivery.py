@@ -1,43 +1,80 @@
-"""Santa DMs: every santa told their assignment, once, without hammering Discord.
+"""Santa DMs: every DM that matters sent from the outbox, exactly once, paced.
 
 Why it is shaped this way (see DESIGN.md, Discord facts):
 
-- Only pending pairings are sent, each marked notified right after its own DM went
-  through, so a crash re-sends at most the DMs that were in flight
-  (`max_concurrent_dms`).
-- Sends run concurrently but bounded by a pool of workers; nextcord itself waits out
-  429s.
-- 50007 (closed DMs) is recorded on the pairing (it stays pending), the santa is asked
-  in the event channel to open their DMs — once per failure streak, or again when a
-  retry was asked for explicitly — and the admins get a sent/failed summary. Failed
-  pairings are only re-sent with `retry_failed`, so a reconcile tick never hammers
-  closed DMs (10,000 refused requests in 10 minutes earn a temporary ban).
-- 40003 / the anti-spam quarantine stop the blast at once; the rest stay pending and
-  untried, and the next reconcile tick sends them.
-- Any other refusal is recorded and the rest go on; an unexpected exception (a lost
-  database connection, a bug) stops the blast, lets the DMs in flight finish, and is
-  raised again for the caller to log and resume.
+- **The outbox is the truth.** Every DM that matters (an assignment, a change of
+  assignment, a wishlist update, and whatever later issues add) is an outbox row the
+  repository writes in the same transaction as the change that causes it. This worker
+  only sends rows; it never decides that a DM should exist.
+- **Exactly once across crashes.** An attempt is recorded (`sending`, with the DM
+  channel) *before* the request; the request carries the row's nonce (`ratmas-<id>`)
+  with `enforce_nonce`, and the Discord adapter ends the message with a marker line
+  holding the same reference (history does not promise to return nonces). Once
+  Discord has it, the row is stored as delivered with its message id, in the same
+  transaction as the pairing marked notified. A row still `sending` after a crash has
+  no known outcome: within `nonce_window` it is sent again with the same nonce (Discord
+  returns the earlier message instead of making a second one); after it, the DM
+  channel's recent history is searched for the marker first.
+- **Pacing** lives in the Discord adapter (rate limits are enforced before each
+  request there); here a small pool of workers keeps a few requests in flight, taking
+  rows in order.
+- 50007 (closed DMs) marks the row `closed` and counts a failed attempt on the pairing
+  (it stays pending); the santa is asked in the event channel to open their DMs, once
+  per failure streak or again when a retry was asked for explicitly, and the admins
+  get a summary. Closed and failed rows are only sent again on an explicit retry
+  (`retry_failed`, the Retry button), so a reconcile tick never hammers closed DMs.
+- 40003 / the anti-spam quarantine stop the blast at once; the rows go back to
+  `pending` (untried), and the next reconcile tick sends them.
+- Any other refusal marks the row `failed` and the rest go on; an unexpected
+  exception (a lost database connection, a bug) stops the blast, lets the DMs in
+  flight finish, and is raised again for the caller to log and resume.
+- **Visible progress.** A blast that runs longer than `progress_after` keeps one
+  message in the event channel (no pings) up to date every `progress_every`; the
+  final summary replaces it.
 
 Callers that change the draw hold the event's lock (`EventLocks`) around both the
-change and `send_assignments`; `deliver_pending` takes it itself.
+change and `send_queued`; `deliver_pending` takes it itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Final
 
-from ratmas.domain.model import Event, Pairing, Participant
+from ratmas.domain.model import (
+    Event,
+    OutboxEntry,
+    OutboxKind,
+    OutboxState,
+    Pairing,
+    Participant,
+)
 from ratmas.services import messages
 from ratmas.services.announcements import Announcer
 from ratmas.services.errors import DeliveryError, DeliveryFailure
 from ratmas.services.locks import EventLocks
-from ratmas.services.ports import Clock, DeliveryReport, Discord, EventRepository
+from ratmas.services.ports import (
+    BlastProgress,
+    Clock,
+    DeliveryReport,
+    Discord,
+    EventRepository,
+    Message,
+    SentMessage,
+)
 
 DEFAULT_MAX_CONCURRENT_DMS: Final = 5
+# Discord keeps an enforced nonce "for a few minutes"; resend on trust only well inside.
+DEFAULT_NONCE_WINDOW: Final = timedelta(seconds=60)
+DEFAULT_PROGRESS_AFTER: Final = 10.0
+DEFAULT_PROGRESS_EVERY: Final = 5.0
+HISTORY_LIMIT: Final = 50
 
 
 @dataclass(slots=True)
@@ -89,7 +126,7 @@ def delivery_counts(pairings: Sequence[Pairing]) -> DeliveryCounts:
 
 
 class SantaDelivery:
-    """Sends santas their assignment by DM; see the module docstring."""
+    """Sends the outbox's DMs; see the module docstring."""
 
     def __init__(
         self,
@@ -100,6 +137,10 @@ class SantaDelivery:
         locks: EventLocks,
         *,
         max_concurrent_dms: int = DEFAULT_MAX_CONCURRENT_DMS,
+        nonce_window: timedelta = DEFAULT_NONCE_WINDOW,
+        progress_after: float = DEFAULT_PROGRESS_AFTER,
+        progress_every: float = DEFAULT_PROGRESS_EVERY,
+        monotonic: Callable[[], float] = time.monotonic,
         log: logging.Logger | None = None,
     ) -> None:
         if max_concurrent_dms < 1:
@@ -110,17 +151,29 @@ class SantaDelivery:
         self._announcer = announcer
         self._locks = locks
         self._max_concurrent = max_concurrent_dms
+        self._nonce_window = nonce_window
+        self._progress_after = progress_after
+        self._progress_every = progress_every
+        self._monotonic = monotonic
         self._log = log or logging.getLogger(__name__)
+        self._running: dict[int, BlastProgress] = {}
+        self._posted: dict[int, SentMessage] = {}
+
+    def progress(self, event_id: int) -> BlastProgress | None:
+        """The blast this process is running for the event right now, if any."""
+        return self._running.get(event_id)
 
     async def deliver_pending(self, event: Event, *, retry_failed: bool = False) -> DeliveryReport:
-        """DM the pending santas: never-tried ones, and failed ones too with
-        `retry_failed` (an admin's retry; resuming a phase must not hammer closed DMs).
+        """Send the event's open DMs: pending ones and those whose last attempt has no
+        known outcome, and closed/failed ones too with `retry_failed` (an admin's retry;
+        resuming a phase must not hammer closed DMs).
 
         Admins get a summary when anything did not go through."""
         async with self._locks.hold(event.id):
-            pending = await self._repo.pending_pairings(event.id)
-            todo = [p for p in pending if retry_failed or p.attempts == 0]
-            outcome = await self.send_assignments(event, todo, explicit=retry_failed)
+            await self._repo.enqueue_missing_assignments(event.id, now=self._clock.now())
+            outcome = await self.send_queued(
+                event, explicit=retry_failed, retry_failed=retry_failed, blast=True
+            )
             still = len(await self._repo.pending_pairings(event.id))
         report = DeliveryReport(
             sent=tuple(sorted(outcome.sent)),
@@ -136,109 +189,258 @@ class SantaDelivery:
             raise outcome.crash
         return report
 
-    async def send_assignments(
+    async def send_queued(
         self,
         event: Event,
-        pairings: Sequence[Pairing],
         *,
         explicit: bool,
-        notes: Mapping[int, str] | None = None,
+        users: Collection[int] | None = None,
+        retry_failed: bool = False,
+        blast: bool = False,
     ) -> Round:
-        """Send each pairing's DM with bounded concurrency (`notes` by santa id are
-        added to their DM, e.g. why the assignment changed).
+        """Send the event's open outbox rows in order (only those to `users` if given),
+        with bounded concurrency; closed/failed ones only with `retry_failed`.
 
         The caller holds the event's lock. Closed-DM santas are pinged in the channel
-        here; an unexpected exception is returned in `crash`, not raised."""
+        here (`explicit`: even when already pinged for this failure streak); an
+        unexpected exception is returned in `crash`, not raised. A `blast` shows its
+        progress in the event channel when it runs long."""
         outcome = Round()
-        if not pairings:
+        states = {OutboxState.PENDING, OutboxState.SENDING}
+        if retry_failed:
+            states |= {OutboxState.CLOSED, OutboxState.FAILED}
+        rows = [
+            e
+            for e in await self._repo.list_outbox(event.id, states=states)
+            if users is None or e.user_id in users
+        ]
+        if not rows:
+            return outcome
+        # An assignment is only sent while its pairing waits for it: a santa already
+        # told this very assignment (e.g. by a process that died right after) is not
+        # told again.
+        waiting = {
+            (p.santa_id, p.recipient_id) for p in await self._repo.pending_pairings(event.id)
+        }
+        rows = [
+            e
+            for e in rows
+            if e.kind is not OutboxKind.ASSIGNMENT or (e.user_id, e.recipient_id) in waiting
+        ]
+        if not rows:
             return outcome
         people = {p.user_id: p for p in await self._repo.list_participants(event.id)}
-        queue = iter(pairings)
+        queue = iter(rows)
+        done = 0
 
         async def worker() -> None:
-            for pairing in queue:
+            nonlocal done
+            for entry in queue:
                 if outcome.stopped or outcome.crash is not None:
                     return
                 try:
-                    await self._send_one(event, pairing, people, outcome, explicit, notes)
+                    await self._send_one(event, entry, people, outcome, explicit)
                 except Exception as exc:  # the blast stops; the caller re-raises
                     if outcome.crash is None:
                         outcome.crash = exc
+                done += 1
 
-        workers = min(self._max_concurrent, len(pairings))
-        await asyncio.gather(*(worker() for _ in range(workers)))
+        reporter = None
+        if blast:
+            reporter = asyncio.create_task(
+                self._report_progress(event, outcome, len(rows), lambda: done)
+            )
+        try:
+            workers = min(self._max_concurrent, len(rows))
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        finally:
+            if reporter is not None:
+                reporter.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reporter
+        if reporter is not None:
+            await self._finish_progress(event, outcome, len(rows) - done)
         if outcome.to_ping:
             await self._announcer.ping_closed_dms(event, sorted(outcome.to_ping))
         return outcome
 
-    async def send_changed(
-        self,
-        event: Event,
-        stored: Sequence[Pairing],
-        changed: Sequence[int],
-        before: Mapping[int, Pairing],
-        *,
-        note: str,
-    ) -> Round:
-        """After a splice: DM the santas in `changed` (in that order) whose new pairing is
-        pending; those who had been told their old assignment get `note` with it.
+    # === one row ========================================================================
 
-        The caller holds the event's lock, as for `send_assignments`."""
-        order = {santa: index for index, santa in enumerate(changed)}
-        notes = {s: note for s in changed if s in before and not before[s].pending}
-        todo = sorted(
-            (p for p in stored if p.santa_id in order and p.pending),
-            key=lambda p: order[p.santa_id],
-        )
-        return await self.send_assignments(event, todo, explicit=False, notes=notes)
+    def _render(
+        self, event: Event, entry: OutboxEntry, people: Mapping[int, Participant]
+    ) -> Message | None:
+        if entry.kind is not OutboxKind.ASSIGNMENT:
+            return Message(entry.content)
+        recipient = people.get(entry.recipient_id or 0)
+        if recipient is None or entry.user_id not in people:
+            # A leaver whose splice could not be stored: the admins were told; a
+            # redraw replaces this row.
+            self._log.warning(
+                "event %s: DM %s (%s -> %s) names a non-participant; not sent",
+                event.id,
+                entry.id,
+                entry.user_id,
+                entry.recipient_id,
+            )
+            return None
+        # Rendered now, from current data: a santa still waiting gets today's wishlist.
+        return messages.santa_dm(event, recipient, note=entry.note)
 
     async def _send_one(
         self,
         event: Event,
-        pairing: Pairing,
+        entry: OutboxEntry,
         people: Mapping[int, Participant],
         outcome: Round,
         explicit: bool,
-        notes: Mapping[int, str] | None,
     ) -> None:
-        recipient = people.get(pairing.recipient_id)
-        if recipient is None or pairing.santa_id not in people:
-            # A leaver whose splice could not be stored: the admins were told; a
-            # redraw replaces this pairing.
-            self._log.warning(
-                "event %s: pairing %s -> %s names a non-participant; not sent",
-                event.id,
-                pairing.santa_id,
-                pairing.recipient_id,
-            )
+        message = self._render(event, entry, people)
+        if message is None:
             return
-        message = messages.santa_dm(event, recipient, note=(notes or {}).get(pairing.santa_id))
+        if await self._found_earlier(entry):
+            outcome.sent.append(entry.user_id)
+            return
         try:
-            await self._discord.send_dm(pairing.santa_id, message)
-        except DeliveryError as error:
-            if error.kind is DeliveryFailure.SLOW_DOWN:
-                # Not an attempt that failed: the pairing stays untried for the next tick.
-                outcome.stopped = True
-                self._log.warning(
-                    "event %s: Discord asked to slow down (%s); stopping the DMs",
-                    event.id,
-                    error,
-                )
-                return
-            await self._repo.record_delivery_failure(
-                event.id, pairing.santa_id, error.code, error.text, self._clock.now()
+            channel = entry.dm_channel_id or await self._discord.open_dm(entry.user_id)
+            if not await self._repo.outbox_sending(
+                entry.id, dm_channel_id=channel, at=self._clock.now()
+            ):
+                return  # delivered or superseded meanwhile
+            sent = await self._discord.send_dm(
+                entry.user_id, message, nonce=entry.nonce, channel_id=channel
             )
-            if error.kind is DeliveryFailure.DMS_CLOSED:
-                outcome.closed.append(pairing.santa_id)
-                # Ping once per failure streak: a pairing whose last attempt already
-                # failed was pinged then, unless someone asked for this retry.
-                if explicit or pairing.last_error_text is None:
-                    outcome.to_ping.append(pairing.santa_id)
-            else:
-                outcome.failed.append(pairing.santa_id)
-                self._log.warning(
-                    "event %s: DM to santa %s failed: %s", event.id, pairing.santa_id, error
-                )
+        except DeliveryError as error:
+            await self._refused(event, entry, error, outcome, explicit)
             return
-        await self._repo.mark_notified(event.id, pairing.santa_id, self._clock.now())
-        outcome.sent.append(pairing.santa_id)
+        await self._repo.outbox_delivered(
+            entry.id,
+            dm_channel_id=sent.channel_id,
+            message_id=sent.message_id,
+            at=self._clock.now(),
+        )
+        outcome.sent.append(entry.user_id)
+
+    async def _found_earlier(self, entry: OutboxEntry) -> bool:
+        """A row whose last attempt has no known outcome, too old for its nonce to be
+        trusted: is our message already in the DM channel? Then it is delivered."""
+        if (
+            entry.state is not OutboxState.SENDING
+            or entry.dm_channel_id is None
+            or entry.attempt_started_at is None
+            or self._clock.now() - entry.attempt_started_at < self._nonce_window
+        ):
+            return False
+        try:
+            found = await self._discord.find_own_dm(
+                entry.dm_channel_id, entry.nonce, limit=HISTORY_LIMIT
+            )
+        except DeliveryError as error:
+            self._log.info("DM %s: history not readable (%s); sending", entry.id, error)
+            return False
+        if found is None:
+            return False
+        self._log.info("DM %s: found in the DM channel's history; not sent again", entry.id)
+        await self._repo.outbox_delivered(
+            entry.id,
+            dm_channel_id=entry.dm_channel_id,
+            message_id=found,
+            at=self._clock.now(),
+        )
+        return True
+
+    async def _refused(
+        self,
+        event: Event,
+        entry: OutboxEntry,
+        error: DeliveryError,
+        outcome: Round,
+        explicit: bool,
+    ) -> None:
+        now = self._clock.now()
+        if error.kind is DeliveryFailure.SLOW_DOWN:
+            # Not an attempt that failed: the row stays untried for the next tick.
+            await self._repo.outbox_refused(
+                entry.id, OutboxState.PENDING, error.code, error.text, at=now
+            )
+            outcome.stopped = True
+            self._log.warning(
+                "event %s: Discord asked to slow down (%s); stopping the DMs", event.id, error
+            )
+            return
+        if error.kind is DeliveryFailure.DMS_CLOSED:
+            await self._repo.outbox_refused(
+                entry.id, OutboxState.CLOSED, error.code, error.text, at=now
+            )
+            outcome.closed.append(entry.user_id)
+            # Ping once per failure streak: a row whose last attempt already failed
+            # was pinged then, unless someone asked for this retry.
+            if entry.kind is OutboxKind.ASSIGNMENT and (explicit or entry.last_error_text is None):
+                outcome.to_ping.append(entry.user_id)
+            return
+        await self._repo.outbox_refused(
+            entry.id, OutboxState.FAILED, error.code, error.text, at=now
+        )
+        outcome.failed.append(entry.user_id)
+        self._log.warning("event %s: DM to %s failed: %s", event.id, entry.user_id, error)
+
+    # === progress =======================================================================
+
+    def _snapshot(self, outcome: Round, remaining: int, started: float) -> BlastProgress:
+        handled = len(outcome.sent) + len(outcome.closed) + len(outcome.failed)
+        elapsed = self._monotonic() - started
+        eta = remaining * elapsed / handled if handled and elapsed > 0 else None
+        return BlastProgress(
+            sent=len(outcome.sent),
+            closed=len(outcome.closed),
+            failed=len(outcome.failed),
+            remaining=remaining,
+            eta_seconds=eta,
+        )
+
+    async def _report_progress(
+        self, event: Event, outcome: Round, total: int, done: Callable[[], int]
+    ) -> None:
+        """Keep `_running` current; past `progress_after`, one edited channel message."""
+        started = self._monotonic()
+        posted: SentMessage | None = None
+        last_text = ""
+        self._running[event.id] = self._snapshot(outcome, total, started)
+        try:
+            while True:
+                await asyncio.sleep(min(1.0, self._progress_every))
+                snapshot = self._snapshot(outcome, total - done(), started)
+                self._running[event.id] = snapshot
+                if event.announcement_channel_id is None:
+                    continue
+                if self._monotonic() - started < self._progress_after:
+                    continue
+                text = messages.blast_progress(snapshot)
+                if text == last_text:
+                    continue
+                try:
+                    if posted is None:
+                        posted = await self._discord.post(
+                            event.announcement_channel_id, Message(text)
+                        )
+                        self._posted[event.id] = posted
+                    else:
+                        await self._discord.edit(
+                            posted.channel_id, posted.message_id, Message(text)
+                        )
+                    last_text = text
+                except DeliveryError as error:
+                    self._log.info("event %s: progress not shown: %s", event.id, error)
+                await asyncio.sleep(max(0.0, self._progress_every - 1.0))
+        finally:
+            self._running.pop(event.id, None)
+
+    async def _finish_progress(self, event: Event, outcome: Round, remaining: int) -> None:
+        """The final summary replaces the progress message, if one was shown."""
+        posted = self._posted.pop(event.id, None)
+        if posted is None:
+            return
+        final = messages.blast_done(self._snapshot(outcome, remaining, self._monotonic()))
+        try:
+            await self._discord.edit(posted.channel_id, posted.message_id, Message(final))
+        except DeliveryError as error:
+            self._log.info("event %s: progress not finished: %s", event.id, error)

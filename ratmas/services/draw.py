@@ -79,7 +79,7 @@ class DrawService:
     async def store_draw(self, event: Event, pairings: Mapping[int, int]) -> None:
         """Store a planned draw; every pairing starts pending."""
         async with self._locks.hold(event.id):
-            await self._repo.replace_pairings(event.id, pairings)
+            await self._repo.replace_pairings(event.id, pairings, now=self._clock.now())
 
     async def exclusion_pairs(self, event_id: int) -> list[tuple[int, int]]:
         """The event's exclusions as (who, may not draw whom) pairs."""

@@ -77,5 +77,10 @@ class RedrawRefused(RatmasError):
     """Santas already know who they drew; only a forced redraw may change that."""
 
 
+class ConcurrentChange(RatmasError):
+    """Another process made this very change first (a unique constraint refused ours):
+    nothing was changed here, and nothing is wrong."""
+
+
 class NothingToRetry(RatmasError):
     """Every santa has already received their DM."""

@@ -23,7 +23,7 @@ from typing import Final
 
 from ratmas.domain.dates import discord_timestamp
 from ratmas.domain.model import Event, Participant
-from ratmas.services.ports import DeliveryReport, Message
+from ratmas.services.ports import BlastProgress, DeliveryReport, Message
 
 CONTENT_LIMIT: Final = 2000  # Discord's limit on a message's content
 NAME_LIMIT: Final = 100  # Discord display names are at most 32; stored ones at most 100
@@ -251,3 +251,33 @@ def reveal_messages(pairs: Sequence[RevealPair]) -> list[Message]:
         for p in pairs
     ]
     return [Message(text) for text in split_lines(lines, header=header)]
+
+
+def _duration(seconds: float) -> str:
+    whole = max(1, round(seconds))
+    minutes, secs = divmod(whole, 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def blast_progress(progress: BlastProgress) -> str:
+    """The progress line of a running blast (channel message and `/ratmas status`).
+
+    Counts only: no names, no pings."""
+    eta = (
+        f"about {_duration(progress.eta_seconds)} left"
+        if progress.eta_seconds is not None
+        else "estimating the time left"
+    )
+    return (
+        f"📬 Sending santa DMs: {progress.sent} sent, {progress.closed} with closed DMs, "
+        f"{progress.failed} failed, {progress.remaining} remaining ({eta})."
+    )
+
+
+def blast_done(progress: BlastProgress) -> str:
+    """The final line that replaces the progress message."""
+    rest = f", {progress.remaining} left for later" if progress.remaining else ""
+    return (
+        f"📬 Santa DMs done: {progress.sent} sent, {progress.closed} with closed DMs, "
+        f"{progress.failed} failed{rest}."
+    )

@@ -11,7 +11,7 @@ frozen dataclasses and raise `RatmasError`s meant for the member who caused them
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -22,7 +22,7 @@ from ratmas.domain.errors import (
     NotFound,
     PairingImpossible,
 )
-from ratmas.domain.model import Event, Member, Participant
+from ratmas.domain.model import Event, Member, OutboxDraft, OutboxKind, Participant
 from ratmas.domain.pairing import splice_out
 from ratmas.domain.status import DRAWN_STATUSES, STATUS_PHRASES, EventStatus
 from ratmas.services import messages
@@ -225,8 +225,12 @@ class ParticipantService:
                 raise NotFound("You are not a santa in this Ratmas.")
             if not pairing.pending:
                 return RetryResult(event.id, delivered=True, already=True)
-            # The santa sees the answer on the button: no new ping in the channel.
-            outcome = await self._delivery.send_assignments(event, [pairing], explicit=False)
+            # Their own assignment DM, even after a failure; the santa sees the answer
+            # on the button: no new ping in the channel.
+            await self._repo.enqueue_missing_assignments(event.id, now=self._clock.now())
+            outcome = await self._delivery.send_queued(
+                event, explicit=False, users={user_id}, retry_failed=True
+            )
         if outcome.crash is not None:
             raise outcome.crash
         return RetryResult(
@@ -245,26 +249,37 @@ class ParticipantService:
             raise InvalidTransition("This Ratmas has already been revealed; wishlists are closed.")
         if await self._repo.get_participant(event.id, user_id) is None:
             raise NotFound("You have not joined this Ratmas yet: press Join first.")
-        participant = await self._repo.set_wishlist(event.id, user_id, clean)
-        santa_told = False
-        if event.status in DRAWN_STATUSES:
+        if event.status not in DRAWN_STATUSES:
+            participant = await self._repo.set_wishlist(event.id, user_id, clean)
+            return WishlistResult(event.id, participant, santa_told=False)
+        # Under the lock: the santa read here is the one the DM is stored for.
+        async with self._locks.hold(event.id):
             santa = next(
                 (p for p in await self._repo.list_pairings(event.id) if p.recipient_id == user_id),
                 None,
             )
+            me = await self._repo.get_participant(event.id, user_id)
             # A santa still pending gets the new wishlist in their assignment DM.
-            if santa is not None and not santa.pending:
-                try:
-                    await self._discord.send_dm(
-                        santa.santa_id, messages.wishlist_changed_dm(participant)
-                    )
-                    santa_told = True
-                except DeliveryError as error:
+            drafts = []
+            if santa is not None and not santa.pending and me is not None:
+                text = messages.wishlist_changed_dm(replace(me, wishlist_url=clean)).content
+                drafts.append(OutboxDraft(santa.santa_id, OutboxKind.WISHLIST, content=text))
+            participant = await self._repo.set_wishlist(
+                event.id, user_id, clean, outbox=drafts, now=self._clock.now()
+            )
+            santa_told = False
+            if drafts and santa is not None:
+                outcome = await self._delivery.send_queued(
+                    event, explicit=False, users={santa.santa_id}
+                )
+                santa_told = santa.santa_id in outcome.sent
+                if outcome.crash is not None:
                     self._log.warning(
-                        "event %s: santa %s not told of a wishlist change: %s",
+                        "event %s: santa %s not told of a wishlist change yet (%s); "
+                        "the next delivery sends it",
                         event.id,
                         santa.santa_id,
-                        error,
+                        outcome.crash,
                     )
         return WishlistResult(event.id, participant, santa_told)
 
@@ -366,11 +381,12 @@ class ParticipantService:
                 return LeaveResult(event.id, user_id, after_draw=True, warning=warning)
             # The row goes first: the pairings must be a permutation of the participants.
             await self._repo.remove_participant(event.id, user_id)
-            stored = await self._repo.replace_pairings(event.id, new, keep_notified=True)
             changed = sorted(s for s in new if new[s] != old[s])
-            outcome = await self._delivery.send_changed(
-                event, stored, changed, pairings, note=messages.CHANGED_NOTE
+            notes = {s: messages.CHANGED_NOTE for s in changed if not pairings[s].pending}
+            await self._repo.replace_pairings(
+                event.id, new, keep_notified=True, notes=notes, now=self._clock.now()
             )
+            outcome = await self._delivery.send_queued(event, explicit=False, users=changed)
         await self._audit.record(
             event.id,
             actor_id,

@@ -20,6 +20,9 @@ from ratmas.domain.model import (
     GuildSettings,
     Member,
     NewEvent,
+    OutboxDraft,
+    OutboxEntry,
+    OutboxState,
     Pairing,
     Participant,
     SyncResult,
@@ -142,7 +145,18 @@ class EventRepository(Protocol):
         Bulk statements in one transaction, whatever the number of members."""
         ...
 
-    async def set_wishlist(self, event_id: int, user_id: int, url: str | None) -> Participant: ...
+    async def set_wishlist(
+        self,
+        event_id: int,
+        user_id: int,
+        url: str | None,
+        *,
+        outbox: Sequence[OutboxDraft] = (),
+        now: datetime | None = None,
+    ) -> Participant:
+        """Set or clear the wishlist, storing `outbox` (e.g. the santa's DM about it) in
+        the same transaction; `NotFound` when they have not joined."""
+        ...
 
     # --- exclusions -----------------------------------------------------------------
     async def add_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:
@@ -157,14 +171,25 @@ class EventRepository(Protocol):
 
     # --- pairings -------------------------------------------------------------------
     async def replace_pairings(
-        self, event_id: int, pairings: Mapping[int, int], *, keep_notified: bool = False
+        self,
+        event_id: int,
+        pairings: Mapping[int, int],
+        *,
+        keep_notified: bool = False,
+        notes: Mapping[int, str] | None = None,
+        now: datetime | None = None,
     ) -> list[Pairing]:
         """Replace all pairings of an event at once (all or nothing).
 
         `pairings` maps santa -> recipient and must be a permutation of the current
         participants with no fixed point, else `InvalidPairings` and nothing changes.
         With `keep_notified`, a (santa, recipient) pair that already existed keeps its
-        delivery state; every other pair starts pending."""
+        delivery state; every other pair starts pending.
+
+        In the same transaction every santa whose pair starts pending gets an
+        assignment DM in the outbox (with their note from `notes`), and the open
+        assignment DMs of every other santa who did not keep their pair are
+        superseded."""
         ...
 
     async def list_pairings(self, event_id: int) -> list[Pairing]:
@@ -177,8 +202,11 @@ class EventRepository(Protocol):
 
     async def mark_notified(self, event_id: int, santa_id: int, at: datetime) -> bool: ...
 
-    async def mark_pending(self, event_id: int, santa_ids: Collection[int]) -> int:
-        """Make these pairings pending again (to re-send them); returns how many."""
+    async def mark_pending(
+        self, event_id: int, santa_ids: Collection[int], *, now: datetime | None = None
+    ) -> int:
+        """Make these pairings pending again, each with a new assignment DM in the
+        outbox (same transaction); returns how many."""
         ...
 
     async def record_delivery_failure(
@@ -189,6 +217,51 @@ class EventRepository(Protocol):
 
     async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
         """(santa, recipient) pairs of the guild's most recent earlier event that had any."""
+        ...
+
+    # --- outbox (the DMs that matter; see `ratmas.services.delivery`) -------------------
+    async def enqueue(
+        self, event_id: int, drafts: Sequence[OutboxDraft], *, now: datetime
+    ) -> list[OutboxEntry]:
+        """Store DMs to send, pending, in one transaction."""
+        ...
+
+    async def enqueue_missing_assignments(self, event_id: int, *, now: datetime) -> int:
+        """An assignment DM for every pending pairing that has no open one for the same
+        recipient (events stored before the outbox existed, imports); returns how many."""
+        ...
+
+    async def list_outbox(
+        self,
+        event_id: int,
+        *,
+        states: Collection[OutboxState] | None = None,
+        user_id: int | None = None,
+    ) -> list[OutboxEntry]:
+        """The event's DMs, oldest first, optionally only in `states` / to `user_id`."""
+        ...
+
+    async def outbox_sending(
+        self, entry_id: int, *, dm_channel_id: int | None, at: datetime
+    ) -> bool:
+        """Record an attempt about to be made (before the request): state `sending`,
+        one more attempt, its start time and the DM channel. False when the DM is no
+        longer open (delivered or superseded meanwhile)."""
+        ...
+
+    async def outbox_delivered(
+        self, entry_id: int, *, dm_channel_id: int, message_id: int, at: datetime
+    ) -> bool:
+        """Discord has the message: mark the DM delivered with its ids and, for an
+        assignment, its pairing notified, in one transaction. False if it already was."""
+        ...
+
+    async def outbox_refused(
+        self, entry_id: int, state: OutboxState, code: int | None, text: str, *, at: datetime
+    ) -> bool:
+        """Discord refused: `pending` (try later: slow-down), `closed` (50007) or
+        `failed`; closed/failed also count a failed attempt on an assignment's pairing,
+        in the same transaction. False when the DM is no longer open."""
         ...
 
     # --- audit ----------------------------------------------------------------------
@@ -233,6 +306,14 @@ class Message:
     file_content: bytes | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """Where Discord stored a message we sent."""
+
+    channel_id: int
+    message_id: int
+
+
 class Discord(Protocol):
     """What the services need from Discord. The bot implements it with nextcord."""
 
@@ -241,12 +322,39 @@ class Discord(Protocol):
         `RoleMissing` when the role was deleted (`ratmas.services.errors`)."""
         ...
 
-    async def send_dm(self, user_id: int, message: Message) -> None:
-        """DM one user; `DeliveryError` when Discord refuses."""
+    async def send_dm(
+        self,
+        user_id: int,
+        message: Message,
+        *,
+        nonce: str | None = None,
+        channel_id: int | None = None,
+    ) -> SentMessage:
+        """DM one user; `DeliveryError` when Discord refuses.
+
+        With `nonce` (at most 25 characters) Discord enforces it: repeating a nonce
+        within a few minutes returns the earlier message instead of a second one; the
+        message also carries a marker of the nonce that `find_own_dm` finds. With
+        `channel_id` (their DM channel, known from an earlier send) it is not opened
+        again."""
         ...
 
-    async def post(self, channel_id: int, message: Message) -> None:
+    async def open_dm(self, user_id: int) -> int:
+        """The id of the DM channel with a user (opened once, then remembered);
+        `DeliveryError` when Discord refuses."""
+        ...
+
+    async def find_own_dm(self, channel_id: int, nonce: str, *, limit: int = 50) -> int | None:
+        """The id of our own message sent with `nonce` among the last `limit` messages
+        of a DM channel, found by its marker (history does not return nonces)."""
+        ...
+
+    async def post(self, channel_id: int, message: Message) -> SentMessage:
         """Post in a guild channel; `DeliveryError` when Discord refuses."""
+        ...
+
+    async def edit(self, channel_id: int, message_id: int, message: Message) -> None:
+        """Replace the content of one of our messages; `DeliveryError` when refused."""
         ...
 
     async def add_role(self, guild_id: int, user_id: int, role_id: int) -> None:
@@ -270,6 +378,17 @@ class DeliveryReport:
     failed: tuple[int, ...] = ()  # santa ids that failed for another reason
     stopped: bool = False  # Discord asked us to slow down; the rest stays pending
     still_pending: int = 0  # pairings left pending after this round
+
+
+@dataclass(frozen=True, slots=True)
+class BlastProgress:
+    """A running blast as the managers see it (the progress message, `/ratmas status`)."""
+
+    sent: int
+    closed: int
+    failed: int
+    remaining: int
+    eta_seconds: float | None  # None until a rate is known
 
 
 # --- the scheduler -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ratmas.services.delivery import SantaDelivery
 from ratmas.services.draw import DrawService
 from ratmas.services.locks import EventLocks
 from ratmas.services.participants import ParticipantService
-from ratmas.services.ports import EventRepository
+from ratmas.services.ports import Clock, EventRepository
 from ratmas.services.records import AuditTrail, require_event
 
 
@@ -61,6 +61,7 @@ class RosterService:
     def __init__(
         self,
         repo: EventRepository,
+        clock: Clock,
         *,
         locks: EventLocks,
         draw: DrawService,
@@ -70,6 +71,7 @@ class RosterService:
         audit: AuditTrail,
     ) -> None:
         self._repo = repo
+        self._clock = clock
         self._locks = locks
         self._draw = draw
         self._delivery = delivery
@@ -105,7 +107,15 @@ class RosterService:
                     rng=self._draw.rng(),
                     exclusions=await self._draw.exclusion_pairs(event.id),
                 )
-                stored = await self._repo.replace_pairings(event.id, new, keep_notified=True)
+                changed = [user_id, *(s for s in old if new[s] != old[s])]
+                notes = {
+                    s: messages.JOINED_NOTE
+                    for s in changed
+                    if s in pairings and not pairings[s].pending
+                }
+                await self._repo.replace_pairings(
+                    event.id, new, keep_notified=True, notes=notes, now=self._clock.now()
+                )
             except RatmasError as error:  # PairingImpossible, or a draw left stale
                 warning = (
                     f"<@{user_id}> was added but could not join the draw: {error} "
@@ -118,10 +128,7 @@ class RosterService:
                     private=f"Why: {error}",
                 )
                 return AddResult(event.id, participant, after_draw=True, warning=warning)
-            changed = [user_id, *(s for s in old if new[s] != old[s])]
-            outcome = await self._delivery.send_changed(
-                event, stored, changed, pairings, note=messages.JOINED_NOTE
-            )
+            outcome = await self._delivery.send_queued(event, explicit=False, users=changed)
         await self._audit.record(
             event.id,
             actor_id,

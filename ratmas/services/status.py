@@ -3,13 +3,14 @@ event from a command's options, and listing a guild's events."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 from ratmas.domain.errors import InvalidInput, NotFound
 from ratmas.domain.model import AuditEntry, Event
 from ratmas.services.delivery import DeliveryCounts, delivery_counts
-from ratmas.services.ports import Clock, EventRepository
+from ratmas.services.ports import BlastProgress, Clock, EventRepository
 from ratmas.services.records import require_event
 from ratmas.services.schedule import PendingPhase, pending_phases
 
@@ -25,6 +26,7 @@ class EventStatusReport:
     participants: int
     delivery: DeliveryCounts
     overrides: tuple[AuditEntry, ...]  # the last few admin actions, oldest first
+    blast: BlastProgress | None = None  # a DM blast running in this process right now
 
     @property
     def held_reason(self) -> str | None:
@@ -34,9 +36,16 @@ class EventStatusReport:
 class StatusService:
     """Read-only queries over events; see the module docstring."""
 
-    def __init__(self, repo: EventRepository, clock: Clock) -> None:
+    def __init__(
+        self,
+        repo: EventRepository,
+        clock: Clock,
+        *,
+        blast: Callable[[int], BlastProgress | None] | None = None,
+    ) -> None:
         self._repo = repo
         self._clock = clock
+        self._blast = blast or (lambda _event_id: None)
 
     async def status(
         self, event_id: int | None = None, *, guild_id: int | None = None
@@ -57,6 +66,7 @@ class StatusService:
             participants=len(await self._repo.list_participants(event.id)),
             delivery=delivery_counts(await self._repo.list_pairings(event.id)),
             overrides=overrides,
+            blast=self._blast(event.id),
         )
 
     async def find_event(

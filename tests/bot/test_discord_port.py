@@ -8,7 +8,8 @@ import nextcord
 import pytest
 
 from ratmas.bot.discord_port import allowed_mentions, delivery_error, to_embeds
-from ratmas.services.errors import DeliveryFailure
+from ratmas.bot.errors import lost_race
+from ratmas.services.errors import ConcurrentChange, DeliveryFailure
 from ratmas.services.ports import Embed, Message
 
 
@@ -72,3 +73,13 @@ def test_embeds_are_cut_to_discord_limits() -> None:
     assert len(embed.title or "") == 256
     assert len(embed.description or "") == 4096
     assert len(embed.fields[0].value or "") == 1024
+
+
+def test_another_process_winning_is_not_an_error() -> None:
+    acknowledged = refusal(
+        nextcord.HTTPException, 400, 40060, "Interaction has already been acknowledged."
+    )
+    assert lost_race(acknowledged) is not None
+    assert lost_race(ConcurrentChange("stored by another process")) is not None
+    assert lost_race(refusal(nextcord.Forbidden, 403, 50007, "closed")) is None
+    assert lost_race(RuntimeError("a bug")) is None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from ratmas.bot import render
 from ratmas.domain.model import AuditEntry, Event, EventDates, Participant
 from ratmas.domain.status import EventStatus
+from ratmas.services import messages
 from ratmas.services.delivery import DeliveryCounts
 from ratmas.services.messages import CONTENT_LIMIT
+from ratmas.services.ports import BlastProgress
 from ratmas.services.status import EventStatusReport
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -59,3 +62,16 @@ def test_status_shows_only_the_members_own_recipient_and_timestamps() -> None:
     assert f"<t:{int(NOW.timestamp())}:F>" in text
     assert "4/5 delivered, 1 failed" in text
     assert len(text) <= CONTENT_LIMIT
+
+
+def test_status_shows_a_running_blast_like_its_progress_message() -> None:
+    progress = BlastProgress(sent=412, closed=3, failed=0, remaining=585, eta_seconds=117.0)
+    running = replace(report(), blast=progress)
+    text = render.status(running, me_in=False, my_recipient=None, settings=None, now=NOW)
+    line = messages.blast_progress(progress)
+    assert line in text
+    assert line == (
+        "📬 Sending santa DMs: 412 sent, 3 with closed DMs, 0 failed, 585 remaining "
+        "(about 1 min 57 s left)."
+    )
+    assert "@" not in messages.blast_done(progress)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ratmas.persistence import db
+
 RATMAS = [sys.executable, "-m", "ratmas.cli"]
 
 
@@ -31,7 +33,8 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
 def test_migrate_twice_on_the_default_sqlite_database(tmp_path: Path) -> None:
     first = run("migrate", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "Applied 1 migration(s) to sqlite://data/ratmas.sqlite" in first.stdout
+    every = sorted(p.name for p in Path(db.MIGRATIONS_LOCATION, "models").glob("*_*.py"))
+    assert f"Applied {len(every)} migration(s) to sqlite://data/ratmas.sqlite" in first.stdout
     assert (tmp_path / "data" / "ratmas.sqlite").is_file()
     second = run("migrate", cwd=tmp_path)
     assert second.returncode == 0, second.stderr

@@ -19,7 +19,7 @@ from ratmas.domain.status import EventStatus
 from ratmas.sandbox import FastForwardClock
 from ratmas.services import messages
 from ratmas.services.container import Services, build_services
-from ratmas.services.ports import Clock, Message, SystemClock
+from ratmas.services.ports import Clock, Message, SentMessage, SystemClock
 from ratmas.services.schedule import schedules
 from tests.fakes import FixedClock, InMemoryEventRepository
 from tests.services.fake_discord import RecordingDiscord
@@ -37,9 +37,10 @@ class SignallingDiscord(RecordingDiscord):
         super().__init__(roles={ROLE: [Member(i, f"user{i}") for i in (1, 2, 3)]})
         self.posted_something = asyncio.Event()
 
-    async def post(self, channel_id: int, message: Message) -> None:
-        await super().post(channel_id, message)
+    async def post(self, channel_id: int, message: Message) -> SentMessage:
+        sent = await super().post(channel_id, message)
         self.posted_something.set()
+        return sent
 
 
 def season(

@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidPairings, NotFound
-from ratmas.domain.model import AuditEntry, EventDates, GuildSettings, Member, NewEvent
+from ratmas.domain.model import (
+    AuditEntry,
+    EventDates,
+    GuildSettings,
+    Member,
+    NewEvent,
+    OutboxDraft,
+    OutboxKind,
+    OutboxState,
+)
 from ratmas.domain.status import EventStatus
 from ratmas.persistence.repository import TortoiseEventRepository
 from tests.fakes import InMemoryEventRepository
@@ -305,6 +314,105 @@ async def test_replace_pairings_refuses_non_permutations(repo: Repo, bad: dict[i
         (2, 1),
         (3, 2),
     ]
+
+
+# --- outbox -----------------------------------------------------------------------------
+
+
+def _open(entries: list) -> list[tuple[int, int | None, str | None]]:  # type: ignore[type-arg]
+    return [(e.user_id, e.recipient_id, e.note) for e in entries if e.open]
+
+
+async def test_a_draw_writes_one_assignment_dm_per_santa(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1}, now=NOW)
+    entries = await repo.list_outbox(event_id)
+    assert _open(entries) == [(1, 2, None), (2, 3, None), (3, 1, None)]
+    assert all(e.kind is OutboxKind.ASSIGNMENT and e.state is OutboxState.PENDING for e in entries)
+    assert all(e.created_at == NOW for e in entries)
+    assert len({e.nonce for e in entries}) == 3
+    assert all(len(e.nonce) <= 25 for e in entries)
+    # A redraw supersedes every DM still open and writes new ones.
+    await repo.replace_pairings(event_id, {1: 3, 3: 2, 2: 1}, now=NOW)
+    again = await repo.list_outbox(event_id)
+    assert [e.state for e in again[:3]] == [OutboxState.SUPERSEDED] * 3
+    assert _open(again) == [(1, 3, None), (2, 1, None), (3, 2, None)]
+
+
+async def test_a_splice_writes_dms_only_for_changed_santas(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3, 4)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 4, 4: 1}, now=NOW)
+    for entry in await repo.list_outbox(event_id):
+        assert await repo.outbox_sending(entry.id, dm_channel_id=70 + entry.user_id, at=NOW)
+        assert await repo.outbox_delivered(
+            entry.id, dm_channel_id=70 + entry.user_id, message_id=entry.id + 100, at=NOW
+        )
+    await repo.remove_participant(event_id, 3)
+    await repo.replace_pairings(
+        event_id, {1: 2, 2: 4, 4: 1}, keep_notified=True, notes={2: "changed"}, now=NOW
+    )
+    assert _open(await repo.list_outbox(event_id)) == [(2, 4, "changed")]
+    assert [p.santa_id for p in await repo.pending_pairings(event_id)] == [2]
+
+
+async def test_delivery_marks_the_dm_and_its_pairing_together(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1}, now=NOW)
+    first, second, third = await repo.list_outbox(event_id)
+    assert await repo.outbox_sending(first.id, dm_channel_id=71, at=NOW)
+    sending = (await repo.list_outbox(event_id, states=[OutboxState.SENDING]))[0]
+    assert (sending.attempts, sending.attempt_started_at, sending.dm_channel_id) == (1, NOW, 71)
+    later = NOW + timedelta(seconds=5)
+    assert await repo.outbox_delivered(first.id, dm_channel_id=71, message_id=901, at=later)
+    assert not await repo.outbox_delivered(first.id, dm_channel_id=71, message_id=901, at=later)
+    assert not await repo.outbox_sending(first.id, dm_channel_id=71, at=later)
+    done = (await repo.list_outbox(event_id, user_id=1))[0]
+    assert (done.state, done.message_id, done.delivered_at) == (OutboxState.DELIVERED, 901, later)
+    told = (await repo.list_pairings(event_id))[0]
+    assert (told.notified_at, told.attempts) == (later, 1)
+
+    # 50007: closed, counted on the pairing, which stays pending.
+    assert await repo.outbox_sending(second.id, dm_channel_id=72, at=NOW)
+    assert await repo.outbox_refused(second.id, OutboxState.CLOSED, 50007, "closed", at=NOW)
+    closed = (await repo.list_outbox(event_id, user_id=2))[0]
+    assert (closed.state, closed.last_error_code) == (OutboxState.CLOSED, 50007)
+    pairing = (await repo.pending_pairings(event_id))[0]
+    assert (pairing.santa_id, pairing.attempts, pairing.last_error_code) == (2, 1, 50007)
+
+    # A slow-down puts it back, untried on the pairing.
+    assert await repo.outbox_sending(third.id, dm_channel_id=None, at=NOW)
+    assert await repo.outbox_refused(third.id, OutboxState.PENDING, 40003, "slow", at=NOW)
+    back = (await repo.list_outbox(event_id, user_id=3))[0]
+    assert (back.state, back.dm_channel_id) == (OutboxState.PENDING, None)
+    assert (await repo.pending_pairings(event_id))[1].attempts == 0
+
+
+async def test_wishlist_and_its_dm_are_stored_together(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    draft = OutboxDraft(3, OutboxKind.WISHLIST, content="new wishlist")
+    await repo.set_wishlist(event_id, 1, "https://example.com/1", outbox=[draft], now=NOW)
+    (entry,) = await repo.list_outbox(event_id)
+    assert (entry.user_id, entry.kind, entry.content) == (3, OutboxKind.WISHLIST, "new wishlist")
+    with pytest.raises(NotFound):
+        await repo.set_wishlist(event_id, 9, None, outbox=[draft], now=NOW)
+    assert len(await repo.list_outbox(event_id)) == 1
+
+
+async def test_missing_assignment_dms_are_enqueued_once(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1})
+    assert await repo.enqueue_missing_assignments(event_id, now=NOW) == 0
+    assert await repo.mark_notified(event_id, 1, NOW)
+    assert await repo.mark_pending(event_id, [1], now=NOW) == 1
+    # Santa 1's old DM is superseded by the new one: still one open DM per santa.
+    entries = await repo.list_outbox(event_id)
+    assert entries[0].state is OutboxState.SUPERSEDED
+    assert _open(entries) == [(2, 3, None), (3, 1, None), (1, 2, None)]
+    assert await repo.enqueue_missing_assignments(event_id, now=NOW) == 0
+    notice = await repo.enqueue(event_id, [OutboxDraft(2, OutboxKind.NOTICE, "hi")], now=NOW)
+    assert [(e.kind, e.content) for e in notice] == [(OutboxKind.NOTICE, "hi")]
+    assert await repo.delete_event(event_id)
+    assert await repo.list_outbox(event_id) == []
 
 
 async def test_previous_pairings_come_from_the_latest_earlier_event(repo: Repo) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from ratmas.sandbox import Sandbox
+from ratmas.sandbox import Limit, Sandbox
 from tests.sandbox.support import World
 
 GUILD_MEMBERS = 1 << 1
@@ -216,3 +216,82 @@ async def test_an_interaction_not_acknowledged_within_3_seconds_is_unknown(
     assert late.callback_type is None
     assert on_time.ack_seconds is not None
     assert 2.5 <= on_time.ack_seconds < 3.0
+
+
+async def _dm_channel(http: aiohttp.ClientSession, user_id: int) -> int:
+    async with http.post("users/@me/channels", json={"recipient_id": str(user_id)}) as response:
+        return int((await response.json())["id"])
+
+
+async def test_enforce_nonce_returns_the_earlier_message(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    channel = await _dm_channel(http, world.alice.id)
+    body = {"content": "hi", "nonce": "ratmas-1", "enforce_nonce": True}
+    async with http.post(f"channels/{channel}/messages", json=body) as response:
+        first = await response.json()
+    async with http.post(f"channels/{channel}/messages", json=body) as response:
+        again = await response.json()
+    assert again["id"] == first["id"]
+    # Without enforce_nonce a nonce is only echoed: a second message is made.
+    async with http.post(f"channels/{channel}/messages", json={**body, "enforce_nonce": False}):
+        pass
+    assert len(world.sb.messages(channel)) == 2
+    too_long = {**body, "nonce": "x" * 26}
+    async with http.post(f"channels/{channel}/messages", json=too_long) as response:
+        assert response.status == 400
+
+
+async def test_dm_history_lists_the_newest_first(world: World, http: aiohttp.ClientSession) -> None:
+    channel = await _dm_channel(http, world.alice.id)
+    for text in ("one", "two", "three"):
+        async with http.post(f"channels/{channel}/messages", json={"content": text}):
+            pass
+    async with http.get(f"channels/{channel}/messages", params={"limit": "2"}) as response:
+        newest = [m["content"] for m in await response.json()]
+    assert newest == ["three", "two"]
+
+
+async def test_discord_like_limits_answer_429_and_count_them(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    world.sb.discord_like_limits()
+    channel = await _dm_channel(http, world.alice.id)
+    statuses = []
+    for n in range(6):
+        async with http.post(f"channels/{channel}/messages", json={"content": str(n)}) as r:
+            statuses.append(r.status)
+            if r.status == 200:
+                assert r.headers["X-RateLimit-Limit"] == "5"
+                assert r.headers["X-RateLimit-Remaining"] == str(4 - n)
+            else:
+                assert r.headers["Via"]
+                assert (await r.json())["retry_after"] > 0
+    assert statuses == [200] * 5 + [429]
+    assert world.sb.limits.served_429 == 1
+    assert world.sb.limits.served_429_global == 0
+
+
+async def test_the_global_limit_spares_interactions(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    world.sb.limits.global_limit = Limit(2, 60)
+    codes = []
+    for _ in range(3):
+        async with http.get("users/@me") as response:
+            codes.append(response.status)
+            if response.status == 429:
+                assert response.headers["X-RateLimit-Global"] == "true"
+    assert codes == [200, 200, 429]
+    assert world.sb.limits.served_429_global == 1
+
+
+async def test_after_store_sees_the_message_before_the_answer(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    seen: list[str] = []
+    world.sb.faults.after_store = lambda message: seen.append(message.content)
+    channel = await _dm_channel(http, world.alice.id)
+    async with http.post(f"channels/{channel}/messages", json={"content": "stored"}):
+        pass
+    assert seen == ["stored"]

@@ -18,7 +18,7 @@ from ratmas.services.errors import (
     MembersIntentMissing,
     RoleMissing,
 )
-from ratmas.services.ports import Message
+from ratmas.services.ports import Message, SentMessage
 
 
 class DiscordCrash(RuntimeError):
@@ -45,6 +45,21 @@ class RecordingDiscord:
     attempted: list[int] = field(default_factory=list)  # user id of every DM attempt
     post_attempts: int = 0
     role_member_calls: int = 0
+    # Discord's side of idempotent DMs: a repeated nonce returns the earlier message.
+    nonces: dict[str, SentMessage] = field(default_factory=dict)
+    # channel -> (message id, the nonce it carries a marker of, or "")
+    history: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    edits: list[tuple[int, int, Message]] = field(default_factory=list)
+    dm_opens: int = 0
+    _next_id: int = 10_000
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    @staticmethod
+    def dm_channel_of(user_id: int) -> int:
+        return 5_000_000 + user_id
 
     # --- the port -------------------------------------------------------------------
     async def role_members(self, guild_id: int, role_id: int) -> list[Member]:
@@ -55,7 +70,27 @@ class RecordingDiscord:
             raise RoleMissing(role_id)
         return list(self.roles.get(role_id, []))
 
-    async def send_dm(self, user_id: int, message: Message) -> None:
+    async def open_dm(self, user_id: int) -> int:
+        self.dm_opens += 1
+        await asyncio.sleep(0)
+        if user_id in self.unknown_users:
+            raise DeliveryError(DeliveryFailure.UNKNOWN_USER, 10013, "Unknown User")
+        return self.dm_channel_of(user_id)
+
+    async def find_own_dm(self, channel_id: int, nonce: str, *, limit: int = 50) -> int | None:
+        recent = self.history.get(channel_id, [])[-limit:]
+        return next((mid for mid, sent_with in reversed(recent) if sent_with == nonce), None)
+
+    async def send_dm(
+        self,
+        user_id: int,
+        message: Message,
+        *,
+        nonce: str | None = None,
+        channel_id: int | None = None,
+    ) -> SentMessage:
+        if nonce is not None and nonce in self.nonces:
+            return self.nonces[nonce]
         self.attempts += 1
         self.attempted.append(user_id)
         attempt = self.attempts
@@ -72,8 +107,14 @@ class RecordingDiscord:
         if user_id in self.unknown_users:
             raise DeliveryError(DeliveryFailure.UNKNOWN_USER, 10013, "Unknown User")
         self.dms.append((user_id, message))
+        channel = channel_id or self.dm_channel_of(user_id)
+        sent = SentMessage(channel, self._new_id())
+        self.history.setdefault(channel, []).append((sent.message_id, nonce or ""))
+        if nonce is not None:
+            self.nonces[nonce] = sent
+        return sent
 
-    async def post(self, channel_id: int, message: Message) -> None:
+    async def post(self, channel_id: int, message: Message) -> SentMessage:
         self.post_attempts += 1
         attempt = self.post_attempts
         await asyncio.sleep(0)
@@ -85,6 +126,11 @@ class RecordingDiscord:
         if self.refuse_posts:
             raise DeliveryError(DeliveryFailure.OTHER, 50013, "Missing Permissions")
         self.posts.append((channel_id, message))
+        return SentMessage(channel_id, self._new_id())
+
+    async def edit(self, channel_id: int, message_id: int, message: Message) -> None:
+        await asyncio.sleep(0)
+        self.edits.append((channel_id, message_id, message))
 
     async def add_role(self, guild_id: int, user_id: int, role_id: int) -> None:
         self._role("add", guild_id, user_id, role_id)

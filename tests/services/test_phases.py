@@ -20,7 +20,7 @@ from ratmas.domain.status import EventStatus, Phase
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services import phases as phases_module
 from ratmas.services.locks import EventLocks
-from ratmas.services.ports import Message
+from ratmas.services.ports import Message, SentMessage
 from tests.services.fake_discord import RecordingDiscord
 from tests.services.world import (
     ADMIN,
@@ -335,9 +335,16 @@ class LockPeekingDiscord(RecordingDiscord):
         assert self.locks is not None
         self.seen.append(len(self.locks))
 
-    async def send_dm(self, user_id: int, message: Message) -> None:
+    async def send_dm(
+        self,
+        user_id: int,
+        message: Message,
+        *,
+        nonce: str | None = None,
+        channel_id: int | None = None,
+    ) -> SentMessage:
         self._peek()
-        await super().send_dm(user_id, message)
+        return await super().send_dm(user_id, message, nonce=nonce, channel_id=channel_id)
 
     async def add_role(self, guild_id: int, user_id: int, role_id: int) -> None:
         self._peek()

@@ -25,7 +25,7 @@ from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services import messages
 from ratmas.services.container import ServiceOptions, Services, build_services
 from ratmas.services.errors import MembersIntentMissing, RoleChangeFailed, SignUpsClosed
-from ratmas.services.ports import EventRepository, Message
+from ratmas.services.ports import EventRepository, Message, SentMessage
 from tests.fakes import FixedClock, InMemoryEventRepository, RecordingJobScheduler
 from tests.services.fake_discord import DiscordCrash, RecordingDiscord
 
@@ -329,12 +329,14 @@ async def test_sends_are_bounded_by_max_concurrent_dms() -> None:
     peak = 0
     send = world.discord.send_dm
 
-    async def counting(user_id: int, message: Message) -> None:
+    async def counting(
+        user_id: int, message: Message, *, nonce: str | None = None, channel_id: int | None = None
+    ) -> SentMessage:
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)
         try:
-            await send(user_id, message)
+            return await send(user_id, message, nonce=nonce, channel_id=channel_id)
         finally:
             in_flight -= 1
 

@@ -64,12 +64,20 @@ class CrashingRepository(InMemoryEventRepository):
         self.crash_next_store = False
 
     async def replace_pairings(
-        self, event_id: int, pairings: Mapping[int, int], *, keep_notified: bool = False
+        self,
+        event_id: int,
+        pairings: Mapping[int, int],
+        *,
+        keep_notified: bool = False,
+        notes: Mapping[int, str] | None = None,
+        now: datetime | None = None,
     ) -> list[Pairing]:
         if self.crash_next_store:
             self.crash_next_store = False
             raise StoreCrash(f"scripted crash in store_draw of event {event_id}")
-        return await super().replace_pairings(event_id, pairings, keep_notified=keep_notified)
+        return await super().replace_pairings(
+            event_id, pairings, keep_notified=keep_notified, notes=notes, now=now
+        )
 
 
 class World:
