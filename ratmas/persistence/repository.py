@@ -10,9 +10,11 @@ aware UTC. Writes that touch several rows run in one transaction, and bulk work
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from itertools import repeat
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
@@ -79,6 +81,28 @@ _DATETIME_FIELD = PairingRow._meta.fields_map["notified_at"]
 def _to_db(value: datetime | None) -> Any:
     """A datetime as the connected database stores it (the ORM's own conversion)."""
     return None if value is None else _DATETIME_FIELD.to_db_value(value, PairingRow)
+
+
+def _mark(connection: Any) -> str:
+    """The first parameter's placeholder in the connection's dialect."""
+    return "$1" if connection.capabilities.dialect == "postgres" else "?"
+
+
+def _fresh_pairings(event_id: int, santas: list[int], recipients: list[int]) -> list[Pairing]:
+    """Pending, never tried pairings; built at C level (`tuple.__new__` over `zip`),
+    several times cheaper than calling the named tuple's constructor per row."""
+    rows = zip(
+        repeat(event_id),
+        santas,
+        recipients,
+        repeat(None),
+        repeat(None),
+        repeat(None),
+        repeat(0),
+        repeat(None),
+        strict=False,
+    )
+    return list(map(tuple.__new__, repeat(Pairing), rows))
 
 
 def _event(row: EventRow) -> Event:
@@ -448,41 +472,92 @@ class TortoiseEventRepository:
     async def replace_pairings(
         self, event_id: int, pairings: Mapping[int, int], *, keep_notified: bool = False
     ) -> list[Pairing]:
-        await self._require_event(event_id)
-        enrolled = await ParticipantRow.filter(event_id=event_id).values_list("user_id", flat=True)
-        check_draw(pairings, {cast(int, user_id) for user_id in enrolled})
         async with in_transaction() as connection:
+            # Read inside the transaction: the draw is checked against the participants
+            # it replaces the pairings of, and a refused draw leaves everything as it was.
+            check_draw(pairings, await self._enrolled(connection, event_id))
             kept: dict[int, Pairing] = {}
             if keep_notified:
                 for pairing in await self.list_pairings(event_id):
                     if pairings.get(pairing.santa_id) == pairing.recipient_id:
                         kept[pairing.santa_id] = pairing
-            await PairingRow.filter(event_id=event_id).delete()
-            stored = [
-                kept.get(santa_id)
-                or Pairing(event_id, santa_id, pairings[santa_id], None, None, None, 0)
-                for santa_id in sorted(pairings)
-            ]
+            await connection.execute_query(
+                f'DELETE FROM "ratmas_pairing" WHERE "event_id" = {_mark(connection)}',
+                [event_id],
+            )
+            santas = sorted(pairings)
+            stored = _fresh_pairings(event_id, santas, list(map(pairings.__getitem__, santas)))
+            if kept:
+                stored = [kept.get(p.santa_id, p) for p in stored]
             await self._insert_pairings(connection, stored)
         return stored
 
+    async def _enrolled(self, connection: Any, event_id: int) -> set[int]:
+        """The event's participants' user ids, aggregated by the database into one value
+        (one row to fetch rather than one per participant); `NotFound` without event."""
+        if connection.capabilities.dialect == "postgres":
+            sql = (
+                'SELECT ARRAY(SELECT "user_id" FROM "ratmas_participant" WHERE "event_id" = $1) '
+                'FROM "ratmas_event" WHERE "id" = $1'
+            )
+        else:
+            sql = (
+                'SELECT (SELECT json_group_array("user_id") FROM "ratmas_participant" '
+                'WHERE "event_id" = ?) FROM "ratmas_event" WHERE "id" = ?'
+            )
+        values = [event_id] if connection.capabilities.dialect == "postgres" else [event_id] * 2
+        _, rows = await connection.execute_query(sql, values)
+        if not rows:
+            raise NotFound(f"There is no event {event_id}.")
+        found = rows[0][0]
+        return set(found if isinstance(found, list) else json.loads(found))
+
     async def _insert_pairings(self, connection: Any, pairings: Sequence[Pairing]) -> None:
-        """One prepared INSERT run for every row (`executemany`): building 10,000 model
-        instances and batching them through the ORM costs more than the database does."""
-        marks = (
-            [f"${n}" for n in range(1, 9)]
-            if connection.capabilities.dialect == "postgres"
-            else ["?"] * 8
-        )
+        """Insert pairings with a fixed number of statements, whatever their number.
+
+        Fresh pairings (the draw's, nothing delivered yet) travel in one statement:
+        as two id arrays through `unnest` on PostgreSQL, as one JSON object (santa ->
+        recipient) through `json_each` on SQLite. Not a prepared insert run per row
+        (`executemany`): on PostgreSQL each row is then a Bind/Execute round trip, most
+        of the time of a 10k draw, and on SQLite a call through the driver per row.
+        Rows that carry a delivery state (kept by a redraw, restored by an import) go
+        through one prepared insert."""
+        postgres = connection.capabilities.dialect == "postgres"
+        by_event: dict[int, list[Pairing]] = {}
+        stateful: list[Pairing] = []
+        for p in pairings:
+            if p.attempts == 0 and p.notified_at is None:
+                by_event.setdefault(p.event_id, []).append(p)
+            else:
+                stateful.append(p)
+        for event_id, fresh in by_event.items():
+            if postgres:
+                await connection.execute_query(
+                    'INSERT INTO "ratmas_pairing" ("event_id", "santa_id", "recipient_id", '
+                    '"attempts") SELECT $1, "santa", "recipient", 0 '
+                    'FROM unnest($2::bigint[], $3::bigint[]) AS "t"("santa", "recipient")',
+                    [event_id, [p.santa_id for p in fresh], [p.recipient_id for p in fresh]],
+                )
+            else:
+                # The object keeps the santas' order, so rows go in by santa id: that
+                # appends to the (event, santa) index rather than splitting its pages.
+                # Object keys are text: CAST gives the exact 64-bit id back.
+                await connection.execute_query(
+                    'INSERT INTO "ratmas_pairing" ("event_id", "santa_id", "recipient_id", '
+                    '"attempts") SELECT ?, CAST("key" AS INTEGER), "value", 0 '
+                    "FROM json_each(?)",
+                    [event_id, json.dumps({p.santa_id: p.recipient_id for p in fresh})],
+                )
+        if not stateful:
+            return
+        marks = [f"${n}" for n in range(1, 9)] if postgres else ["?"] * 8
         sql = (
             'INSERT INTO "ratmas_pairing" ("event_id", "santa_id", "recipient_id", '
             '"notified_at", "last_error_code", "last_error_text", "attempts", "last_attempt_at") '
             f"VALUES ({', '.join(marks)})"
         )
         rows = [
-            (p.event_id, p.santa_id, p.recipient_id, None, None, None, 0, None)
-            if p.attempts == 0 and p.notified_at is None
-            else (
+            (
                 p.event_id,
                 p.santa_id,
                 p.recipient_id,
@@ -492,7 +567,7 @@ class TortoiseEventRepository:
                 p.attempts,
                 _to_db(p.last_attempt_at),
             )
-            for p in pairings
+            for p in stateful
         ]
         await connection.execute_many(sql, rows)
 
