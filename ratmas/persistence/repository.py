@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ratmas.domain.errors import (
@@ -40,7 +41,7 @@ from ratmas.domain.model import (
     SyncResult,
 )
 from ratmas.domain.pairing import check_draw
-from ratmas.domain.status import LIVE_STATUSES, EventStatus
+from ratmas.domain.status import ANNOUNCED_STATUSES, DRAWN_STATUSES, LIVE_STATUSES, EventStatus
 from ratmas.persistence.models import (
     AuditRow,
     EventRow,
@@ -49,6 +50,7 @@ from ratmas.persistence.models import (
     PairingRow,
     ParticipantRow,
 )
+from ratmas.services.ports import DeliveryProgress
 
 # SQLite allows 32766 bound variables per statement; stay far below for every backend.
 CHUNK = 900
@@ -73,6 +75,106 @@ def _out(value: datetime) -> datetime:
 
 def _maybe_out(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
+
+
+def _read_datetime(value: datetime | str | None) -> datetime | None:
+    """A datetime as a raw query returns it: a datetime (PostgreSQL) or the text the
+    SQLite adapter wrote (`isoformat(" ")`, always with its offset), in UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(UTC)
+
+
+def _read_required(value: datetime | str) -> datetime:
+    read = _read_datetime(value)
+    assert read is not None
+    return read
+
+
+# The event columns raw queries read, in the order `_event_from_record` expects.
+_EVENT_COLUMNS = ", ".join(
+    f'"ratmas_event"."{name}"'
+    for name in (
+        "id",
+        "guild_id",
+        "status",
+        "starts_at",
+        "purchase_deadline",
+        "reveal_at",
+        "timezone",
+        "announcement_channel_id",
+        "participant_role_id",
+        "manager_role_id",
+        "created_by",
+        "held_reason",
+        "announced_status",
+        "cancel_reason",
+        "created_at",
+        "updated_at",
+    )
+)
+_STATUS = {status.value: status for status in EventStatus}
+
+
+def _event_from_record(record: Sequence[Any]) -> Event:
+    """An `Event` from a raw row of `_EVENT_COLUMNS`: no model instance, no field
+    descriptors, just the values (listing 10,000 events otherwise costs a second)."""
+    (
+        event_id,
+        guild_id,
+        status,
+        starts_at,
+        purchase_deadline,
+        reveal_at,
+        timezone,
+        announcement_channel_id,
+        participant_role_id,
+        manager_role_id,
+        created_by,
+        held_reason,
+        announced_status,
+        cancel_reason,
+        created_at,
+        updated_at,
+    ) = record
+    return Event(
+        id=event_id,
+        guild_id=guild_id,
+        status=_STATUS[status],
+        dates=EventDates(
+            _read_required(starts_at),
+            _read_required(purchase_deadline),
+            _read_required(reveal_at),
+        ),
+        timezone=timezone,
+        announcement_channel_id=announcement_channel_id,
+        participant_role_id=participant_role_id,
+        manager_role_id=manager_role_id,
+        created_by=created_by,
+        held_reason=held_reason,
+        announced_status=None if announced_status is None else _STATUS[announced_status],
+        cancel_reason=cancel_reason,
+        created_at=_read_required(created_at),
+        updated_at=_read_required(updated_at),
+    )
+
+
+def _in_list(values: Collection[str]) -> str:
+    """A SQL list of our own constant strings (status names), never user input."""
+    return ", ".join(f"'{value}'" for value in sorted(values))
+
+
+_LIVE_SQL = _in_list(_LIVE)
+_DRAWN_SQL = _in_list({s.value for s in DRAWN_STATUSES})
+_ANNOUNCED_SQL = _in_list({s.value for s in ANNOUNCED_STATUSES})
+# The date each live status waits for (revealed waits for nobody's date).
+_WAITING_DUE = (
+    '("status" = \'scheduled\' AND "starts_at" < {mark}) '
+    'OR ("status" = \'active\' AND "purchase_deadline" < {mark}) '
+    'OR ("status" = \'purchase_closed\' AND "reveal_at" < {mark})'
+)
 
 
 _DATETIME_FIELD = PairingRow._meta.fields_map["notified_at"]
@@ -201,17 +303,37 @@ class TortoiseEventRepository:
     async def list_live_events(
         self, *, due_before: datetime | None = None, guild_ids: Collection[int] | None = None
     ) -> list[Event]:
-        query = EventRow.filter(status__in=_LIVE)
-        if guild_ids is not None:
-            query = query.filter(guild_id__in=list(guild_ids))
+        connection = connections.get("default")
+        sql = f'SELECT {_EVENT_COLUMNS} FROM "ratmas_event" WHERE "status" IN ({_LIVE_SQL})'
+        values: list[Any] = []
         if due_before is not None:
-            before = utc(due_before)
-            query = query.filter(
-                Q(status=EventStatus.SCHEDULED.value, starts_at__lt=before)
-                | Q(status=EventStatus.ACTIVE.value, purchase_deadline__lt=before)
-                | Q(status=EventStatus.PURCHASE_CLOSED.value, reveal_at__lt=before),
-            )
-        return [_event(row) for row in await query.order_by("id")]
+            mark = _mark(connection)
+            sql += " AND (" + _WAITING_DUE.format(mark=mark) + ")"
+            values = [utc(due_before)] * (1 if mark == "$1" else 3)
+        _, rows = await connection.execute_query(sql + ' ORDER BY "id"', values)
+        wanted = None if guild_ids is None else set(guild_ids)
+        return [_event_from_record(row) for row in rows if wanted is None or row[1] in wanted]
+
+    async def events_to_reconcile(self, *, due_before: datetime) -> list[Event]:
+        connection = connections.get("default")
+        mark = _mark(connection)
+        untried = (
+            'SELECT 1 FROM "ratmas_pairing" AS "p" WHERE "p"."event_id" = "ratmas_event"."id" '
+            'AND "p"."notified_at" IS NULL AND "p"."attempts" = 0'
+        )
+        stored = 'SELECT 1 FROM "ratmas_pairing" AS "p" WHERE "p"."event_id" = "ratmas_event"."id"'
+        sql = (
+            f'SELECT {_EVENT_COLUMNS} FROM "ratmas_event" WHERE "status" IN ({_LIVE_SQL}) AND ('
+            + _WAITING_DUE.format(mark=mark)
+            + f' OR ("status" IN ({_ANNOUNCED_SQL}) AND ("announced_status" IS NULL '
+            'OR "announced_status" <> "status"))'
+            f" OR (\"status\" = 'active' AND NOT EXISTS ({stored}))"
+            f' OR ("status" IN ({_DRAWN_SQL}) AND EXISTS ({untried}))'
+            ') ORDER BY "id"'
+        )
+        values = [utc(due_before)] * (1 if mark == "$1" else 3)
+        _, rows = await connection.execute_query(sql, values)
+        return [_event_from_record(row) for row in rows]
 
     async def list_events(self, guild_id: int) -> list[Event]:
         rows = await EventRow.filter(guild_id=guild_id).order_by("-id")
@@ -615,6 +737,28 @@ class TortoiseEventRepository:
             last_error_text=text[:1000],
         )
         return updated == 1
+
+    async def delivery_progress(self, event_ids: Collection[int]) -> dict[int, DeliveryProgress]:
+        connection = connections.get("default")
+        postgres = connection.capabilities.dialect == "postgres"
+        found: dict[int, DeliveryProgress] = {}
+        values: list[Any]
+        for chunk in _chunks(sorted(set(event_ids))):
+            if postgres:
+                where, values = '"event_id" = ANY($1::bigint[])', [list(chunk)]
+            else:
+                where, values = f'"event_id" IN ({", ".join("?" * len(chunk))})', list(chunk)
+            _, rows = await connection.execute_query(
+                'SELECT "event_id", COUNT(*), '
+                'SUM(CASE WHEN "notified_at" IS NULL AND "attempts" = 0 THEN 1 ELSE 0 END), '
+                f'MAX("last_attempt_at") FROM "ratmas_pairing" WHERE {where} GROUP BY "event_id"',
+                values,
+            )
+            for event_id, pairings, untried, last_attempt in rows:
+                found[event_id] = DeliveryProgress(
+                    event_id, pairings, int(untried), _read_datetime(last_attempt)
+                )
+        return found
 
     async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
         latest = (
