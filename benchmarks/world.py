@@ -113,20 +113,34 @@ async def build(seed: int = 2026) -> WorldSize:
         event_id: int,
         guild_id: int,
         status: str,
-        starts: datetime,
         live: bool,
         held: str | None,
         announced: str | None,
         drawn: bool,
         untried: int = 0,
     ) -> None:
-        deadline = starts + _hours(rng, 24 * 5, 24 * 30)
-        reveal = deadline + _hours(rng, 24, 24 * 10)
-        if status == "active" and event_id <= OVERDUE // 2:
-            deadline = NOW - _hours(rng, 1, 20)  # fell due while the bot was down
-            reveal = NOW + _hours(rng, 24, 240)
-        if status == "purchase_closed" and event_id <= OVERDUE:
-            reveal = NOW - _hours(rng, 1, 20)
+        day = 24.0
+        if status == "scheduled" and held is None:
+            starts = NOW + _hours(rng, 2, 60 * day)
+            deadline = starts + _hours(rng, 5 * day, 30 * day)
+            reveal = deadline + _hours(rng, day, 10 * day)
+        elif status in ("scheduled", "active"):
+            starts = NOW - _hours(rng, 1, 20 * day)
+            deadline = NOW + _hours(rng, 1, 30 * day)
+            reveal = deadline + _hours(rng, day, 10 * day)
+            if status == "active" and event_id <= OVERDUE // 2:
+                deadline = NOW - _hours(rng, 1, 20)  # fell due while the bot was down
+        elif status == "purchase_closed":
+            starts = NOW - _hours(rng, 10 * day, 30 * day)
+            deadline = NOW - _hours(rng, 1, 5 * day)
+            reveal = NOW + _hours(rng, 1, 10 * day)
+            if event_id <= OVERDUE:
+                reveal = NOW - _hours(rng, 1, 20)
+        else:  # revealed, archived
+            back = 365 * day if status == "archived" else 0.0
+            reveal = NOW - _hours(rng, back + 1, back + 5 * day)
+            deadline = reveal - _hours(rng, day, 5 * day)
+            starts = deadline - _hours(rng, 5 * day, 20 * day)
         events.append(
             (
                 event_id,
@@ -173,27 +187,14 @@ async def build(seed: int = 2026) -> WorldSize:
     for event_id, status in enumerate(kinds + rest, start=1):
         guild_id = 10**17 + event_id * 4_194_304  # snowflake-like, spread over shards
         if status == "scheduled":
-            held = rng.random() < 0.02
-            starts = NOW - _hours(rng, 1, 48) if held else NOW + _hours(rng, 2, 24 * 60)
-            add(
-                event_id,
-                guild_id,
-                status,
-                starts,
-                True,
-                "Too few participants: 1 joined, 3 needed." if held else None,
-                None,
-                False,
-            )
+            held = "Too few participants: 1 joined, 3 needed." if rng.random() < 0.02 else None
+            add(event_id, guild_id, status, True, held, None, False)
         else:
-            starts = NOW - _hours(rng, 24, 24 * 20)
             untried = 5 if OVERDUE < event_id <= OVERDUE + STOPPED else 0
-            add(event_id, guild_id, status, starts, True, None, status, True, untried)
+            add(event_id, guild_id, status, True, None, status, True, untried)
     for offset in range(ARCHIVED):
-        event_id = EVENTS + 1 + offset
         guild_id = 10**17 + (1 + offset % EVENTS) * 4_194_304
-        starts = NOW - timedelta(days=365) - _hours(rng, 0, 24 * 30)
-        add(event_id, guild_id, "archived", starts, False, None, "revealed", True)
+        add(EVENTS + 1 + offset, guild_id, "archived", False, None, "revealed", True)
 
     await _insert("ratmas_event", _EVENT_COLUMNS, events)
     await _insert("ratmas_participant", _PARTICIPANT_COLUMNS, participants)
