@@ -30,6 +30,7 @@ from ratmas.domain.model import Member
 from ratmas.persistence.db import close_db, init_db
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.container import ServiceOptions, build_services
+from ratmas.services.phases import DEFAULT_HORIZON
 from ratmas.services.ports import Message
 
 TICKS = 5
@@ -86,7 +87,8 @@ async def _measure(url: str) -> dict[str, float | str]:
             discord,
             BenchClock(world.NOW),
             scheduler,
-            ServiceOptions(min_participants=3),
+            # As `ratmas run` wires it (ratmas.app.service_options).
+            ServiceOptions(min_participants=3, horizon=DEFAULT_HORIZON),
         )
         engine = services.engine
         scheduler.start(engine.reconcile)

@@ -118,7 +118,7 @@ _EVENT_COLUMNS = ", ".join(
 _STATUS = {status.value: status for status in EventStatus}
 
 
-def _event_from_record(record: Sequence[Any]) -> Event:
+def _event_from_record(record: Any) -> Event:
     """An `Event` from a raw row of `_EVENT_COLUMNS`: no model instance, no field
     descriptors, just the values (listing 10,000 events otherwise costs a second)."""
     (
@@ -332,7 +332,14 @@ class TortoiseEventRepository:
             ') ORDER BY "id"'
         )
         values = [utc(due_before)] * (1 if mark == "$1" else 3)
-        _, rows = await connection.execute_query(sql, values)
+        if mark != "$1":
+            _, rows = await connection.execute_query(sql, values)
+            return [_event_from_record(row) for row in rows]
+        async with in_transaction() as transaction:
+            # The planner's estimate for the pairing sub-queries crosses the JIT
+            # threshold; compiling costs more than the query runs (13 of 55 ms).
+            await transaction.execute_script("SET LOCAL jit = off")
+            _, rows = await transaction.execute_query(sql, values)
         return [_event_from_record(row) for row in rows]
 
     async def list_events(self, guild_id: int) -> list[Event]:
