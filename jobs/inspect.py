@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from jobs.ids import job_id
 from jobs.specs import job_specs
 from ratmas.domain.dates import format_local, format_utc, iso_local, relative
 from ratmas.services.ports import Clock, EventRepository, LiveJob
-from ratmas.services.schedule import EventSchedule, schedules
+from ratmas.services.schedule import EventSchedule, schedules, within
 
 DifferenceKind = Literal["missing", "extra", "wrong_time"]
 
@@ -136,13 +136,16 @@ class JobDifference:
 
 
 def compare(
-    live_jobs: Sequence[LiveJob], event_schedules: Sequence[EventSchedule]
+    live_jobs: Sequence[LiveJob],
+    event_schedules: Sequence[EventSchedule],
+    until: datetime | None = None,
 ) -> list[JobDifference]:
     """Differences between the scheduler's phase jobs and the upcoming phases, by id.
 
     Empty when they agree. Overdue phases have no job by design (reconcile performs
-    them at once), so they are not reported missing."""
-    expected = {spec.id: spec.run_date for spec in job_specs(event_schedules)}
+    them at once), so they are not reported missing; nor are phases due at or after
+    `until`, when the scheduler only holds the jobs of a horizon."""
+    expected = {spec.id: spec.run_date for spec in job_specs(within(event_schedules, until))}
     actual = {job.id: job.run_time for job in live_jobs}
     differences: list[JobDifference] = []
     for jid in sorted(expected.keys() | actual.keys()):
@@ -157,9 +160,14 @@ def compare(
 
 
 def render_comparison(
-    live_jobs: Sequence[LiveJob], event_schedules: Sequence[EventSchedule], now: datetime
+    live_jobs: Sequence[LiveJob],
+    event_schedules: Sequence[EventSchedule],
+    now: datetime,
+    *,
+    horizon: timedelta | None = None,
 ) -> str:
-    """The bot's `/ratmas jobs`: the live jobs, then any difference from the database."""
+    """The bot's `/ratmas jobs`: the live jobs, then any difference from the database
+    (which expects jobs only for phases within `horizon` when one is given)."""
     lines = [f"Scheduler jobs as of {format_utc(now)}:"]
     if not live_jobs:
         lines.append("  (none)")
@@ -168,7 +176,7 @@ def render_comparison(
         zone = zones.get(job.event_id)
         local = format_local(job.run_time, zone) if zone else format_utc(job.run_time)
         lines.append(f"  {job.id}  {local}  {relative(job.run_time, now)}")
-    differences = compare(live_jobs, event_schedules)
+    differences = compare(live_jobs, event_schedules, None if horizon is None else now + horizon)
     if differences:
         lines.append("Differences from the database (the next reconcile repairs them):")
         lines.extend(f"  {d.describe()}" for d in differences)

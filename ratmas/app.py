@@ -36,6 +36,7 @@ from ratmas.persistence.db import backup, close_db, connected, init_db, migrate
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.container import ServiceOptions, Services, build_services
 from ratmas.services.export import export_event, export_guild, export_json, import_snapshots
+from ratmas.services.phases import DEFAULT_HORIZON
 from ratmas.services.ports import Clock, SystemClock
 
 log = logging.getLogger("ratmas")
@@ -56,6 +57,8 @@ def service_options(settings: Settings) -> ServiceOptions:
         min_participants=settings.min_participants,
         guild_filter=guild_filter_for(shards.shard_count, shards.shard_ids),
         resume_after=timedelta(seconds=settings.scheduler.resume_after_seconds),
+        # The tick brings phases into the horizon: it must come round well within it.
+        horizon=max(DEFAULT_HORIZON, 2 * timedelta(seconds=settings.scheduler.tick_seconds)),
         declared_guilds={
             g.id: GuildSettings(
                 g.id,
@@ -107,7 +110,7 @@ def build(
     async def jobs_report(guild_id: int) -> str:
         found = await load_schedules(repo, clock.now(), lambda g: g == guild_id)
         live = [job for job in scheduler.jobs() if job.event_id in {s.event.id for s in found}]
-        return render_comparison(live, found, clock.now())
+        return render_comparison(live, found, clock.now(), horizon=engine.horizon)
 
     async def export(event_id: int) -> str:
         return await export_json(repo, event_id)

@@ -35,8 +35,8 @@ from ratmas.domain.model import (
     SyncResult,
 )
 from ratmas.domain.pairing import check_draw
-from ratmas.domain.status import EventStatus
-from ratmas.services.ports import LiveJob
+from ratmas.domain.status import ANNOUNCED_STATUSES, DRAWN_STATUSES, EventStatus
+from ratmas.services.ports import DeliveryProgress, LiveJob
 from ratmas.services.schedule import EventSchedule
 
 
@@ -143,6 +143,24 @@ class InMemoryEventRepository:
                 if due is None or not due < _utc(due_before):
                     continue
             result.append(event)
+        return result
+
+    async def events_to_reconcile(self, *, due_before: datetime) -> list[Event]:
+        due = {e.id for e in await self.list_live_events(due_before=due_before)}
+        result = []
+        for event in sorted(self.events.values(), key=lambda e: e.id):
+            if not event.status.is_live:
+                continue
+            pairings = self.pairings.get(event.id, {}).values()
+            unannounced = (
+                event.status in ANNOUNCED_STATUSES and event.announced_status is not event.status
+            )
+            undrawn = event.status is EventStatus.ACTIVE and not pairings
+            untried = event.status in DRAWN_STATUSES and any(
+                p.pending and p.attempts == 0 for p in pairings
+            )
+            if event.id in due or unannounced or undrawn or untried:
+                result.append(event)
         return result
 
     async def list_events(self, guild_id: int) -> list[Event]:
@@ -563,6 +581,21 @@ class InMemoryEventRepository:
         ):
             await self.record_delivery_failure(entry.event_id, entry.user_id, code, text, at)
         return True
+
+    async def delivery_progress(self, event_ids: Collection[int]) -> dict[int, DeliveryProgress]:
+        found = {}
+        for event_id in set(event_ids):
+            pairings = list(self.pairings.get(event_id, {}).values())
+            if not pairings:
+                continue
+            attempts = [p.last_attempt_at for p in pairings if p.last_attempt_at is not None]
+            found[event_id] = DeliveryProgress(
+                event_id,
+                len(pairings),
+                sum(1 for p in pairings if p.pending and p.attempts == 0),
+                max(attempts, default=None),
+            )
+        return found
 
     async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
         earlier = sorted(

@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import eq
 
 from ratmas.domain.errors import InvalidPairings, PairingImpossible
 
@@ -69,36 +71,66 @@ class _Problem:
     """The searches work on indices into `people`; the pair sets hold ids as given.
 
     `forbidden` pairs may never be used; `soft` pairs cost 1 each (avoided pairs once
-    they have been relaxed). Self pairs are always forbidden without being stored.
-    Keeping the caller's id pairs (rather than translating them to indices) makes
-    building the sets one C-level pass: most of a large draw's time otherwise.
+    they have been relaxed); a pair in both is forbidden. Self pairs are always
+    forbidden without being stored. Keeping the caller's id pairs (rather than
+    translating them to indices) makes building the sets one C-level pass: most of a
+    large draw's time otherwise.
     """
 
     people: list[int]
-    forbidden: frozenset[tuple[int, int]]
-    soft: frozenset[tuple[int, int]]
+    forbidden: Set[tuple[int, int]]
+    soft: Set[tuple[int, int]] = frozenset()
 
     @property
     def n(self) -> int:
         return len(self.people)
 
     def cost(self, santa: int, recipient: int) -> int:
+        """The cost of `santa` drawing `recipient`, both indices into `people`."""
         if santa == recipient:
             return _FORBIDDEN
-        pair = (self.people[santa], self.people[recipient])
+        return self.pair_cost(self.people[santa], self.people[recipient])
+
+    def pair_cost(self, santa_id: int, recipient_id: int) -> int:
+        """The cost of a pair of two different participants' ids."""
+        pair = (santa_id, recipient_id)
         if pair in self.forbidden:
             return _FORBIDDEN
         return 1 if pair in self.soft else 0
 
     def constrained_pairs(self) -> int:
-        """How many forbidden or soft pairs are between two different participants."""
+        """How many distinct forbidden or soft pairs are between two participants."""
         everyone = set(self.people)
-        return sum(
-            1
-            for pairs in (self.forbidden, self.soft)
-            for santa, recipient in pairs
-            if santa != recipient and santa in everyone and recipient in everyone
+        forbidden = self.forbidden
+
+        def relevant(pair: tuple[int, int]) -> bool:
+            santa, recipient = pair
+            return santa != recipient and santa in everyone and recipient in everyone
+
+        return sum(1 for pair in forbidden if relevant(pair)) + sum(
+            1 for pair in self.soft if pair not in forbidden and relevant(pair)
         )
+
+    def bad_positions(self, order: list[int]) -> list[int]:
+        """Positions k of the loop `order` (ids) whose pair order[k] -> order[k+1]
+        (cyclically) costs anything, ascending.
+
+        Membership is tested at C level (`map` over `zip`): zip hands the same tuple
+        back while nobody keeps it, so checking 100k pairs allocates no pair at all,
+        which also keeps the garbage collector away from large draws."""
+        following = order[1:]
+        following.append(order[0])
+        bad = list(_members(self.forbidden, order, following))
+        if self.soft:
+            bad = sorted(set(bad).union(_members(self.soft, order, following)))
+        return bad
+
+
+def _members(
+    pairs: Set[tuple[int, int]], santas: list[int], recipients: list[int]
+) -> Iterator[int]:
+    """The positions k where (santas[k], recipients[k]) is in `pairs`."""
+    return compress(count(), map(pairs.__contains__, zip(santas, recipients, strict=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,17 +167,33 @@ def draw_pairings(
     its `stuck` names them.
     """
     people = list(participants)
-    _check_participants(people)
-    hard = frozenset(exclusions)
-    soft = frozenset(avoid) - hard
+    if len(people) < 2:
+        _check_participants(people)
+    # Both are read again if the first search fails.
+    if not isinstance(exclusions, Collection):
+        exclusions = list(exclusions)
+    if not isinstance(avoid, Collection):
+        avoid = list(avoid)
+    # The first search forbids last year's pairs too: one set, built as any plain
+    # loop would build it. The exclusions alone are only needed when it fails.
+    strict = set(exclusions)
+    strict.update(avoid)
 
-    strict = _Problem(people, hard | soft, frozenset())
-    successors, shortage = _solve(strict, rng)
-    if successors is None and soft:
-        successors, shortage = _solve(_Problem(people, hard, soft), rng)
-    if successors is None:
+    result, shortage = _solve(_Problem(people, strict), rng)
+    hard: Set[tuple[int, int]] = strict
+    if result is None:
+        del strict
+        hard = frozenset(exclusions)
+        soft = frozenset(avoid) - hard
+        if soft:
+            result, shortage = _solve(_Problem(people, hard, soft), rng)
+    if result is None or len(result) != len(people):
+        # A participant listed twice shows as a draw with fewer santas than people:
+        # checking after the search spares a large draw one pass over everyone.
+        _check_participants(people)
+    if result is None:
         raise _impossible(people, hard, shortage)
-    return dict(zip(people, [people[j] for j in successors], strict=True))
+    return result
 
 
 def loops(pairings: Mapping[int, int]) -> list[list[int]]:
@@ -306,20 +354,22 @@ def _check_participants(people: list[int]) -> None:
 def check_draw(pairings: Mapping[int, int], participants: Set[int] | None = None) -> None:
     """`InvalidPairings` unless `pairings` (santa -> recipient) is a permutation without
     fixed points: of `participants` when given, else of its own santas."""
-    santas = set(pairings)
+    # Views and C-level passes: a draw of 100k people is checked before it is stored.
+    santas = pairings.keys()
     if participants is not None and santas != participants:
-        missing = sorted(participants - santas)
-        extra = sorted(santas - participants)
+        missing = sorted(participants - set(santas))
+        extra = sorted(set(santas) - participants)
         raise InvalidPairings(
             "Pairings must cover every participant exactly once as a santa "
             f"(missing: {missing or 'none'}, not participants: {extra or 'none'})."
         )
-    if set(pairings.values()) != santas or len(set(pairings.values())) != len(pairings):
+    recipients = set(pairings.values())
+    if len(recipients) != len(pairings) or santas != recipients:
         raise InvalidPairings(
             "These pairings are not a draw: every santa must also be exactly one santa's recipient."
         )
-    drawing_themselves = sorted(s for s, r in pairings.items() if s == r)
-    if drawing_themselves:
+    if any(map(eq, santas, pairings.values())):
+        drawing_themselves = sorted(s for s, r in pairings.items() if s == r)
         raise InvalidPairings(f"{_who(drawing_themselves)} would draw themselves.")
 
 
@@ -349,32 +399,31 @@ def _who(ids: Iterable[int]) -> str:
 # --- the search -----------------------------------------------------------------------
 
 
-def _solve(problem: _Problem, rng: random.Random) -> tuple[list[int] | None, _Shortage | None]:
-    """Successor list of a draw for `problem`, or None and why none exists."""
+def _solve(problem: _Problem, rng: random.Random) -> tuple[dict[int, int] | None, _Shortage | None]:
+    """A draw (santa id -> recipient id) for `problem`, or None and why none exists."""
     order = _single_loop(problem, rng)
     if order is not None:
-        return _successors(order), None
+        following = order[1:]
+        following.append(order[0])
+        return dict(zip(order, following, strict=True)), None
     successors, shortage = _matching(problem, rng)
-    if successors is not None:
-        _merge_loops(successors, problem, rng)
-    return successors, shortage
-
-
-def _successors(order: list[int]) -> list[int]:
-    successors = [0] * len(order)
-    for k, person in enumerate(order):
-        successors[person] = order[(k + 1) % len(order)]
-    return successors
+    if successors is None:
+        return None, shortage
+    _merge_loops(successors, problem, rng)
+    people = problem.people
+    return dict(zip(people, map(people.__getitem__, successors), strict=True)), None
 
 
 def _single_loop(problem: _Problem, rng: random.Random) -> list[int] | None:
-    """A single loop, as the order in which people draw each other, or None.
+    """A single loop, as the ids in the order in which they draw each other, or None.
 
     None is certain for groups up to `EXACT_SEARCH_MAX`, and only means "not found
     within the budget" for larger ones.
     """
     n = problem.n
-    order = list(range(n))
+    # Shuffling the ids themselves (rather than indices into them) spares a
+    # translation of every seat; the permutation drawn is the same.
+    order = list(problem.people)
     rng.shuffle(order)
     # A random loop uses each of the m constrained pairs with probability 1/(n-1), so
     # it is clean with probability about exp(-m/(n-1)): rejection is worth it (and
@@ -386,38 +435,39 @@ def _single_loop(problem: _Problem, rng: random.Random) -> list[int] | None:
         problem.constrained_pairs() if tries > 1 else len(problem.forbidden) + len(problem.soft)
     )
     expected_bad = constrained / (n - 1)
+    bad: list[int] | None = None
     if expected_bad == 0 or (expected_bad < 30 and 3 * math.exp(expected_bad) <= tries):
         for attempt in range(tries):
             if attempt:
                 rng.shuffle(order)
-            if not _bad_positions(order, problem):
+            bad = problem.bad_positions(order)
+            if not bad:
                 return order
 
     if n <= EXACT_SEARCH_MAX:
         found, _ = _backtrack(problem, rng, enumerate_all=True)
-        return found
+        return _ids(problem, found)
 
-    if _repair(order, problem, rng):
+    if _repair(order, problem, rng, bad):
         return order
     if n <= _BACKTRACK_MAX:
         found, _ = _backtrack(problem, rng, enumerate_all=False)
-        return found
+        return _ids(problem, found)
     return None
 
 
-def _bad_positions(order: list[int], problem: _Problem) -> list[int]:
-    """Positions k whose pair order[k] -> order[k+1] (cyclically) costs anything."""
-    forbidden = problem.forbidden
-    soft = problem.soft
-    ids = list(map(problem.people.__getitem__, order))
-    pairs = list(zip(ids, ids[1:] + ids[:1], strict=True))
-    if forbidden.isdisjoint(pairs) and soft.isdisjoint(pairs):
-        return []
-    return [k for k, pair in enumerate(pairs) if pair in forbidden or pair in soft]
+def _ids(problem: _Problem, indices: list[int] | None) -> list[int] | None:
+    return None if indices is None else [problem.people[i] for i in indices]
 
 
-def _repair(order: list[int], problem: _Problem, rng: random.Random) -> bool:
-    """Swap people of a loop in place until it uses no forbidden pair; True on success.
+def _repair(
+    order: list[int],
+    problem: _Problem,
+    rng: random.Random,
+    bad_positions: list[int] | None = None,
+) -> bool:
+    """Swap people of a loop (ids) in place until it uses no forbidden pair; True on
+    success. `bad_positions` are those of `order` when the caller already has them.
 
     Each step takes a costly pair k and moves one of its two people to a random seat,
     keeping the swap when the four pairs it touches cost no more than before. With
@@ -425,8 +475,10 @@ def _repair(order: list[int], problem: _Problem, rng: random.Random) -> bool:
     handful of swaps after the shuffle. Soft costs are lowered too, within the budget.
     """
     n = len(order)
-    cost = problem.cost
-    bad = _IndexedSet(_bad_positions(order, problem))
+    cost = problem.pair_cost
+    if bad_positions is None:
+        bad_positions = problem.bad_positions(order)
+    bad = _IndexedSet(bad_positions)
     hard_bad = sum(1 for k in bad.items if cost(order[k], order[(k + 1) % n]) >= _FORBIDDEN)
     budget = 1_000 + 50 * len(bad.items)
     for _ in range(budget):
@@ -703,7 +755,7 @@ def _index_loops(successors: list[int]) -> list[list[int]]:
 
 
 def _impossible(
-    people: list[int], hard: frozenset[tuple[int, int]], shortage: _Shortage | None
+    people: list[int], hard: Set[tuple[int, int]], shortage: _Shortage | None
 ) -> PairingImpossible:
     """The error naming who is left without a possible recipient (or santa).
 

@@ -40,6 +40,9 @@ class ServiceOptions:
     min_participants: int = 3
     guild_filter: Callable[[int], bool] | None = None
     resume_after: timedelta = DEFAULT_RESUME_AFTER
+    # Hold scheduler jobs only for phases due within this (None: all; `ratmas run`
+    # sets `DEFAULT_HORIZON`).
+    horizon: timedelta | None = None
     max_concurrent_dms: int = DEFAULT_MAX_CONCURRENT_DMS
     nonce_window: timedelta = DEFAULT_NONCE_WINDOW
     progress_after: float = DEFAULT_PROGRESS_AFTER
@@ -101,6 +104,7 @@ def build_services(
         min_participants=opts.min_participants,
         guild_filter=opts.guild_filter,
         resume_after=opts.resume_after,
+        horizon=opts.horizon,
     )
     participants = ParticipantService(
         repo,

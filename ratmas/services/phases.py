@@ -47,11 +47,12 @@ those without waiting).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from ratmas.domain.dates import format_local
@@ -75,9 +76,17 @@ from ratmas.services.errors import (
     PhaseInProgress,
     RoleMissing,
 )
-from ratmas.services.ports import Clock, EventRepository, JobScheduler
+from ratmas.services.ports import Clock, DeliveryProgress, EventRepository, JobScheduler
 from ratmas.services.records import AuditTrail, require_event
-from ratmas.services.schedule import pending_phases, schedules
+from ratmas.services.schedule import EventSchedule, pending_phases, schedules, within
+
+# Phases due within this are held as scheduler jobs (`ratmas run`); later ones are
+# brought in by the safety tick, which must run more often than this.
+DEFAULT_HORIZON: Final = timedelta(hours=6)
+# Reconcile lets the event loop serve others after this many events in a row.
+_YIELD_EVERY: Final = 64
+# "No horizon": every live event with a dated phase is due before this.
+_FAR_FUTURE: Final = datetime(9999, 1, 1, tzinfo=UTC)
 
 # How long an unfinished phase may show no progress (no status change, no DM attempt)
 # before another process takes it over: the winner has crashed or is gone.
@@ -102,6 +111,27 @@ class StartPlan:
     status: EventStatus
 
 
+class _Unknown:
+    """Marks a delivery progress not read yet (None means "no pairings")."""
+
+
+UNKNOWN: Final = _Unknown()
+
+
+def _unfinished(event: Event, progress: DeliveryProgress | None) -> str | None:
+    """What the phase that led to the event's status still has to do, given its
+    delivery progress (None: no pairings stored)."""
+    if event.status in DRAWN_STATUSES:
+        if progress is None and event.status is EventStatus.ACTIVE:
+            return "the draw is not stored"
+        # Untried DMs: the start's blast, or a splice's, stopped by a slow-down.
+        if progress is not None and progress.untried:
+            return f"{progress.untried} santa(s) not DMed yet"
+    if event.status in ANNOUNCED_STATUSES and event.announced_status is not event.status:
+        return "not announced yet"
+    return None
+
+
 class PhaseEngine:
     """Reconcile, perform phases, hold and resume; see the module docstring."""
 
@@ -118,6 +148,7 @@ class PhaseEngine:
         min_participants: int,
         guild_filter: Callable[[int], bool] | None = None,
         resume_after: timedelta = DEFAULT_RESUME_AFTER,
+        horizon: timedelta | None = None,
         log: logging.Logger | None = None,
     ) -> None:
         if min_participants < 2:
@@ -132,6 +163,9 @@ class PhaseEngine:
         self.min_participants = min_participants
         self._ours = guild_filter or (lambda _guild_id: True)
         self._resume_after = resume_after
+        # Jobs are only held for phases due within this (None: every phase); the
+        # safety tick brings later ones in as they come within reach.
+        self.horizon = horizon
         self._log = log or logging.getLogger(__name__)
         self._busy: set[int] = set()
         self._interrupted: set[int] = set()
@@ -163,36 +197,81 @@ class PhaseEngine:
         self, now: datetime | None = None, event_id: int | None = None
     ) -> ReconcileReport:
         """Perform every overdue phase of the live events of this process's guilds, in
-        order, resume interrupted ones, and make the scheduler's jobs the upcoming ones.
+        order, resume interrupted ones, and make the scheduler's jobs the upcoming ones
+        (those due within the horizon).
 
         With `event_id`, only that event (and only its jobs). Never raises for one
         event's failure: it is logged and the other events go on."""
         at = now or self._clock.now()
+        if event_id is not None:
+            return await self._reconcile_one(event_id, at)
+        report = ReconcileReport()
+        until = None if self.horizon is None else at + self.horizon
+        # Only the events that may need something before the horizon are read: with
+        # nothing due, a tick costs one query whatever the number of live events.
+        candidates = [
+            e
+            for e in await self._repo.events_to_reconcile(due_before=until or _FAR_FUTURE)
+            if self._ours(e.guild_id)
+        ]
+        progress = await self._repo.delivery_progress(
+            [e.id for e in candidates if e.status in DRAWN_STATUSES]
+        )
+        current: list[Event] = []
+        for count, event in enumerate(candidates, start=1):
+            if self._needs_driving(event, at, progress.get(event.id)):
+                await self._reconcile_event(event, at, report, progress.get(event.id))
+                moved = await self._repo.get_event(event.id)
+                if moved is not None:
+                    current.append(moved)
+            else:
+                current.append(event)
+            if count % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let interactions in between chunks
+        self._sync(within(schedules(current, at), until), None)
+        return report
+
+    async def _reconcile_one(self, event_id: int, at: datetime) -> ReconcileReport:
         report = ReconcileReport()
         for event in await self._events_in_scope(event_id):
             if event.status.is_live:
                 await self._reconcile_event(event, at, report)
         current = await self._events_in_scope(event_id)
-        try:
-            self._scheduler.sync(
-                schedules(current, at), event_ids=None if event_id is None else {event_id}
-            )
-        except Exception:
-            self._log.exception("the scheduler's jobs could not be updated")
+        until = None if self.horizon is None else at + self.horizon
+        self._sync(within(schedules(current, at), until), {event_id})
         return report
 
-    async def _events_in_scope(self, event_id: int | None) -> list[Event]:
-        if event_id is None:
-            return [e for e in await self._repo.list_live_events() if self._ours(e.guild_id)]
+    def _sync(self, upcoming: list[EventSchedule], event_ids: set[int] | None) -> None:
+        try:
+            self._scheduler.sync(upcoming, event_ids=event_ids)
+        except Exception:
+            self._log.exception("the scheduler's jobs could not be updated")
+
+    def _needs_driving(
+        self, event: Event, now: datetime, progress: DeliveryProgress | None
+    ) -> bool:
+        """Whether `_drive` could do anything for the event (it re-checks everything)."""
+        if event.held_reason is not None:
+            return False
+        pending = pending_phases(event, now)
+        return bool(pending and pending[0].overdue) or _unfinished(event, progress) is not None
+
+    async def _events_in_scope(self, event_id: int) -> list[Event]:
         one = await self._repo.get_event(event_id)
         return [one] if one is not None and self._ours(one.guild_id) else []
 
-    async def _reconcile_event(self, event: Event, now: datetime, report: ReconcileReport) -> None:
+    async def _reconcile_event(
+        self,
+        event: Event,
+        now: datetime,
+        report: ReconcileReport,
+        progress: DeliveryProgress | _Unknown | None = UNKNOWN,
+    ) -> None:
         if event.id in self._busy:
             return  # this engine is already on it; that run schedules what is left
         self._busy.add(event.id)
         try:
-            await self._drive(event, now, report)
+            await self._drive(event, now, report, progress)
         except Exception:
             report.failed.append(event.id)
             self._log.exception(
@@ -204,17 +283,27 @@ class PhaseEngine:
         finally:
             self._busy.discard(event.id)
 
-    async def _drive(self, event: Event, now: datetime, report: ReconcileReport) -> None:
-        """Finish the current phase, then perform overdue phases in order."""
+    async def _drive(
+        self,
+        event: Event,
+        now: datetime,
+        report: ReconcileReport,
+        progress: DeliveryProgress | _Unknown | None = UNKNOWN,
+    ) -> None:
+        """Finish the current phase, then perform overdue phases in order.
+
+        `progress` is the event's delivery progress when the caller has just read it."""
         performed_here = False
         for _ in range(len(PHASE_ORDER) + 1):
             if event.held_reason is not None:
                 return
-            unfinished = await self.unfinished(event)
+            if isinstance(progress, _Unknown):
+                progress = await self._progress(event)
+            unfinished = _unfinished(event, progress)
             if unfinished is not None:
                 # Work left by a phase performed in this very call (e.g. Discord asked
                 # to slow down) waits for the next tick.
-                if performed_here or not await self._may_resume(event, now):
+                if performed_here or not await self._may_resume(event, now, progress):
                     return
                 self._log.info(
                     "event %s (guild %s): resuming the unfinished %s (%s)",
@@ -226,6 +315,7 @@ class PhaseEngine:
                 await self._resume(event)
                 report.resumed.append(event.id)
                 event = await require_event(self._repo, event.id)
+                progress = UNKNOWN
                 if await self.unfinished(event) is not None:
                     return
             pending = pending_phases(event, now)
@@ -236,6 +326,7 @@ class PhaseEngine:
                 return
             performed_here = True
             event = await require_event(self._repo, event.id)
+            progress = UNKNOWN
 
     async def _perform(
         self, event: Event, phase: Phase, now: datetime, report: ReconcileReport
@@ -382,28 +473,27 @@ class PhaseEngine:
 
     async def unfinished(self, event: Event) -> str | None:
         """What the phase that led to the event's status still has to do, if anything."""
-        if event.status in DRAWN_STATUSES:
-            pairings = await self._repo.list_pairings(event.id)
-            if not pairings and event.status is EventStatus.ACTIVE:
-                return "the draw is not stored"
-            # Untried DMs: the start's blast, or a splice's, stopped by a slow-down.
-            untried = delivery_counts(pairings).untried
-            if untried:
-                return f"{untried} santa(s) not DMed yet"
-        if event.status in ANNOUNCED_STATUSES and event.announced_status is not event.status:
-            return "not announced yet"
-        return None
+        return _unfinished(event, await self._progress(event))
 
-    async def _may_resume(self, event: Event, now: datetime) -> bool:
+    async def _progress(self, event: Event) -> DeliveryProgress | None:
+        if event.status not in DRAWN_STATUSES:
+            return None
+        return (await self._repo.delivery_progress([event.id])).get(event.id)
+
+    async def _may_resume(
+        self,
+        event: Event,
+        now: datetime,
+        progress: DeliveryProgress | _Unknown | None = UNKNOWN,
+    ) -> bool:
         if event.id in self._interrupted:
             return True
+        if isinstance(progress, _Unknown):
+            progress = await self._progress(event)
         # Every DM attempt is a heartbeat of the process sending them.
-        attempts = [
-            p.last_attempt_at
-            for p in await self._repo.list_pairings(event.id)
-            if p.last_attempt_at is not None
-        ]
-        last_progress = max([event.updated_at, *attempts])
+        last_progress = event.updated_at
+        if progress is not None and progress.last_attempt_at is not None:
+            last_progress = max(last_progress, progress.last_attempt_at)
         return now - last_progress >= self._resume_after
 
     async def _resume(self, event: Event) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ratmas.domain.model import (
     AuditEntry,
@@ -44,6 +44,15 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class DeliveryProgress(NamedTuple):
+    """How far the santa DMs of one event have got, counted by the database."""
+
+    event_id: int
+    pairings: int  # how many are stored
+    untried: int  # pending and never attempted
+    last_attempt_at: datetime | None  # the latest DM attempt, successful or not
+
+
 class EventRepository(Protocol):
     """Everything the services persist. Every datetime in and out is aware UTC.
 
@@ -67,6 +76,14 @@ class EventRepository(Protocol):
     ) -> list[Event]:
         """Live events, oldest first; optionally only those with a phase date before
         `due_before` (any timezone) and/or in `guild_ids`."""
+        ...
+
+    async def events_to_reconcile(self, *, due_before: datetime) -> list[Event]:
+        """Live events the phase engine may have to act on before `due_before`, oldest
+        first: the phase their status waits for is due before then (held events
+        included), or the phase that led to their status may be unfinished — the
+        status is not announced yet, an active event has no pairings, or a drawn
+        event has santas never tried. One query, however many events are live."""
         ...
 
     async def list_events(self, guild_id: int) -> list[Event]:
@@ -213,6 +230,11 @@ class EventRepository(Protocol):
         self, event_id: int, santa_id: int, code: int | None, text: str, at: datetime
     ) -> bool:
         """Keep the pairing pending, count the attempt and remember the error and its time."""
+        ...
+
+    async def delivery_progress(self, event_ids: Collection[int]) -> dict[int, DeliveryProgress]:
+        """The delivery progress of each of these events that has pairings (events
+        without any are left out), counted with grouped queries, not one per event."""
         ...
 
     async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ratmas.domain.lifecycle import waiting_for
@@ -101,3 +101,13 @@ def schedules(events: Iterable[Event], now: datetime) -> list[EventSchedule]:
         return (nxt is None, nxt.due if nxt else s.event.dates.starts_at, s.event.id)
 
     return sorted(live, key=order)
+
+
+def within(event_schedules: Iterable[EventSchedule], until: datetime | None) -> list[EventSchedule]:
+    """The schedules with only the phases due before `until` (all when None): what the
+    scheduler holds when it keeps only the jobs of a horizon."""
+    if until is None:
+        return list(event_schedules)
+    return [
+        replace(s, pending=tuple(p for p in s.pending if p.due < until)) for s in event_schedules
+    ]

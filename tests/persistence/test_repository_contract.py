@@ -21,6 +21,7 @@ from ratmas.domain.model import (
 )
 from ratmas.domain.status import EventStatus
 from ratmas.persistence.repository import TortoiseEventRepository
+from ratmas.services.ports import DeliveryProgress
 from tests.fakes import InMemoryEventRepository
 
 Repo = InMemoryEventRepository | TortoiseEventRepository
@@ -165,6 +166,50 @@ async def test_due_date_follows_the_status(repo: Repo) -> None:
     assert await repo.list_live_events(due_before=after_start) == []
     after_deadline = event.dates.purchase_deadline + timedelta(hours=1)
     assert len(await repo.list_live_events(due_before=after_deadline)) == 1
+
+
+async def test_events_to_reconcile_are_the_due_and_the_unfinished(repo: Repo) -> None:
+    later = NOW + timedelta(days=30)
+    due = await repo.create_event(new_event(start=NOW + timedelta(hours=1)), now=NOW)
+    quiet = await repo.create_event(new_event(OTHER_GUILD, start=later), now=NOW)
+    horizon = NOW + timedelta(hours=2)
+    assert [e.id for e in await repo.events_to_reconcile(due_before=horizon)] == [due.id]
+    assert await repo.events_to_reconcile(due_before=NOW) == []
+
+    # Active without pairings, then drawn but not announced, then santas never tried:
+    # each is unfinished work, whatever the dates.
+    await repo.sync_participants(quiet.id, members(1, 2, 3), now=NOW)
+    await repo.set_status(quiet.id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
+    assert [e.id for e in await repo.events_to_reconcile(due_before=NOW)] == [quiet.id]
+    await repo.replace_pairings(quiet.id, {1: 2, 2: 3, 3: 1})
+    assert [e.id for e in await repo.events_to_reconcile(due_before=NOW)] == [quiet.id]
+    await repo.claim_announcement(quiet.id, None, EventStatus.ACTIVE)
+    assert [e.id for e in await repo.events_to_reconcile(due_before=NOW)] == [quiet.id]
+    await repo.mark_notified(quiet.id, 1, NOW)
+    await repo.record_delivery_failure(quiet.id, 2, 50007, "Cannot send", NOW)
+    assert [e.id for e in await repo.events_to_reconcile(due_before=NOW)] == [quiet.id]
+    # A failed DM is not retried by reconcile: only never-tried santas count.
+    await repo.mark_notified(quiet.id, 3, NOW)
+    assert await repo.events_to_reconcile(due_before=NOW) == []
+    found = await repo.events_to_reconcile(due_before=later + timedelta(days=11))
+    assert [e.id for e in found] == [due.id, quiet.id]
+    assert found[1] == await repo.get_event(quiet.id)
+
+
+async def test_delivery_progress_is_counted_per_event(repo: Repo) -> None:
+    first = await event_with(repo, 1, 2, 3)
+    second = await repo.create_event(new_event(OTHER_GUILD), now=NOW)
+    await repo.sync_participants(second.id, members(4, 5), now=NOW)
+    await repo.replace_pairings(first, {1: 2, 2: 3, 3: 1})
+    await repo.replace_pairings(second.id, {4: 5, 5: 4})
+    await repo.mark_notified(first, 1, NOW)
+    await repo.record_delivery_failure(first, 2, 50007, "Cannot send", NOW + timedelta(minutes=1))
+    progress = await repo.delivery_progress([first, second.id, 999])
+    assert progress == {
+        first: DeliveryProgress(first, 3, 1, NOW + timedelta(minutes=1)),
+        second.id: DeliveryProgress(second.id, 2, 2, None),
+    }
+    assert await repo.delivery_progress([]) == {}
 
 
 async def test_update_dates_and_hold(repo: Repo) -> None:

@@ -91,6 +91,7 @@ class World:
         clock: FixedClock | None = None,
         guild_filter: Callable[[int], bool] | None = None,
         max_concurrent_dms: int = 5,
+        horizon: timedelta | None = None,
     ) -> None:
         self.repo: EventRepository = repo if repo is not None else InMemoryEventRepository()
         self.clock = clock if clock is not None else FixedClock(NOW)
@@ -109,6 +110,7 @@ class World:
                 min_participants=3,
                 guild_filter=guild_filter,
                 max_concurrent_dms=max_concurrent_dms,
+                horizon=horizon,
                 rng=lambda: random.Random(next(seeds)),
             ),
         )
