@@ -7,6 +7,7 @@ application builds its configuration from settings with `tortoise_config(url)`.
 from __future__ import annotations
 
 import asyncio
+import importlib.resources
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,20 @@ from ratmas.config import DEFAULT_DATABASE_URL, redact_url
 from ratmas.domain.errors import DatabaseUnavailable
 
 MODELS_MODULES = ["ratmas.persistence.models", "aerich.models"]
-MIGRATIONS_LOCATION = str(Path(__file__).resolve().parents[2] / "migrations")
+
+
+def _migrations_location() -> str:
+    """The directory of the shipped `migrations` package (aerich reads files from it).
+
+    Found through `importlib.resources`, so an installed wheel uses its own copy; a path
+    relative to this file would only exist in a source checkout."""
+    location = importlib.resources.files("migrations")
+    if not isinstance(location, Path) or not (location / "models").is_dir():
+        raise RuntimeError(f"the migrations package is not a directory on disk: {location}")
+    return str(location)
+
+
+MIGRATIONS_LOCATION = _migrations_location()
 
 
 def tortoise_config(url: str) -> dict[str, Any]:
