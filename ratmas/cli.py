@@ -31,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a Discord guild's Secret Santa (Ratmas) from sign-up to reveal.",
     )
     parser.add_argument("--version", action="version", version=f"ratmas {__version__}")
+    # Accepted before the command too (`ratmas --config X migrate`); given after it, it
+    # wins (SUPPRESS keeps the subcommand's absent option from resetting it).
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (default: $RATMAS_CONFIG, else ./config.toml)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
@@ -38,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--config",
             metavar="PATH",
+            default=argparse.SUPPRESS,
             help="config file (default: $RATMAS_CONFIG, else ./config.toml)",
         )
         sub.set_defaults(handler=handler)

@@ -319,3 +319,24 @@ def test_a_guild_moves_from_sqlite_to_another_database_by_export_and_import(
         for event in data["events"]:
             event["event"].pop("id")
     assert after["events"] == before["events"]
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["before-command", "after-command"])
+def test_config_is_accepted_before_or_after_the_command(tmp_path: Path, before: bool) -> None:
+    config = tmp_path / "elsewhere.toml"
+    config.write_text("[database]\nurl = 'sqlite://chosen/ratmas.sqlite'\n", encoding="utf-8")
+    args = ["--config", str(config), "migrate"] if before else ["migrate", "--config", str(config)]
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "sqlite://chosen/ratmas.sqlite" in result.stdout
+    assert (tmp_path / "chosen" / "ratmas.sqlite").is_file()
+    assert not (tmp_path / "data").exists()
+
+
+def test_config_after_the_command_wins_over_one_before(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text("[database]\nurl = 'sqlite://first/db.sqlite'\n", encoding="utf-8")
+    second.write_text("[database]\nurl = 'sqlite://second/db.sqlite'\n", encoding="utf-8")
+    result = run("--config", str(first), "migrate", "--config", str(second), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "sqlite://second/db.sqlite" in result.stdout
