@@ -220,6 +220,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return 0
     try:
         settings = load_settings(args.config)
+        for warning in settings.warnings:
+            sys.stderr.write(f"ratmas: warning: {warning}\n")
         logging.basicConfig(
             level=settings.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -68,11 +68,17 @@ def test_unreachable_database_is_one_line_and_exit_2(
         ("[ratmas]\ndefault_timezone = 'Atlantis/Capital'\n", "ratmas.default_timezone"),
         ("[database]\nurl = 'nosuch://x'\n", "database.url"),
         ("[database]\nport = 5\n", "database.port"),
+        ('[discord]\napi_base_url = "http://[::1"\n', "discord.api_base_url"),
+        ('[database]\nurl = "sqlite:// "\n', "database.url"),
+        (f"[scheduler]\ntick_seconds = {2**63 - 1}\n", "scheduler.tick_seconds"),
+        (b"[ratmas]\ndefault_timezone = 'Europe/Z\xfcrich'\n", "not UTF-8"),
     ],
 )
-def test_bad_config_exits_2_with_one_line(tmp_path: Path, config: str, expected: str) -> None:
+def test_bad_config_exits_2_with_one_line(
+    tmp_path: Path, config: str | bytes, expected: str
+) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text(config, encoding="utf-8")
+    path.write_bytes(config if isinstance(config, bytes) else config.encode("utf-8"))
     result = run("migrate", "--config", str(path), cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -340,3 +346,17 @@ def test_config_after_the_command_wins_over_one_before(tmp_path: Path) -> None:
     result = run("--config", str(first), "migrate", "--config", str(second), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "sqlite://second/db.sqlite" in result.stdout
+
+
+def test_the_original_services_database_url_and_path(tmp_path: Path) -> None:
+    result = run(
+        "migrate",
+        cwd=tmp_path,
+        env={"DATABASE_URL": "file:./data/ratmas.sqlite", "DATABASE_PATH": "old.sqlite"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "ratmas.sqlite").is_file()
+    assert not (tmp_path / "old.sqlite").exists()
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith("ratmas: warning: DATABASE_PATH = 'old.sqlite' is ignored")
+    assert "DATABASE_URL" in warning
