@@ -10,7 +10,6 @@ database connections on the way out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,6 +31,7 @@ from ratmas.services.guild_settings import GuildSettingsService
 from ratmas.services.lifecycle import LifecycleService, guild_filter_for
 from ratmas.services.ports import Clock, SystemClock
 from ratmas.services.season import SeasonService
+from ratmas.shutdown import GRACE_SECONDS, stop_bot
 
 log = logging.getLogger("ratmas")
 
@@ -155,10 +155,8 @@ async def serve(
             log.info("stopping")
             # Phases first: let running reconciles finish while Discord and the
             # database are still there.
-            await app.scheduler.aclose()
-            await app.bot.close()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
+            await app.scheduler.aclose(GRACE_SECONDS)
+            await stop_bot(app.bot, runner)
     finally:
         if app is not None:
             await app.scheduler.aclose()

@@ -1,0 +1,64 @@
+"""SIGTERM and SIGINT stop `ratmas run` cleanly within STOP_SECONDS, whatever it is doing:
+starting up, reconciling thousands of events, or in the middle of a DM blast."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from ratmas.sandbox import Sandbox
+from tests.cli.bot_process import (
+    add_future_events,
+    bot_process,
+    environment,
+    ratmas,
+    write_config,
+)
+
+pytestmark = [pytest.mark.e2e]
+EVENTS = 8_000  # 24,000 date jobs at startup: more wake-ups than the loop's pipe holds
+
+
+async def test_sigterm_during_the_startup_reconcile_of_thousands_of_events_stops_the_bot(
+    tmp_path: Path,
+) -> None:
+    async with Sandbox() as sb:
+        database = tmp_path / "ratmas.sqlite"
+        env = environment(sb, f"sqlite://{database}", write_config(sb, tmp_path))
+        status, _, err = await ratmas("migrate", env=env, cwd=tmp_path)
+        assert status == 0, err
+        add_future_events(database, EVENTS)
+        async with bot_process(env, tmp_path) as bot:
+            await sb.wait_ready(timeout=30)
+            # The first READY starts the scheduler and the reconcile of every event,
+            # which schedules three jobs per event: stop it right then.
+            await _wait_for_log(bot.log_file, f"scheduling {3 * EVENTS} phase jobs")
+            assert await bot.stop(signal.SIGTERM) == 0, bot.log()
+        log = bot.log()
+    assert "stopping" in log
+    assert log.rstrip().endswith("stopped"), log[-2000:]
+    assert "signal wakeup fd" not in log
+    assert "Traceback" not in log, log
+
+
+async def test_sigint_during_migration_stops_the_bot(tmp_path: Path) -> None:
+    async with Sandbox() as sb:
+        env = environment(sb, f"sqlite://{tmp_path / 'fresh.sqlite'}", write_config(sb, tmp_path))
+        async with bot_process(env, tmp_path) as bot:
+            # Sent as soon as the process has its handlers: it may land while the
+            # migrations run, or while the bot connects; either way it must stop.
+            await _wait_for_log(bot.log_file, "database sqlite://")
+            assert await bot.stop(signal.SIGINT) == 0, bot.log()
+        assert "Traceback" not in bot.log(), bot.log()
+
+
+async def _wait_for_log(path: Path, text: str) -> None:
+    import asyncio
+
+    for _ in range(600):
+        if path.exists() and text in path.read_text(encoding="utf-8", errors="replace"):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{text!r} never appeared in {path}")
