@@ -24,6 +24,7 @@ from ratmas.bot.discord_port import NextcordDiscord
 from ratmas.config import Settings, redact_url
 from ratmas.domain.errors import ConfigError
 from ratmas.domain.model import GuildSettings
+from ratmas.health import HeartbeatRecorder, recorder_for
 from ratmas.persistence.db import close_db, init_db, migrate
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.export import export_json
@@ -136,8 +137,11 @@ async def serve(
         log.info("applied migrations: %s", ", ".join(applied))
     await init_db(settings.database_url)
     app: App | None = None
+    heartbeat: HeartbeatRecorder | None = None
     try:
         app = build(settings, clock=clock, guild_ready_timeout=guild_ready_timeout)
+        heartbeat = recorder_for(app.bot, app.scheduler, settings)
+        heartbeat.start()
         if started is not None and not started.done():
             started.set_result(app)
         runner = asyncio.create_task(app.bot.start(token))
@@ -162,5 +166,7 @@ async def serve(
             await app.scheduler.aclose()
             if not app.bot.is_closed():
                 await app.bot.close()
+        if heartbeat is not None:
+            await heartbeat.aclose()
         await close_db()
         log.info("stopped")

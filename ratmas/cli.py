@@ -19,6 +19,8 @@ from typing import Any, TextIO
 from ratmas import __version__
 from ratmas.config import Settings, load_settings
 from ratmas.domain.errors import RatmasError
+from ratmas.health import add_arguments as health_arguments
+from ratmas.health import health_command as _health
 
 log = logging.getLogger("ratmas")
 
@@ -64,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         "backup", "copy the SQLite database to a new file, safely while running", _backup
     )
     backup.add_argument("target", metavar="PATH", help="the new file")
+    health = command(
+        "health",
+        "exit 0 if the running bot's heartbeat is fresh, 1 naming what is stale or missing",
+        _health,
+    )
+    health_arguments(health)
     demo = command(
         "demo", "play one whole season offline against a loopback Discord (no token)", _demo
     )

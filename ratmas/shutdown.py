@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Final
-
-import nextcord
+from typing import Any, Final, Protocol
 
 GRACE_SECONDS: Final = 4.0
 # nextcord names the task of every event handler it dispatches "nextcord: <event>".
@@ -28,8 +26,21 @@ HANDLER_TASK_PREFIX: Final = "nextcord:"
 log = logging.getLogger("ratmas")
 
 
+class ClosableHttp(Protocol):
+    async def close(self) -> None: ...
+
+
+class Bot(Protocol):
+    """What of a `nextcord.Client` the stop needs (nextcord stays in ratmas.bot/app)."""
+
+    @property
+    def http(self) -> ClosableHttp: ...
+
+    async def close(self) -> None: ...
+
+
 async def stop_bot(
-    bot: nextcord.Client, runner: asyncio.Task[Any], grace_seconds: float = GRACE_SECONDS
+    bot: Bot, runner: asyncio.Task[Any], grace_seconds: float = GRACE_SECONDS
 ) -> None:
     """Give the bot's running event handlers `grace_seconds` while Discord is still
     connected, cancel what is left, close the bot, wait for its connection task (a stop

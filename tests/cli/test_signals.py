@@ -62,3 +62,43 @@ async def _wait_for_log(path: Path, text: str) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"{text!r} never appeared in {path}")
+
+
+async def test_health_is_1_before_the_bot_starts_0_while_it_runs_1_after_it_stops(
+    tmp_path: Path,
+) -> None:
+    async with Sandbox() as sb:
+        env = environment(sb, f"sqlite://{tmp_path / 'health.sqlite'}", write_config(sb, tmp_path))
+        status, out, _ = await ratmas("health", env=env, cwd=tmp_path)
+        assert (status, out) == (1, "unhealthy: no heartbeat recorded (not started yet)\n")
+        assert not (tmp_path / "health.sqlite").exists()
+        async with bot_process(env, tmp_path) as bot:
+            await sb.wait_ready(timeout=30)
+            status, out = await _poll_health(env, tmp_path)
+            assert status == 0, out
+            assert out.startswith("healthy: gateway connected, scheduler running, last heartbeat")
+            assert len(out.splitlines()) == 1
+            assert await bot.stop() == 0, bot.log()
+        status, out, _ = await ratmas("health", env=env, cwd=tmp_path)
+        assert status == 1
+        assert out.startswith("unhealthy: the bot stopped ")
+        status, out, _ = await ratmas(
+            "--config",
+            str(tmp_path / "ratmas.toml"),
+            "health",
+            "--max-age",
+            "0",
+            env=env,
+            cwd=tmp_path,
+        )
+        assert status == 2
+
+
+async def _poll_health(env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    """`ratmas health` until it says healthy (the first beat after READY) or 40 tries."""
+    status, out = 1, ""
+    for _ in range(40):
+        status, out, _ = await ratmas("health", env=env, cwd=cwd)
+        if status == 0:
+            break
+    return status, out

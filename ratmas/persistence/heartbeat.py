@@ -1,0 +1,52 @@
+"""Heartbeat rows: written by the running bot, read by `ratmas health`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ratmas.persistence.models import HeartbeatRow
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    shard_id: int  # 0 when unsharded
+    shard_count: int  # 1 when unsharded
+    gateway_connected: bool
+    scheduler_running: bool
+    stopped: bool  # the last beat of a process that stopped cleanly
+    host: str
+    pid: int
+    beat_at: datetime  # aware UTC
+
+
+async def record_heartbeat(beat: Heartbeat) -> None:
+    await HeartbeatRow.update_or_create(
+        shard_id=beat.shard_id,
+        defaults={
+            "shard_count": beat.shard_count,
+            "gateway_connected": beat.gateway_connected,
+            "scheduler_running": beat.scheduler_running,
+            "stopped": beat.stopped,
+            "host": beat.host[:255],
+            "pid": beat.pid,
+            "beat_at": beat.beat_at,
+        },
+    )
+
+
+async def read_heartbeats() -> list[Heartbeat]:
+    rows = await HeartbeatRow.all().order_by("shard_id")
+    return [
+        Heartbeat(
+            shard_id=row.shard_id,
+            shard_count=row.shard_count,
+            gateway_connected=row.gateway_connected,
+            scheduler_running=row.scheduler_running,
+            stopped=row.stopped,
+            host=row.host,
+            pid=row.pid,
+            beat_at=row.beat_at,
+        )
+        for row in rows
+    ]
