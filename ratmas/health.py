@@ -65,6 +65,7 @@ class HeartbeatRecorder:
         self._shard_count = shard_count
         self._beat_seconds = beat_seconds
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
         self._failing = False
 
     def state(self) -> tuple[bool, bool]:
@@ -76,9 +77,13 @@ class HeartbeatRecorder:
         self._task = asyncio.create_task(self._beat(), name="ratmas: heartbeat")
 
     async def aclose(self) -> None:
-        """Stop beating and record that this process stopped."""
+        """Stop beating (a write under way may finish) and record that this process
+        stopped."""
         if self._task is not None:
-            self._task.cancel()
+            self._stop.set()
+            done, _ = await asyncio.wait({self._task}, timeout=LOOK_SECONDS * 4)
+            if not done:
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
@@ -88,12 +93,13 @@ class HeartbeatRecorder:
         loop = asyncio.get_running_loop()
         last: tuple[bool, bool] | None = None
         last_at = -math.inf
-        while True:
+        while not self._stop.is_set():
             state = self.state()
             due = state != last or loop.time() - last_at >= self._beat_seconds
             if due and await self._record(*state, stopped=False):
                 last, last_at = state, loop.time()
-            await asyncio.sleep(LOOK_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), LOOK_SECONDS)
 
     async def _record(self, gateway: bool, scheduler: bool, *, stopped: bool) -> bool:
         from ratmas.persistence.heartbeat import Heartbeat, record_heartbeat

@@ -20,6 +20,8 @@ import logging
 from typing import Any, Final, Protocol
 
 GRACE_SECONDS: Final = 4.0
+# How long the connection task may take to end after close().
+RUNNER_SECONDS: Final = 1.0
 # nextcord names the task of every event handler it dispatches "nextcord: <event>".
 HANDLER_TASK_PREFIX: Final = "nextcord:"
 
@@ -48,6 +50,11 @@ async def stop_bot(
     the HTTP session last."""
     await _settle(_handler_tasks(), grace_seconds)
     await bot.close()
+    # A stop during login leaves nextcord logging in on a fresh session (every request
+    # reopens it) and then connecting: the connection task is cancelled if it does not
+    # end by itself.
+    await asyncio.wait({runner}, timeout=RUNNER_SECONDS)
+    runner.cancel()
     await asyncio.gather(runner, return_exceptions=True)
     await _settle(_handler_tasks(), 0)  # any dispatched while closing
     await bot.http.close()

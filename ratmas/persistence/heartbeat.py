@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ratmas.persistence.models import HeartbeatRow
 
@@ -21,18 +22,25 @@ class Heartbeat:
 
 
 async def record_heartbeat(beat: Heartbeat) -> None:
-    await HeartbeatRow.update_or_create(
-        shard_id=beat.shard_id,
-        defaults={
-            "shard_count": beat.shard_count,
-            "gateway_connected": beat.gateway_connected,
-            "scheduler_running": beat.scheduler_running,
-            "stopped": beat.stopped,
-            "host": beat.host[:255],
-            "pid": beat.pid,
-            "beat_at": beat.beat_at,
-        },
-    )
+    """Upsert the shard's row in single statements (no transaction a cancelled writer
+    could leave open)."""
+    from tortoise.exceptions import IntegrityError
+
+    values: dict[str, Any] = {
+        "shard_count": beat.shard_count,
+        "gateway_connected": beat.gateway_connected,
+        "scheduler_running": beat.scheduler_running,
+        "stopped": beat.stopped,
+        "host": beat.host[:255],
+        "pid": beat.pid,
+        "beat_at": beat.beat_at,
+    }
+    if await HeartbeatRow.filter(shard_id=beat.shard_id).update(**values):
+        return
+    try:
+        await HeartbeatRow.create(shard_id=beat.shard_id, **values)
+    except IntegrityError:  # another process of the same shard wrote it first
+        await HeartbeatRow.filter(shard_id=beat.shard_id).update(**values)
 
 
 async def read_heartbeats() -> list[Heartbeat]:
