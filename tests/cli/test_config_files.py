@@ -218,7 +218,7 @@ def empty_working_directory() -> Iterator[Path]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(bad=bad_files, command=st.sampled_from(["migrate", "jobs", "run"]))
+@given(bad=bad_files, command=st.sampled_from(["migrate", "jobs", "run", "health"]))
 def test_a_bad_config_file_is_one_line_exit_2_and_creates_nothing(
     bad: BadFile, command: str
 ) -> None:
