@@ -125,3 +125,27 @@ def add_future_events(database: Path, count: int, *, first_guild: int = 10**17) 
 
 def _sqlite_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(sep=" ")
+
+
+def add_overdue_event(database: Path, guild_id: int, channel_id: int, role_id: int) -> None:
+    """A scheduled event whose start passed a minute ago: the startup reconcile draws
+    and DMs every santa at once."""
+    now = datetime.now(UTC)
+    with contextlib.closing(sqlite3.connect(database)) as connection, connection:
+        connection.execute(
+            "INSERT INTO ratmas_event (guild_id, status, live_guild_id, starts_at, "
+            "purchase_deadline, reveal_at, timezone, announcement_channel_id, "
+            "participant_role_id, created_at, updated_at) "
+            "VALUES (?, 'scheduled', ?, ?, ?, ?, 'UTC', ?, ?, ?, ?)",
+            (
+                guild_id,
+                guild_id,
+                _sqlite_time(now - timedelta(minutes=1)),
+                _sqlite_time(now + timedelta(days=1)),
+                _sqlite_time(now + timedelta(days=2)),
+                channel_id,
+                role_id,
+                _sqlite_time(now - timedelta(days=1)),
+                _sqlite_time(now - timedelta(days=1)),
+            ),
+        )

@@ -3,7 +3,9 @@ starting up, reconciling thousands of events, or in the middle of a DM blast."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from ratmas.sandbox import Sandbox
 from tests.cli.bot_process import (
     add_future_events,
+    add_overdue_event,
     bot_process,
     environment,
     ratmas,
@@ -55,8 +58,6 @@ async def test_sigint_during_migration_stops_the_bot(tmp_path: Path) -> None:
 
 
 async def _wait_for_log(path: Path, text: str) -> None:
-    import asyncio
-
     for _ in range(600):
         if path.exists() and text in path.read_text(encoding="utf-8", errors="replace"):
             return
@@ -102,3 +103,33 @@ async def _poll_health(env: dict[str, str], cwd: Path) -> tuple[int, str]:
         if status == 0:
             break
     return status, out
+
+
+async def test_sigterm_during_a_dm_blast_stops_the_bot(tmp_path: Path) -> None:
+    async with Sandbox() as sb:
+        guild = sb.add_guild("Blast", channels=("ratmas",))
+        role = sb.create_role(guild.id, "Ratmas")
+        for index in range(30):
+            await sb.add_member(guild.id, f"m{index}", roles=(role.id,))
+        database = tmp_path / "blast.sqlite"
+        env = environment(sb, f"sqlite://{database}", write_config(sb, tmp_path))
+        status, _, err = await ratmas("migrate", env=env, cwd=tmp_path)
+        assert status == 0, err
+        add_overdue_event(database, guild.id, sb.channel(guild.id, "ratmas").id, role.id)
+        # Every message is rate limited for a second at a time: the blast crawls.
+        sb.rate_limit_next(100_000, retry_after=1.0, path_contains="/messages")
+        async with bot_process(env, tmp_path) as bot:
+            await sb.wait_ready(timeout=30)
+            await _wait_for(lambda: len(sb.requests_to("POST", "/users/@me/channels")) >= 1)
+            assert await bot.stop() == 0, bot.log()
+        log = bot.log()
+    assert log.rstrip().endswith("stopped"), log[-2000:]
+    assert "Traceback" not in log, log
+
+
+async def _wait_for(condition: Callable[[], bool]) -> None:
+    for _ in range(600):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the condition never held")
