@@ -19,7 +19,7 @@ import asyncio
 import logging
 from typing import Any, Final, Protocol
 
-GRACE_SECONDS: Final = 4.0
+GRACE_SECONDS: Final = 3.0
 # How long the connection task may take to end after close().
 RUNNER_SECONDS: Final = 1.0
 # nextcord names the task of every event handler it dispatches "nextcord: <event>".

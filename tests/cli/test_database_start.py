@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.inprocess import run_main
+
 RATMAS = [sys.executable, "-m", "ratmas.cli"]
 
 
@@ -21,14 +23,8 @@ def environment(database_url: str | None) -> dict[str, str]:
 
 
 def run(*args: str, cwd: Path, database_url: str | None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*RATMAS, *args],
-        cwd=cwd,
-        env=environment(database_url),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = environment(database_url)
+    return run_main(*args, cwd=cwd, env=env)
 
 
 def migrate_three_at_once(cwd: Path, database_url: str | None) -> list[tuple[int, str, str]]:

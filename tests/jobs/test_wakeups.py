@@ -18,7 +18,7 @@ from ratmas.domain.status import EventStatus
 from ratmas.services.schedule import schedules
 
 NOW = datetime.now(UTC)  # the scheduler runs on the real clock: keep every job ahead
-EVENTS = 10_000  # 30,000 date jobs: more writes than the pipe holds
+EVENTS = 2_000  # 6,000 date jobs: one wake-up each would be 6,000 writes
 
 
 def event(event_id: int) -> Event:
