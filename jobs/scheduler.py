@@ -19,7 +19,7 @@ import contextlib
 import contextvars
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -35,6 +35,9 @@ from ratmas.services.ports import LiveJob
 from ratmas.services.schedule import EventSchedule
 
 TICK_JOB_ID: Final = f"{PREFIX}:tick"
+# From this many phase jobs on, a sync says what it is doing (a startup with many events
+# spends a noticeable moment here).
+MANY_JOBS: Final = 1000
 
 
 @runtime_checkable
@@ -63,6 +66,40 @@ def _run_time(job: Any) -> datetime:
         return next_run
     run_date: datetime = job.trigger.run_date
     return run_date
+
+
+class _OneWakeupScheduler(AsyncIOScheduler):  # type: ignore[misc]
+    """An `AsyncIOScheduler` whose wake-ups can be held back and sent as one.
+
+    Every `add_job`/`remove_job` on a running APScheduler wakes the event loop through
+    `call_soon_threadsafe`, which writes a byte into the loop's self-pipe. That pipe is
+    also the signal wake-up fd: tens of thousands of jobs added in one go (a startup
+    reconcile with many events) fill it, and a SIGTERM arriving then is lost ("Exception
+    ignored when trying to write to the signal wakeup fd: BlockingIOError"). Inside
+    `one_wakeup()` the wake-ups are only noted, and one is sent at the end."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._held = 0
+        self._wanted = False
+
+    def wakeup(self) -> None:
+        if self._held:
+            self._wanted = True
+            return
+        super().wakeup()
+
+    @contextlib.contextmanager
+    def one_wakeup(self) -> Iterator[None]:
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._wanted:
+                self._wanted = False
+                if self.running:
+                    super().wakeup()
 
 
 class PhaseScheduler:
@@ -98,7 +135,7 @@ class PhaseScheduler:
         # With a timeline: each date job's spec, whose run_date is on the timeline.
         self._specs: dict[str, DateJobSpec] = {}
         self._stop_watching: Callable[[], None] | None = None
-        self.scheduler = AsyncIOScheduler(
+        self.scheduler = _OneWakeupScheduler(
             jobstores={"default": MemoryJobStore()},
             timezone=UTC,
             job_defaults={"misfire_grace_time": misfire_grace_seconds, "coalesce": coalesce},
@@ -191,15 +228,19 @@ class PhaseScheduler:
             if key is None or (event_ids is not None and key.event_id not in event_ids):
                 continue
             current[job.id] = job
-        for job_id in current.keys() - wanted.keys():
-            self._specs.pop(job_id, None)
-            with contextlib.suppress(JobLookupError):  # it has just run
-                self.scheduler.remove_job(job_id)
-        for spec in wanted.values():
-            existing = current.get(spec.id)
-            if existing is not None and self._run_date(existing) == spec.run_date:
-                continue
-            self.scheduler.add_job(self._fire, **self._job_kwargs(spec))
+        if len(wanted) >= MANY_JOBS:
+            self._log.info("scheduling %d phase jobs", len(wanted))
+        # One wake-up of the event loop for the whole change, however many jobs.
+        with self.scheduler.one_wakeup():
+            for job_id in current.keys() - wanted.keys():
+                self._specs.pop(job_id, None)
+                with contextlib.suppress(JobLookupError):  # it has just run
+                    self.scheduler.remove_job(job_id)
+            for spec in wanted.values():
+                existing = current.get(spec.id)
+                if existing is not None and self._run_date(existing) == spec.run_date:
+                    continue
+                self.scheduler.add_job(self._fire, **self._job_kwargs(spec))
 
     def jobs(self) -> list[LiveJob]:
         live = []

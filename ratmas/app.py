@@ -12,7 +12,6 @@ they need (`migrate_database`, `jobs_listing`, `export_events`, `import_events`,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,14 +27,17 @@ from jobs.scheduler import PhaseScheduler, Timeline
 from ratmas.bot.client import RatmasBot
 from ratmas.bot.discord_port import NextcordDiscord
 from ratmas.bot.services import BotServices
+from ratmas.bot.shutdown import GRACE_SECONDS, stop_bot
 from ratmas.config import Settings, redact_url
 from ratmas.domain.errors import ConfigError
 from ratmas.domain.model import Event, EventSnapshot, GuildSettings
 from ratmas.domain.sharding import guild_filter_for
-from ratmas.persistence.db import backup, close_db, connected, init_db, migrate
+from ratmas.persistence.db import NotMigrated, backup, close_db, connected, init_db, migrate
+from ratmas.persistence.heartbeat import read_heartbeats, record_heartbeat
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.container import ServiceOptions, Services, build_services
 from ratmas.services.export import export_event, export_guild, export_json, import_snapshots
+from ratmas.services.health import Heartbeat, HeartbeatRecorder
 from ratmas.services.phases import DEFAULT_HORIZON
 from ratmas.services.ports import Clock, SystemClock
 
@@ -155,8 +157,11 @@ async def serve(
         log.info("applied migrations: %s", ", ".join(applied))
     await init_db(settings.database_url)
     app: App | None = None
+    heartbeat: HeartbeatRecorder | None = None
     try:
         app = build(settings, clock=clock, guild_ready_timeout=guild_ready_timeout)
+        heartbeat = recorder_for(app, clock or SystemClock())
+        heartbeat.start()
         if started is not None and not started.done():
             started.set_result(app)
         runner = asyncio.create_task(app.bot.start(token))
@@ -174,20 +179,43 @@ async def serve(
             log.info("stopping")
             # Phases first: let running reconciles finish while Discord and the
             # database are still there.
-            await app.scheduler.aclose()
-            await app.bot.close()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
+            await app.scheduler.aclose(GRACE_SECONDS)
+            await stop_bot(app.bot, runner)
     finally:
         if app is not None:
             await app.scheduler.aclose()
             if not app.bot.is_closed():
                 await app.bot.close()
+        if heartbeat is not None:
+            await heartbeat.aclose()
         await close_db()
         log.info("stopped")
 
 
+def recorder_for(app: App, clock: Clock) -> HeartbeatRecorder:
+    """This process's heartbeat, written to the database for `ratmas health`."""
+    shards = app.settings.discord
+    return HeartbeatRecorder(
+        app.bot,
+        app.scheduler,
+        record_heartbeat,
+        clock,
+        shard_id=shards.shard_ids[0] if shards.shard_ids else 0,
+        shard_count=shards.shard_count or 1,
+    )
+
+
 # --- what the other `ratmas` commands need ------------------------------------------------
+
+
+async def heartbeats(settings: Settings) -> list[Heartbeat]:
+    """The heartbeats the running bots recorded (none on a database never migrated);
+    `DatabaseUnavailable` when the database cannot be reached."""
+    try:
+        async with connected(settings.database_url):
+            return await read_heartbeats()
+    except NotMigrated:
+        return []  # the bot never ran against this database
 
 
 async def migrate_database(settings: Settings) -> list[str]:

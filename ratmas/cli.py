@@ -14,11 +14,12 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 from ratmas import __version__
 from ratmas.config import Settings, load_settings
-from ratmas.domain.errors import RatmasError
+from ratmas.domain.errors import ConfigError, RatmasError
+from ratmas.services.ports import SystemClock
 
 log = logging.getLogger("ratmas")
 
@@ -31,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a Discord guild's Secret Santa (Ratmas) from sign-up to reveal.",
     )
     parser.add_argument("--version", action="version", version=f"ratmas {__version__}")
+    # Accepted before the command too (`ratmas --config X migrate`); given after it, it
+    # wins (SUPPRESS keeps the subcommand's absent option from resetting it).
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (default: $RATMAS_CONFIG, else ./config.toml)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
@@ -38,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--config",
             metavar="PATH",
+            default=argparse.SUPPRESS,
             help="config file (default: $RATMAS_CONFIG, else ./config.toml)",
         )
         sub.set_defaults(handler=handler)
@@ -58,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         "backup", "copy the SQLite database to a new file, safely while running", _backup
     )
     backup.add_argument("target", metavar="PATH", help="the new file")
+    health = command(
+        "health",
+        "exit 0 if the running bot's heartbeat is fresh, 1 naming what is stale or missing",
+        _health,
+    )
+    health_arguments(health)
     demo = command(
         "demo", "play one whole season offline against a loopback Discord (no token)", _demo
     )
@@ -179,6 +192,66 @@ async def _backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
     return 0
 
 
+# --- ratmas health ---------------------------------------------------------------------
+
+DEFAULT_MAX_AGE: Final = 30
+MAX_AGE_RANGE: Final = (1, 86_400)
+
+
+def max_age_seconds(value: str) -> int:
+    low, high = MAX_AGE_RANGE
+    try:
+        seconds = int(value, 10)
+    except ValueError:
+        seconds = -1
+    if not low <= seconds <= high:
+        raise ConfigError(f"--max-age = {value!r}: expected whole seconds from {low} to {high}")
+    return seconds
+
+
+def shards_to_check(settings: Settings, only: int | None) -> list[int]:
+    count = settings.discord.shard_count or 1
+    if only is not None:
+        if not 0 <= only < count:
+            raise ConfigError(f"--shard = {only}: expected a shard from 0 to {count - 1}")
+        return [only]
+    return list(range(count))
+
+
+def health_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-age",
+        metavar="SECONDS",
+        default=str(DEFAULT_MAX_AGE),
+        help=f"how old the last heartbeat may be (default {DEFAULT_MAX_AGE}; "
+        f"{MAX_AGE_RANGE[0]} to {MAX_AGE_RANGE[1]})",
+    )
+    parser.add_argument(
+        "--shard", type=int, metavar="N", help="check only shard N (default: every shard)"
+    )
+
+
+async def _health(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`ratmas health`: 0 when every checked shard is healthy, else 1."""
+    from ratmas.app import heartbeats
+    from ratmas.domain.errors import DatabaseUnavailable
+    from ratmas.services.health import assess
+
+    max_age = max_age_seconds(args.max_age)
+    shards = shards_to_check(settings, args.shard)
+    try:
+        beats = await heartbeats(settings)
+    except DatabaseUnavailable as exc:
+        out.write(f"unhealthy: {exc}\n")
+        return 1
+    report = assess(beats, shards, SystemClock().now(), max_age)
+    sharded = settings.discord.shard_count is not None and settings.discord.shard_count > 1
+    for item in report:
+        prefix = f"shard {item.shard_id}: " if sharded or args.shard is not None else ""
+        out.write(f"{prefix}{'healthy' if item.healthy else 'unhealthy'}: {item.text}\n")
+    return 0 if all(item.healthy for item in report) else 1
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of the console script; returns the process exit status."""
     stdout = out or sys.stdout
@@ -189,6 +262,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return 0
     try:
         settings = load_settings(args.config)
+        for warning in settings.warnings:
+            sys.stderr.write(f"ratmas: warning: {warning}\n")
         logging.basicConfig(
             level=settings.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",

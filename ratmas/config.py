@@ -11,7 +11,9 @@ bad value and what is allowed.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
@@ -27,6 +29,21 @@ DEFAULT_DATABASE_URL = "sqlite://data/ratmas.sqlite"
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DATABASE_URL_FORMS = (
+    "sqlite://PATH, sqlite://:memory:, file:PATH (the original service's form) or "
+    "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+)
+# Ranges the scheduler and the datetime arithmetic can use, in seconds.
+TICK_SECONDS = (1, 86_400)  # up to a day
+MISFIRE_GRACE_SECONDS = (1, 604_800)  # up to a week
+RESUME_AFTER_SECONDS = (1, 86_400)  # up to a day
+MAX_CONCURRENT_DMS = (1, 50)
+# Discord keeps a nonce "a few minutes": resending with it must stay well inside that.
+NONCE_WINDOW_SECONDS = (1, 240)
+MIN_PARTICIPANTS = (2, 10_000)
+SHARD_COUNT = (1, 65_536)
+# Names zoneinfo resolves that are not IANA timezones a guild could mean.
+NOT_TIMEZONES = frozenset({"localtime", "Factory", "posixrules"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +99,8 @@ class Settings:
     scheduler: SchedulerConfig = SchedulerConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     guilds: tuple[GuildConfig, ...] = ()
+    # Things the operator should know that do not stop the program (one line each).
+    warnings: tuple[str, ...] = ()
 
     def token(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The Discord token from the environment, or None when it is not set."""
@@ -98,7 +117,8 @@ def redact_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
-        return "<unparseable URL>"
+        # Still show it (the operator must see what is wrong), minus any password.
+        return re.sub(r"(://[^/@:]*:)[^@/]*@", r"\1***@", url)
     if parts.password is None:
         return url
     userinfo = f"{parts.username or ''}:***"
@@ -108,18 +128,38 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
 
 
+def normalize_database_url(url: str) -> str:
+    """`url` in the form Tortoise reads: the original service's `file:PATH` becomes
+    `sqlite://PATH` (relative to the working directory, like Prisma's), and
+    `file::memory:` becomes `sqlite://:memory:`. Anything else is returned as it is."""
+    if not url.startswith("file:") or validate_database_url(url) is not None:
+        return url
+    path = url.removeprefix("file:")
+    if path.startswith(":memory:"):
+        return "sqlite://:memory:"
+    if path.startswith("//"):  # file:///absolute/path
+        path = path.removeprefix("//")
+    return f"sqlite://{path}"
+
+
 def validate_database_url(url: str) -> str | None:
     """None when `url` is usable, else what is wrong with it."""
-    allowed = "sqlite://PATH, sqlite://:memory: or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+    allowed = DATABASE_URL_FORMS
+    if url != url.strip() or any(ord(c) < 32 or c == "\x7f" for c in url):
+        return f"contains spaces or control characters at its ends or inside; expected {allowed}"
+    if url.startswith("file:"):
+        return _file_url_problem(url.removeprefix("file:"), allowed)
     try:
         parts = urlsplit(url)
-        _ = parts.port
-    except ValueError:
-        return f"not a URL; expected {allowed}"
+        if parts.scheme != "sqlite":  # sqlite://:memory: has no port
+            _ = parts.port
+    except ValueError as exc:
+        return f"not a URL ({exc}); expected {allowed}"
     if parts.scheme not in DATABASE_SCHEMES:
         return f"unsupported scheme {parts.scheme!r}; expected {allowed}"
     if parts.scheme == "sqlite":
-        if not (parts.netloc + parts.path).strip("/"):
+        path = parts.netloc + parts.path
+        if not path.strip("/") or path != path.strip():
             return f"missing the file path; expected {allowed}"
         return None
     if not parts.hostname or not parts.path.strip("/"):
@@ -127,12 +167,32 @@ def validate_database_url(url: str) -> str | None:
     return None
 
 
+def _file_url_problem(path: str, allowed: str) -> str | None:
+    if path.startswith(":memory:"):
+        return None
+    if path.startswith("//") and not path.startswith("///"):
+        return f"a file: URL names a local path (file:PATH or file:///PATH); expected {allowed}"
+    if "?" in path or "#" in path:
+        return f"query parameters are not supported in file: URLs; expected {allowed}"
+    if not path.strip("/") or path.endswith("/"):
+        return f"missing the file path; expected {allowed}"
+    return None
+
+
 def is_timezone(name: str) -> bool:
+    """Whether `name` is an IANA timezone (not a host file such as `localtime`)."""
+    if name in NOT_TIMEZONES or name not in _iana_zones():
+        return False
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
+
+
+@functools.cache
+def _iana_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def load_settings(
@@ -143,12 +203,7 @@ def load_settings(
     explicit = path if path is not None else env.get("RATMAS_CONFIG") or None
     file = Path(explicit) if explicit is not None else DEFAULT_CONFIG_PATH
     if file.is_file():
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-        except OSError as exc:
-            raise ConfigError(f"{file}: cannot be read: {exc.strerror}") from None
+        data = _read_toml(file)
         source = str(file)
     elif explicit is not None:
         raise ConfigError(f"{file}: config file not found (given by --config or RATMAS_CONFIG)")
@@ -160,8 +215,38 @@ def load_settings(
         problem = validate_database_url(override)
         if problem:
             raise ConfigError(f"environment: DATABASE_URL = {redact_url(override)!r}: {problem}")
-        settings = replace(settings, database_url=override)
+        settings = replace(settings, database_url=normalize_database_url(override))
+    legacy = env.get("DATABASE_PATH")
+    if legacy is not None:
+        settings = replace(
+            settings,
+            warnings=(
+                *settings.warnings,
+                f"DATABASE_PATH = {legacy!r} is ignored (a setting of the original service); "
+                f"set DATABASE_URL (e.g. DATABASE_URL=file:{legacy or 'PATH'}) instead; "
+                f"using {redact_url(settings.database_url)}",
+            ),
+        )
     return settings
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot be read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{file}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save the config file as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        reason = " ".join(str(exc).split())
+        raise ConfigError(f"{file}: not valid TOML: {reason}") from None
 
 
 class _Reader:
@@ -244,16 +329,22 @@ class _Reader:
             },
         )
 
-        url = self.get(db, "database", "url", str, DEFAULT_DATABASE_URL, validate_database_url)
+        url = normalize_database_url(
+            self.get(db, "database", "url", str, DEFAULT_DATABASE_URL, validate_database_url)
+        )
         default_tz = self.get(ratmas, "ratmas", "default_timezone", str, "UTC", _tz_problem)
-        shard_count = self.get(discord, "discord", "shard_count", int, 0, _positive) or None
+        shard_count = (
+            self.get(discord, "discord", "shard_count", int, 0, _within(*SHARD_COUNT)) or None
+        )
         shard_ids_raw = self.get(discord, "discord", "shard_ids", list, [])
         shard_ids = self._shard_ids(shard_ids_raw, shard_count)
         return Settings(
             source=self.source,
             database_url=url,
             default_timezone=default_tz,
-            min_participants=self.get(ratmas, "ratmas", "min_participants", int, 3, _at_least(2)),
+            min_participants=self.get(
+                ratmas, "ratmas", "min_participants", int, 3, _within(*MIN_PARTICIPANTS)
+            ),
             log_level=self.get(
                 logging_,
                 "logging",
@@ -279,13 +370,25 @@ class _Reader:
                 members_intent=self.get(discord, "discord", "members_intent", bool, True),
             ),
             scheduler=SchedulerConfig(
-                tick_seconds=self.get(sched, "scheduler", "tick_seconds", int, 60, _positive),
+                tick_seconds=self.get(
+                    sched, "scheduler", "tick_seconds", int, 60, _within(*TICK_SECONDS)
+                ),
                 misfire_grace_seconds=self.get(
-                    sched, "scheduler", "misfire_grace_seconds", int, 3600, _positive
+                    sched,
+                    "scheduler",
+                    "misfire_grace_seconds",
+                    int,
+                    3600,
+                    _within(*MISFIRE_GRACE_SECONDS),
                 ),
                 coalesce=self.get(sched, "scheduler", "coalesce", bool, True),
                 resume_after_seconds=self.get(
-                    sched, "scheduler", "resume_after_seconds", int, 120, _positive
+                    sched,
+                    "scheduler",
+                    "resume_after_seconds",
+                    int,
+                    120,
+                    _within(*RESUME_AFTER_SECONDS),
                 ),
             ),
             delivery=self._delivery(delivery),
@@ -306,9 +409,11 @@ class _Reader:
             dms_per_second=self._number(table, "dms_per_second", 5.0, 45),
             # Discord allows 50 requests/s per bot: keep room for everything else.
             requests_per_second=self._number(table, "requests_per_second", 40.0, 45),
-            max_concurrent_dms=self.get(table, "delivery", "max_concurrent_dms", int, 5, _positive),
+            max_concurrent_dms=self.get(
+                table, "delivery", "max_concurrent_dms", int, 5, _within(*MAX_CONCURRENT_DMS)
+            ),
             nonce_window_seconds=self.get(
-                table, "delivery", "nonce_window_seconds", int, 60, _at_least(1)
+                table, "delivery", "nonce_window_seconds", int, 60, _within(*NONCE_WINDOW_SECONDS)
             ),
             progress_after_seconds=self._number(table, "progress_after_seconds", 10.0, 3600),
             progress_every_seconds=self._number(table, "progress_every_seconds", 5.0, 3600),
@@ -385,19 +490,16 @@ _KIND_NAMES: dict[type, str] = {
 }
 
 
-def _positive(value: int) -> str | None:
-    return None if value > 0 else "expected a positive integer"
-
-
-def _at_least(minimum: int) -> Callable[[int], str | None]:
+def _within(low: int, high: int) -> Callable[[int], str | None]:
     def check(value: int) -> str | None:
-        return None if value >= minimum else f"expected an integer >= {minimum}"
+        return None if low <= value <= high else f"expected an integer from {low} to {high}"
 
     return check
 
 
 def _snowflake(value: int) -> str | None:
-    return None if 0 < value < 2**64 else "expected a Discord id (a positive 64-bit integer)"
+    # Stored in signed 64-bit columns (BIGINT); Discord ids stay well below 2**63.
+    return None if 0 < value < 2**63 else "expected a Discord id (a positive 64-bit integer)"
 
 
 def _tz_problem(value: str) -> str | None:
@@ -410,6 +512,18 @@ def _env_name(value: str) -> str | None:
 
 
 def _http_url(value: str) -> str | None:
-    parts = urlsplit(value)
-    ok = parts.scheme in ("http", "https") and bool(parts.netloc)
-    return None if ok else "expected an http:// or https:// URL"
+    allowed = "expected an http:// or https:// URL with a host, e.g. https://discord.com/api/v10"
+    if value != value.strip() or any(ord(c) < 32 or c == "\x7f" or c == " " for c in value):
+        return f"contains spaces or control characters; {allowed}"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        return f"not a URL ({exc}); {allowed}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return allowed
+    if port == 0:
+        return f"port 0 is not a port one can connect to; {allowed}"
+    if parts.query or parts.fragment:
+        return f"a base URL takes no query or fragment; {allowed}"
+    return None

@@ -131,3 +131,20 @@ async def repo(
         yield TortoiseEventRepository()
     finally:
         await close_db()
+
+
+@pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL database (never migrated) of its own, dropped afterwards."""
+    name = f"ratmas_fresh_{uuid.uuid4().hex[:12]}"
+    try:
+        _run_in_own_loop(lambda: _admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        message = f"PostgreSQL at {POSTGRES_SERVER_URL} is unreachable: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield _with_database(POSTGRES_SERVER_URL, name)
+    finally:
+        _run_in_own_loop(lambda: _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

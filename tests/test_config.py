@@ -97,14 +97,17 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ('[databse]\nurl = "x"\n', "databse = {'url': 'x'}: unknown key; allowed:"),
         (
             "[ratmas]\nmin_participants = 1\n",
-            "min_participants = 1: expected an integer >= 2",
+            "min_participants = 1: expected an integer from 2 to 10000",
         ),
         (
             "[ratmas]\nmin_participants = true\n",
             "min_participants = True: expected an integer",
         ),
         ('[ratmas]\ndefault_timezone = "Mars/Olympus"\n', "'Mars/Olympus': unknown IANA timezone"),
-        ("[scheduler]\ntick_seconds = 0\n", "scheduler.tick_seconds = 0: expected a positive"),
+        (
+            "[scheduler]\ntick_seconds = 0\n",
+            "scheduler.tick_seconds = 0: expected an integer from 1 to 86400",
+        ),
         ("[scheduler]\ncolesce = true\n", "scheduler.colesce = True: unknown key"),
         ('[logging]\nlevel = "loud"\n', "logging.level = 'loud': one of DEBUG"),
         ("[discord]\nshard_ids = [0]\n", "discord.shard_ids = [0]: needs discord.shard_count"),
@@ -119,6 +122,29 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ("[[guilds]]\nid = 1\n[[guilds]]\nid = 1\n", "guilds[1].id = 1: declared twice"),
         ("[[guilds]]\nid = 1\nrole = 2\n", "guilds[0].role = 2: unknown key"),
         ("this is = not toml =", "not valid TOML"),
+        ('[discord]\napi_base_url = "http://[::1"\n', "api_base_url = 'http://[::1': not a URL"),
+        (
+            '[discord]\napi_base_url = "http://host:99999/api"\n',
+            "api_base_url = 'http://host:99999/api': not a URL (Port out of range",
+        ),
+        ('[database]\nurl = "sqlite:// "\n', "database.url = 'sqlite:// ': contains spaces"),
+        ('[database]\nurl = "file://host/x.db"\n', "file: URL names a local path"),
+        ('[database]\nurl = "file:x.db?mode=ro"\n', "query parameters are not supported"),
+        ('[ratmas]\ndefault_timezone = "localtime"\n', "'localtime': unknown IANA timezone"),
+        ('[ratmas]\ndefault_timezone = "Factory"\n', "'Factory': unknown IANA timezone"),
+        (
+            f"[scheduler]\ntick_seconds = {2**63 - 1}\n",
+            f"tick_seconds = {2**63 - 1}: expected an integer from 1 to 86400",
+        ),
+        (
+            f"[scheduler]\nmisfire_grace_seconds = {2**63 - 1}\n",
+            "misfire_grace_seconds = 9223372036854775807: expected an integer from 1 to 604800",
+        ),
+        (
+            f"[scheduler]\nresume_after_seconds = {2**63 - 1}\n",
+            "resume_after_seconds = 9223372036854775807: expected an integer from 1 to 86400",
+        ),
+        (f"[[guilds]]\nid = {2**63}\n", "expected a Discord id"),
     ],
 )
 def test_bad_config_is_one_line_naming_file_key_and_value(
@@ -149,3 +175,48 @@ def test_redact_url() -> None:
     assert redact_url("postgres://u:pw@h:5/d") == "postgres://u:***@h:5/d"
     assert redact_url("postgres://u@h/d") == "postgres://u@h/d"
     assert redact_url("sqlite://data/x.sqlite") == "sqlite://data/x.sqlite"
+
+
+def test_config_that_is_not_utf8_names_the_file_and_the_byte(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('# Réglages\n[ratmas]\ndefault_timezone = "UTC"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert str(caught.value) == (
+        f"{path}: not UTF-8 text (byte 0xe9 at offset 3); save the config file as UTF-8"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("file:./data/ratmas.sqlite", "sqlite://./data/ratmas.sqlite"),
+        ("file:data/ratmas.sqlite", "sqlite://data/ratmas.sqlite"),
+        ("file:/srv/ratmas/ratmas.sqlite", "sqlite:///srv/ratmas/ratmas.sqlite"),
+        ("file:///srv/ratmas/ratmas.sqlite", "sqlite:///srv/ratmas/ratmas.sqlite"),
+        ("file::memory:", "sqlite://:memory:"),
+        ("file::memory:?cache=shared", "sqlite://:memory:"),
+        ("sqlite://:memory:", "sqlite://:memory:"),
+        ("sqlite:///abs/x.sqlite", "sqlite:///abs/x.sqlite"),
+    ],
+)
+def test_the_original_services_file_urls_are_sqlite_paths(
+    tmp_path: Path, given: str, used: str
+) -> None:
+    assert load_settings(write(tmp_path, ""), environ={"DATABASE_URL": given}).database_url == used
+    in_file = write(tmp_path, f'[database]\nurl = "{given}"\n')
+    assert load_settings(in_file, environ={}).database_url == used
+
+
+def test_legacy_database_path_gives_one_warning_naming_database_url(tmp_path: Path) -> None:
+    quiet = load_settings(write(tmp_path, ""), environ={})
+    assert quiet.warnings == ()
+    settings = load_settings(
+        write(tmp_path, ""), environ={"DATABASE_PATH": "/app/data/ratmas.sqlite"}
+    )
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    (warning,) = settings.warnings
+    assert "DATABASE_PATH" in warning
+    assert "is ignored" in warning
+    assert "DATABASE_URL=file:/app/data/ratmas.sqlite" in warning
+    assert "\n" not in warning

@@ -7,6 +7,7 @@ application builds its configuration from settings with `tortoise_config(url)`.
 from __future__ import annotations
 
 import asyncio
+import importlib.resources
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,10 +19,29 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from ratmas.config import DEFAULT_DATABASE_URL, redact_url
-from ratmas.domain.errors import DatabaseUnavailable
+from ratmas.domain.errors import DatabaseUnavailable, RatmasError
+from ratmas.persistence.locks import migration_lock
+
+
+class NotMigrated(RatmasError):
+    """The database has no schema yet, or an older one: `ratmas migrate` is needed."""
+
 
 MODELS_MODULES = ["ratmas.persistence.models", "aerich.models"]
-MIGRATIONS_LOCATION = str(Path(__file__).resolve().parents[2] / "migrations")
+
+
+def _migrations_location() -> str:
+    """The directory of the shipped `migrations` package (aerich reads files from it).
+
+    Found through `importlib.resources`, so an installed wheel uses its own copy; a path
+    relative to this file would only exist in a source checkout."""
+    location = importlib.resources.files("migrations")
+    if not isinstance(location, Path) or not (location / "models").is_dir():
+        raise RuntimeError(f"the migrations package is not a directory on disk: {location}")
+    return str(location)
+
+
+MIGRATIONS_LOCATION = _migrations_location()
 
 
 def tortoise_config(url: str) -> dict[str, Any]:
@@ -35,6 +55,15 @@ def tortoise_config(url: str) -> dict[str, Any]:
 
 
 TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of a SQLite URL (":memory:" for an in-memory one); None for others."""
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite":
+        return None
+    path = parts.netloc + parts.path
+    return ":memory:" if path.startswith(":memory:") else path
 
 
 def prepare_sqlite_directory(url: str) -> None:
@@ -56,11 +85,13 @@ def prepare_sqlite_directory(url: str) -> None:
         ) from exc
 
 
-async def init_db(url: str) -> None:
+async def init_db(url: str, *, migrate_in_memory: bool = True) -> None:
     """Connect Tortoise to `url` and check that the database answers.
 
     Call it in the task that later runs the bot (Tortoise keeps its connection in a
-    per-task context). `DatabaseUnavailable` names the URL with the password redacted."""
+    per-task context). `DatabaseUnavailable` names the URL with the password redacted.
+    An in-memory SQLite database exists only on this connection, so it is migrated
+    here (unless `migrate_in_memory` is False)."""
     prepare_sqlite_directory(url)
     _forget_cached_statements()
     try:
@@ -71,16 +102,68 @@ async def init_db(url: str) -> None:
         raise DatabaseUnavailable(
             f"Cannot reach the database at {redact_url(url)}: {_reason(exc)}"
         ) from exc
+    if migrate_in_memory and sqlite_path(url) == ":memory:":
+        try:
+            await _apply_migrations(url)
+        except BaseException:
+            await close_db()
+            raise
 
 
 @asynccontextmanager
-async def connected(url: str) -> AsyncIterator[None]:
-    """`init_db` for the duration of a block, always closed afterwards."""
+async def connected(url: str, *, migrated: bool = True) -> AsyncIterator[None]:
+    """`init_db` for the duration of a block, always closed afterwards.
+
+    With `migrated` (the default, for commands that read the database), a database
+    without the current schema is a `NotMigrated` telling the operator to run
+    `ratmas migrate`, and a SQLite file that does not exist is not created."""
+    if migrated:
+        _refuse_missing_sqlite_file(url)
     await init_db(url)
     try:
+        if migrated:
+            await _require_schema(url)
         yield
     finally:
         await close_db()
+
+
+def _refuse_missing_sqlite_file(url: str) -> None:
+    path = sqlite_path(url)
+    if path is not None and path != ":memory:" and not Path(path).is_file():
+        raise NotMigrated(
+            f"No database at {redact_url(url)} ({path} does not exist): "
+            "run `ratmas migrate` first (with the same config and DATABASE_URL)"
+        )
+
+
+async def _require_schema(url: str) -> None:
+    """`NotMigrated` unless every shipped migration is recorded as applied."""
+    from tortoise.exceptions import BaseORMException
+
+    try:
+        rows = await connections.get("default").execute_query_dict(
+            "SELECT version FROM aerich WHERE app = 'models'"
+        )
+    except (BaseORMException, OSError) as exc:
+        raise NotMigrated(
+            f"The database at {redact_url(url)} has no Ratmas schema yet "
+            f"({_reason(exc)}): run `ratmas migrate` first"
+        ) from None
+    applied = {str(row["version"]) for row in rows}
+    pending = [name for name in migration_files() if name not in applied]
+    if pending:
+        raise NotMigrated(
+            f"The database at {redact_url(url)} lacks {len(pending)} migration(s) "
+            f"({', '.join(pending)}): run `ratmas migrate` first"
+        )
+
+
+def migration_files() -> list[str]:
+    """The shipped migrations, oldest first (the names aerich records)."""
+    folder = Path(MIGRATIONS_LOCATION, "models")
+    names = [p.name for p in folder.glob("*_*.py") if p.name.split("_", 1)[0].isdigit()]
+    return sorted(names, key=lambda n: int(n.split("_", 1)[0]))
 
 
 async def close_db() -> None:
@@ -89,17 +172,30 @@ async def close_db() -> None:
 
 
 async def migrate(url: str) -> list[str]:
-    """Apply the pending aerich migrations to `url`; returns the ones applied (maybe none)."""
+    """Apply the pending aerich migrations to `url`; returns the ones applied (maybe none).
+
+    Safe when several processes start at once: they take turns under a lock (a
+    PostgreSQL advisory lock, a lock file next to a SQLite database), so one applies
+    the migrations and the others find the database up to date."""
+    prepare_sqlite_directory(url)
+    async with migration_lock(url):
+        # Connect (and check the server answers) first, so that any connection problem
+        # is the same one-line DatabaseUnavailable as everywhere else; aerich reuses it.
+        await init_db(url, migrate_in_memory=False)
+        try:
+            return await _apply_migrations(url)
+        finally:
+            await close_db()
+
+
+async def _apply_migrations(url: str) -> list[str]:
     from aerich import Command
 
-    # Connect (and check the server answers) first, so that any connection problem is
-    # the same one-line DatabaseUnavailable as everywhere else; aerich then reuses it.
-    async with connected(url):
-        command = Command(
-            tortoise_config=tortoise_config(url), app="models", location=MIGRATIONS_LOCATION
-        )
-        await command.init()
-        applied: list[str] = await command.upgrade(run_in_transaction=True)
+    command = Command(
+        tortoise_config=tortoise_config(url), app="models", location=MIGRATIONS_LOCATION
+    )
+    await command.init()
+    applied: list[str] = await command.upgrade(run_in_transaction=True)
     return applied
 
 

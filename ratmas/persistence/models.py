@@ -143,3 +143,20 @@ class OutboxRow(Model):
     class Meta:
         table = "ratmas_outbox"
         indexes = (("event", "state"),)
+
+
+class HeartbeatRow(Model):
+    """What a running bot last said about itself, one row per shard (0 when unsharded);
+    read by `ratmas health`."""
+
+    shard_id = fields.IntField(primary_key=True, generated=False)
+    shard_count = fields.IntField()
+    gateway_connected = fields.BooleanField()
+    scheduler_running = fields.BooleanField()
+    stopped = fields.BooleanField()
+    host = fields.CharField(max_length=255)
+    pid = fields.IntField()
+    beat_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ratmas_heartbeat"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ratmas.persistence import db
+from tests.cli.inprocess import run_main
 
 RATMAS = [sys.executable, "-m", "ratmas.cli"]
 
@@ -33,7 +34,7 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
 def test_migrate_twice_on_the_default_sqlite_database(tmp_path: Path) -> None:
     first = run("migrate", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    every = sorted(p.name for p in Path(db.MIGRATIONS_LOCATION, "models").glob("*_*.py"))
+    every = sorted(p.name for p in Path(db.MIGRATIONS_LOCATION, "models").glob("[0-9]*_*.py"))
     assert f"Applied {len(every)} migration(s) to sqlite://data/ratmas.sqlite" in first.stdout
     assert (tmp_path / "data" / "ratmas.sqlite").is_file()
     second = run("migrate", cwd=tmp_path)
@@ -71,11 +72,14 @@ def test_unreachable_database_is_one_line_and_exit_2(
         ("[ratmas]\ndefault_timezone = 'Atlantis/Capital'\n", "ratmas.default_timezone"),
         ("[database]\nurl = 'nosuch://x'\n", "database.url"),
         ("[database]\nport = 5\n", "database.port"),
+        (b"[ratmas]\ndefault_timezone = 'Europe/Z\xfcrich'\n", "not UTF-8"),
     ],
 )
-def test_bad_config_exits_2_with_one_line(tmp_path: Path, config: str, expected: str) -> None:
+def test_bad_config_exits_2_with_one_line(
+    tmp_path: Path, config: str | bytes, expected: str
+) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text(config, encoding="utf-8")
+    path.write_bytes(config if isinstance(config, bytes) else config.encode("utf-8"))
     result = run("migrate", "--config", str(path), cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -322,3 +326,43 @@ def test_a_guild_moves_from_sqlite_to_another_database_by_export_and_import(
         for event in data["events"]:
             event["event"].pop("id")
     assert after["events"] == before["events"]
+
+
+def in_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RATMAS_CONFIG")}
+    return run_main(*args, cwd=cwd, env=env)
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["before-command", "after-command"])
+def test_config_is_accepted_before_or_after_the_command(tmp_path: Path, before: bool) -> None:
+    config = tmp_path / "elsewhere.toml"
+    config.write_text("[database]\nurl = 'sqlite://chosen/ratmas.sqlite'\n", encoding="utf-8")
+    args = ["--config", str(config), "migrate"] if before else ["migrate", "--config", str(config)]
+    result = in_process(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "sqlite://chosen/ratmas.sqlite" in result.stdout
+    assert (tmp_path / "chosen" / "ratmas.sqlite").is_file()
+    assert not (tmp_path / "data").exists()
+
+
+def test_config_after_the_command_wins_over_one_before(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text("[database]\nurl = 'sqlite://first/db.sqlite'\n", encoding="utf-8")
+    second.write_text("[database]\nurl = 'sqlite://second/db.sqlite'\n", encoding="utf-8")
+    result = in_process("--config", str(first), "migrate", "--config", str(second), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "sqlite://second/db.sqlite" in result.stdout
+
+
+def test_the_original_services_database_url_and_path(tmp_path: Path) -> None:
+    result = run(
+        "migrate",
+        cwd=tmp_path,
+        env={"DATABASE_URL": "file:./data/ratmas.sqlite", "DATABASE_PATH": "old.sqlite"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "ratmas.sqlite").is_file()
+    assert not (tmp_path / "old.sqlite").exists()
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith("ratmas: warning: DATABASE_PATH = 'old.sqlite' is ignored")
+    assert "DATABASE_URL" in warning

@@ -20,7 +20,7 @@ from tests.persistence.test_repository_contract import NOW, event_with, new_even
 async def test_migrate_creates_the_sqlite_directory_and_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path / 'nested' / 'dir' / 'ratmas.sqlite'}"
     applied = await db.migrate(url)
-    every = sorted(p.name for p in Path(db.MIGRATIONS_LOCATION, "models").glob("*_*.py"))
+    every = sorted(p.name for p in Path(db.MIGRATIONS_LOCATION, "models").glob("[0-9]*_*.py"))
     assert applied == every
     assert applied[0].startswith("0_")
     assert (tmp_path / "nested" / "dir" / "ratmas.sqlite").is_file()

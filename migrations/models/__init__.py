@@ -1,0 +1,1 @@
+"""Migrations of the `models` app, one file per schema version (aerich's layout)."""
