@@ -152,16 +152,17 @@ async def _import(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
 
 
 def _read_json(path: Path) -> Any:
-    import json
-
     from ratmas.domain.errors import ConfigError
+    from ratmas.services.export import read_json
 
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not a JSON file: {exc}") from None
+    # Bounded nesting and number sizes; a refusal names the file.
+    return read_json(text, str(path))
 
 
 def _write_private(target: Path, text: str) -> None:

@@ -9,6 +9,7 @@ as the APScheduler adapter.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -220,6 +221,17 @@ class InMemoryEventRepository:
             table.pop(event_id, None)
         return True
 
+    async def restore_events(
+        self, snapshots: Sequence[EventSnapshot], *, replacing: Collection[int] = ()
+    ) -> list[Event]:
+        # All or nothing: work on a copy and keep it only when every event fits.
+        trial = copy.deepcopy(self)
+        for event_id in replacing:
+            await trial.delete_event(event_id)
+        stored = [await trial.restore_event(snapshot) for snapshot in snapshots]
+        self.__dict__.update(trial.__dict__)
+        return stored
+
     async def restore_event(self, snapshot: EventSnapshot) -> Event:
         source = snapshot.event
         if snapshot.pairings:
@@ -269,7 +281,12 @@ class InMemoryEventRepository:
         return participant
 
     async def remove_participant(self, event_id: int, user_id: int) -> bool:
+        self._drop_exclusions(event_id, {user_id})
         return self.participants.get(event_id, {}).pop(user_id, None) is not None
+
+    def _drop_exclusions(self, event_id: int, users: set[int]) -> None:
+        kept = {x for x in self.exclusions.get(event_id, set()) if not users & set(x)}
+        self.exclusions[event_id] = kept
 
     async def get_participant(self, event_id: int, user_id: int) -> Participant | None:
         return self.participants.get(event_id, {}).get(user_id)
@@ -290,6 +307,7 @@ class InMemoryEventRepository:
         )
         for user_id in removed:
             del current[user_id]
+        self._drop_exclusions(event_id, set(removed))
         for user_id in added:
             current[user_id] = Participant(event_id, user_id, wanted[user_id], None, _utc(now))
         for user_id in renamed:

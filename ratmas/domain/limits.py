@@ -34,28 +34,24 @@ def check_id(value: object, field: str) -> int:
     ids as strings, since they do not fit a JavaScript number)."""
     allowed = f"expected a Discord id: decimal digits, from 1 to {MAX_ID}"
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InvalidInput(field, f"{_shown(value)}: {allowed}")
+        raise InvalidInput(field, allowed)
     if isinstance(value, str):
         if not (value.isascii() and value.isdigit()) or len(value) > 19:
-            raise InvalidInput(field, f"{_shown(value)}: {allowed}")
+            raise InvalidInput(field, allowed)
         number = int(value)
     else:
         number = value
     if not 1 <= number <= MAX_ID:
-        raise InvalidInput(field, f"{_shown(value)}: {allowed}")
+        raise InvalidInput(field, allowed)
     return number
 
 
 def check_int32(value: object, field: str, *, minimum: int = MIN_INT32) -> int:
     """An integer (not a bool, a float or a string) that fits a 32-bit column."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(
-            field, f"{_shown(value)}: expected an integer from {minimum} to {MAX_INT32}"
-        )
+        raise InvalidInput(field, f"expected an integer from {minimum} to {MAX_INT32}")
     if not minimum <= value <= MAX_INT32:
-        raise InvalidInput(
-            field, f"{_shown(value)}: expected an integer from {minimum} to {MAX_INT32}"
-        )
+        raise InvalidInput(field, f"expected an integer from {minimum} to {MAX_INT32}")
     return value
 
 
@@ -63,18 +59,16 @@ def check_text(value: object, field: str, *, max_length: int, allow_empty: bool 
     """A string of at most `max_length` characters without control characters (tab and
     newline aside), lone surrogates or unassigned code points."""
     if not isinstance(value, str):
-        raise InvalidInput(field, f"{_shown(value)}: expected a string")
+        raise InvalidInput(field, "expected a string")
     if len(value) > max_length:
-        raise InvalidInput(
-            field, f"{_shown(value)}: at most {max_length} characters, got {len(value)}"
-        )
+        raise InvalidInput(field, f"at most {max_length} characters, got {len(value)}")
     if not allow_empty and not value.strip():
-        raise InvalidInput(field, f"{_shown(value)}: must not be empty")
+        raise InvalidInput(field, "must not be empty")
     for char in value:
         if char not in "\t\n" and unicodedata.category(char) in _FORBIDDEN_TEXT:
             raise InvalidInput(
                 field,
-                f"{_shown(value)}: contains {_codepoint(char)}; control characters, lone "
+                f"contains {_codepoint(char)}; control characters, lone "
                 "surrogates and unassigned characters are not allowed",
             )
     return value
@@ -98,7 +92,7 @@ def _codepoint(char: str) -> str:
     return f"U+{ord(char):04X}" + (f" {name}" if name else "")
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     """A value as a message shows it: repr, cut short, always encodable."""
     text = repr(value)
     if len(text) > 60:

@@ -121,6 +121,15 @@ class EventRepository(Protocol):
         transaction; `EventAlreadyLive` when it is live and its guild has a live one."""
         ...
 
+    async def restore_events(
+        self, snapshots: Sequence[EventSnapshot], *, replacing: Collection[int] = ()
+    ) -> list[Event]:
+        """Store several exported events, each under a new id, all in one transaction
+        or none; the events `replacing` names are deleted in that same transaction
+        first. `EventAlreadyLive` (and nothing stored) when a live one meets a live
+        event of its guild."""
+        ...
+
     # --- participants ---------------------------------------------------------------
     async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:
         """Enrol one member; `AlreadyJoined` when they already are."""
