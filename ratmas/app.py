@@ -214,6 +214,28 @@ async def import_events(settings: Settings, snapshots: Sequence[EventSnapshot]) 
         return await import_snapshots(TortoiseEventRepository(), snapshots)
 
 
+async def import_legacy_file(
+    settings: Settings, path: Path, *, dry_run: bool, clock: Clock | None = None
+) -> str:
+    """`ratmas import-legacy`: the original bot's events, checked, then stored in one
+    transaction (or, with `dry_run`, only checked against this database, which is
+    neither migrated nor changed). Returns the report to print."""
+    from ratmas.persistence.legacy import read_legacy_file, schema_knows_legacy_ids
+    from ratmas.services.legacy import import_legacy, legacy_events, render_report
+
+    found = legacy_events(read_legacy_file(path), now=(clock or SystemClock()).now())
+    if not dry_run:
+        await migrate(settings.database_url)
+    async with connected(settings.database_url):
+        if not await schema_knows_legacy_ids():
+            raise ConfigError(
+                f"the database at {redact_url(settings.database_url)} is not migrated to this "
+                "version; run `ratmas migrate` first (a dry run changes nothing)"
+            )
+        report = await import_legacy(TortoiseEventRepository(), found, dry_run=dry_run)
+    return render_report(report, str(path))
+
+
 async def backup_database(settings: Settings, target: Path) -> Path:
     """A consistent copy of the SQLite database, safe while the bot runs."""
     return await backup(settings.database_url, target)

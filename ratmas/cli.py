@@ -54,6 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="PATH", help="write to PATH instead of stdout")
     load = command("import", "store the events of an export file (e.g. into PostgreSQL)", _import)
     load.add_argument("file", metavar="FILE", help="a file written by ratmas export")
+    legacy = command(
+        "import-legacy",
+        "bring the events of the original bot's SQLite file over (once; all or nothing)",
+        _import_legacy,
+    )
+    legacy.add_argument("path", metavar="PATH", help="the original bot's Prisma SQLite file")
+    legacy.add_argument(
+        "--dry-run", action="store_true", help="print what would be imported; change nothing"
+    )
     backup = command(
         "backup", "copy the SQLite database to a new file, safely while running", _backup
     )
@@ -148,6 +157,13 @@ async def _import(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
             f"{stored.id} ({stored.status}, {len(snapshot.participants)} participants, "
             f"{len(snapshot.pairings)} pairings)\n"
         )
+    return 0
+
+
+async def _import_legacy(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import import_legacy_file
+
+    out.write(await import_legacy_file(settings, Path(args.path), dry_run=args.dry_run) + "\n")
     return 0
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from jobs.ids import parse_job_id
 from jobs.specs import job_specs
-from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, NotFound
+from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidInput, NotFound
 from ratmas.domain.model import (
     AuditEntry,
     Event,
@@ -68,6 +68,7 @@ class InMemoryEventRepository:
         self.pairings: dict[int, dict[int, Pairing]] = {}
         self.audit: dict[int, list[AuditEntry]] = {}
         self.guild_settings: dict[int, GuildSettings] = {}
+        self.legacy: dict[str, int] = {}
         self._next_id = 1
 
     # --- events -----------------------------------------------------------------------
@@ -219,6 +220,7 @@ class InMemoryEventRepository:
             return False
         for table in (self.participants, self.exclusions, self.pairings, self.audit):
             table.pop(event_id, None)
+        self.legacy = {k: v for k, v in self.legacy.items() if v != event_id}
         return True
 
     async def restore_events(
@@ -231,6 +233,9 @@ class InMemoryEventRepository:
         stored = [await trial.restore_event(snapshot) for snapshot in snapshots]
         self.__dict__.update(trial.__dict__)
         return stored
+
+    async def legacy_events(self, legacy_ids: Collection[str]) -> dict[str, int]:
+        return {k: v for k, v in self.legacy.items() if k in legacy_ids}
 
     async def restore_event(self, snapshot: EventSnapshot) -> Event:
         source = snapshot.event
@@ -255,6 +260,10 @@ class InMemoryEventRepository:
             updated_at=_utc(source.updated_at),
         )
         self._next_id += 1
+        if snapshot.legacy_id is not None:
+            if snapshot.legacy_id in self.legacy:
+                raise InvalidInput("import", f"legacy event {snapshot.legacy_id} is stored already")
+            self.legacy[snapshot.legacy_id] = event.id
         self.events[event.id] = event
         self.participants[event.id] = {
             p.user_id: replace(p, event_id=event.id, joined_at=_utc(p.joined_at))

@@ -321,6 +321,7 @@ class TortoiseEventRepository:
             cancel_reason=source.cancel_reason,
             created_at=utc(source.created_at),
             updated_at=utc(source.updated_at),
+            legacy_id=snapshot.legacy_id,
             using_db=connection,
         )
         await ParticipantRow.bulk_create(
@@ -366,6 +367,14 @@ class TortoiseEventRepository:
             using_db=connection,
         )
         return _event(row)
+
+    async def legacy_events(self, legacy_ids: Collection[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        ids = sorted(legacy_ids)
+        for chunk in _chunks(ids):
+            rows = await EventRow.filter(legacy_id__in=list(chunk)).values_list("legacy_id", "id")
+            found.update({str(legacy): int(cast(int, event)) for legacy, event in rows})
+        return found
 
     # --- participants -----------------------------------------------------------------
     async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:

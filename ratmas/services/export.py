@@ -424,8 +424,9 @@ def snapshots_from_file(data: Any) -> list[EventSnapshot]:
     return [snapshot_from_export(data)]
 
 
-def _describe(event: Event) -> str:
-    return f"event {event.id} ({event.status})"
+def _describe(event: Event, legacy_id: str | None = None) -> str:
+    name = f"legacy event {legacy_id}" if legacy_id else f"event {event.id}"
+    return f"{name} ({event.status})"
 
 
 async def check_live_events(
@@ -434,7 +435,7 @@ async def check_live_events(
     """Refuse a file that would give a guild a second live event, naming the guild and
     both events (the database's or the file's). `replacing`: event ids that the same
     transaction deletes first."""
-    live_in_file: dict[int, Event] = {}
+    live_in_file: dict[int, EventSnapshot] = {}
     for snapshot in snapshots:
         event = snapshot.event
         if not event.status.is_live:
@@ -444,7 +445,8 @@ async def check_live_events(
             raise InvalidInput(
                 "import",
                 f"guild {event.guild_id} would get a second live event: "
-                f"{_describe(event)} of the file and {_describe(existing)} already "
+                f"{_describe(event, snapshot.legacy_id)} of the file and "
+                f"{_describe(existing)} already "
                 "in the database; cancel or archive one first",
             )
         earlier = live_in_file.get(event.guild_id)
@@ -452,9 +454,10 @@ async def check_live_events(
             raise InvalidInput(
                 "import",
                 f"guild {event.guild_id} would get a second live event: "
-                f"{_describe(earlier)} and {_describe(event)} of the file are both live",
+                f"{_describe(earlier.event, earlier.legacy_id)} and "
+                f"{_describe(event, snapshot.legacy_id)} of the file are both live",
             )
-        live_in_file[event.guild_id] = event
+        live_in_file[event.guild_id] = snapshot
 
 
 async def import_snapshots(

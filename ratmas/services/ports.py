@@ -130,6 +130,11 @@ class EventRepository(Protocol):
         event of its guild."""
         ...
 
+    async def legacy_events(self, legacy_ids: Collection[str]) -> dict[str, int]:
+        """legacy id -> event id, for those of `legacy_ids` already imported from the
+        original bot's database."""
+        ...
+
     # --- participants ---------------------------------------------------------------
     async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:
         """Enrol one member; `AlreadyJoined` when they already are."""

@@ -31,7 +31,7 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
 def test_migrate_twice_on_the_default_sqlite_database(tmp_path: Path) -> None:
     first = run("migrate", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "Applied 1 migration(s) to sqlite://data/ratmas.sqlite" in first.stdout
+    assert "Applied 2 migration(s) to sqlite://data/ratmas.sqlite" in first.stdout
     assert (tmp_path / "data" / "ratmas.sqlite").is_file()
     second = run("migrate", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
