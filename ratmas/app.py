@@ -29,14 +29,16 @@ from ratmas.bot.client import RatmasBot
 from ratmas.bot.discord_port import NextcordDiscord
 from ratmas.bot.services import BotServices
 from ratmas.config import Settings, redact_url
-from ratmas.domain.errors import ConfigError
+from ratmas.domain.errors import ConfigError, NotFound
 from ratmas.domain.model import Event, EventSnapshot, GuildSettings
 from ratmas.domain.sharding import guild_filter_for
 from ratmas.persistence.db import backup, close_db, connected, init_db, migrate
+from ratmas.persistence.files import SnapshotFiles
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.container import ServiceOptions, Services, build_services
 from ratmas.services.export import export_event, export_guild, export_json, import_snapshots
 from ratmas.services.ports import Clock, SystemClock
+from ratmas.services.snapshots import SnapshotService
 
 log = logging.getLogger("ratmas")
 
@@ -67,6 +69,7 @@ def service_options(settings: Settings) -> ServiceOptions:
             for g in settings.guilds
         },
         default_timezone=settings.default_timezone,
+        keep_snapshots=settings.backup.keep_snapshots,
     )
 
 
@@ -90,7 +93,14 @@ def build(
     )
     discord = NextcordDiscord(bot, views=bot.view_for)
     scheduler = PhaseScheduler.from_settings(settings.scheduler)
-    services = build_services(repo, discord, clock, scheduler, service_options(settings))
+    services = build_services(
+        repo,
+        discord,
+        clock,
+        scheduler,
+        service_options(settings),
+        snapshot_store=SnapshotFiles(settings.backup.dir),
+    )
     engine = services.engine
 
     async def jobs_report(guild_id: int) -> str:
@@ -234,6 +244,77 @@ async def import_legacy_file(
             )
         report = await import_legacy(TortoiseEventRepository(), found, dry_run=dry_run)
     return render_report(report, str(path))
+
+
+def _snapshot_service(settings: Settings) -> SnapshotService:
+    return SnapshotService(
+        TortoiseEventRepository(),
+        SystemClock(),
+        SnapshotFiles(settings.backup.dir),
+        keep=settings.backup.keep_snapshots,
+    )
+
+
+async def events_listing(settings: Settings, *, guild_id: int | None, as_json: bool) -> str:
+    """`ratmas events`: every event (of a guild) with its dates, participants and DMs."""
+    from ratmas.services.listing import event_lines, render_json, render_text
+
+    async with connected(settings.database_url):
+        lines = await event_lines(TortoiseEventRepository(), guild_id)
+    return render_json(lines) if as_json else render_text(lines)
+
+
+async def describe_event(settings: Settings, event_id: int) -> str:
+    """One line about an event, for `ratmas delete-event` to ask about."""
+    from ratmas.services.listing import event_lines, render_text
+
+    async with connected(settings.database_url):
+        repo = TortoiseEventRepository()
+        event = await repo.get_event(event_id)
+        if event is None:
+            raise NotFound(f"There is no event {event_id}.")
+        lines = [
+            line for line in await event_lines(repo, event.guild_id) if line.event.id == event_id
+        ]
+    return render_text(lines).splitlines()[0]
+
+
+async def delete_event(settings: Settings, event_id: int) -> str:
+    """Delete an event after writing it to a snapshot; returns the snapshot's path."""
+    async with connected(settings.database_url):
+        _, where = await _snapshot_service(settings).delete_event(event_id)
+    return where
+
+
+def snapshot_listing(settings: Settings, *, guild_id: int | None) -> str:
+    """`ratmas snapshots`: the snapshot files (of a guild), oldest first."""
+    files = SnapshotFiles(settings.backup.dir)
+    found = SnapshotService(TortoiseEventRepository(), SystemClock(), files).list(guild_id)
+    if not found:
+        return f"No snapshots in {files.directory}."
+    return "\n".join(
+        [f"{len(found)} snapshot(s) in {files.directory}:"]
+        + [f"  {s.name}  guild {s.guild_id}  event {s.event_id}  {s.reason}" for s in found]
+    )
+
+
+def _read_snapshot(settings: Settings, path: Path) -> str:
+    """A snapshot given by path, or by its name in the snapshot directory."""
+    files = SnapshotFiles(settings.backup.dir)
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else files.read(path.name)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read: {error}") from None
+
+
+async def restore_snapshot(settings: Settings, path: Path) -> str:
+    """`ratmas restore FILE`: bring the event of a snapshot back (see SnapshotService)."""
+    text = _read_snapshot(settings, path)
+    await migrate(settings.database_url)
+    async with connected(settings.database_url):
+        restored, replaced = await _snapshot_service(settings).restore(text)
+    how = f"replacing event {replaced.id}" if replaced else "as a new event"
+    return f"Restored event {restored.id} of guild {restored.guild_id} ({restored.status}) {how}"
 
 
 async def backup_database(settings: Settings, target: Path) -> Path:

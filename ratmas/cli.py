@@ -63,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     legacy.add_argument(
         "--dry-run", action="store_true", help="print what would be imported; change nothing"
     )
+    events = command("events", "list events: dates, participants, DMs delivered/pending", _events)
+    events.add_argument("--guild", type=int, metavar="ID", help="only this guild's events")
+    events.add_argument("--json", action="store_true", help="machine-readable output (ISO-8601)")
+    delete = command("delete-event", "delete an event, after writing it to a snapshot", _delete)
+    delete.add_argument("event", type=int, metavar="ID", help="the event to delete")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    snaps = command("snapshots", "list the snapshots taken before destructive changes", _snapshots)
+    snaps.add_argument("--guild", type=int, metavar="ID", help="only this guild's snapshots")
+    restore = command("restore", "bring the event of a snapshot back", _restore)
+    restore.add_argument("file", metavar="FILE", help="a snapshot file (path or name)")
     backup = command(
         "backup", "copy the SQLite database to a new file, safely while running", _backup
     )
@@ -164,6 +174,42 @@ async def _import_legacy(args: argparse.Namespace, settings: Settings, out: Text
     from ratmas.app import import_legacy_file
 
     out.write(await import_legacy_file(settings, Path(args.path), dry_run=args.dry_run) + "\n")
+    return 0
+
+
+async def _events(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import events_listing
+
+    out.write(await events_listing(settings, guild_id=args.guild, as_json=args.json) + "\n")
+    return 0
+
+
+async def _delete(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import delete_event, describe_event
+
+    if not args.yes:
+        out.write(await describe_event(settings, args.event) + "\n")
+        out.write("Delete this event? A snapshot is written first. Type yes to confirm: ")
+        out.flush()
+        if sys.stdin.readline().strip().lower() != "yes":
+            out.write("Nothing deleted.\n")
+            return 1
+    where = await delete_event(settings, args.event)
+    out.write(f"Deleted event {args.event}; its snapshot is {where}\n")
+    return 0
+
+
+async def _snapshots(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import snapshot_listing
+
+    out.write(snapshot_listing(settings, guild_id=args.guild) + "\n")
+    return 0
+
+
+async def _restore(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import restore_snapshot
+
+    out.write(await restore_snapshot(settings, Path(args.file)) + "\n")
     return 0
 
 

@@ -51,6 +51,16 @@ class SchedulerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class BackupConfig:
+    """Where snapshots and scheduled backups go, how often, and how many are kept."""
+
+    dir: str = "data/backups"
+    every_hours: int = 24  # 0: no scheduled backups
+    keep: int = 7  # scheduled backups kept
+    keep_snapshots: int = 100  # snapshots kept per guild
+
+
+@dataclass(frozen=True, slots=True)
 class DiscordConfig:
     token_env: str = "DISCORD_TOKEN"
     api_base_url: str = DEFAULT_API_BASE_URL
@@ -69,6 +79,7 @@ class Settings:
     discord: DiscordConfig = DiscordConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     guilds: tuple[GuildConfig, ...] = ()
+    backup: BackupConfig = BackupConfig()
 
     def token(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The Discord token from the environment, or None when it is not set."""
@@ -201,7 +212,9 @@ class _Reader:
 
     def settings(self, data: Mapping[str, Any]) -> Settings:
         top = self.check_table(
-            "", data, {"database", "discord", "ratmas", "scheduler", "logging", "guilds"}
+            "",
+            data,
+            {"database", "discord", "ratmas", "scheduler", "logging", "guilds", "backup"},
         )
         db = self.table(top, "database", {"url"})
         discord = self.table(
@@ -216,6 +229,7 @@ class _Reader:
             {"tick_seconds", "misfire_grace_seconds", "coalesce", "resume_after_seconds"},
         )
         logging_ = self.table(top, "logging", {"level"})
+        backup = self.table(top, "backup", {"dir", "every_hours", "keep", "keep_snapshots"})
 
         url = self.get(db, "database", "url", str, DEFAULT_DATABASE_URL, validate_database_url)
         default_tz = self.get(ratmas, "ratmas", "default_timezone", str, "UTC", _tz_problem)
@@ -262,6 +276,14 @@ class _Reader:
                 ),
             ),
             guilds=self._guilds(top.get("guilds", [])),
+            backup=BackupConfig(
+                dir=self.get(backup, "backup", "dir", str, "data/backups", _non_empty),
+                every_hours=self.get(backup, "backup", "every_hours", int, 24, _between(0, 8784)),
+                keep=self.get(backup, "backup", "keep", int, 7, _between(1, 10_000)),
+                keep_snapshots=self.get(
+                    backup, "backup", "keep_snapshots", int, 100, _between(1, 100_000)
+                ),
+            ),
         )
 
     def _shard_ids(self, raw: list[Any], shard_count: int | None) -> tuple[int, ...] | None:
@@ -347,7 +369,18 @@ def _at_least(minimum: int) -> Callable[[int], str | None]:
 
 
 def _snowflake(value: int) -> str | None:
-    return None if 0 < value < 2**64 else "expected a Discord id (a positive 64-bit integer)"
+    return None if 0 < value < 2**63 else "expected a Discord id (a positive 64-bit integer)"
+
+
+def _between(low: int, high: int) -> Callable[[int], str | None]:
+    def check(value: int) -> str | None:
+        return None if low <= value <= high else f"expected an integer from {low} to {high}"
+
+    return check
+
+
+def _non_empty(value: str) -> str | None:
+    return None if value.strip() and "\x00" not in value else "expected a directory path"
 
 
 def _tz_problem(value: str) -> str | None:

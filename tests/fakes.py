@@ -140,9 +140,9 @@ class InMemoryEventRepository:
             result.append(event)
         return result
 
-    async def list_events(self, guild_id: int) -> list[Event]:
+    async def list_events(self, guild_id: int | None) -> list[Event]:
         return sorted(
-            (e for e in self.events.values() if e.guild_id == guild_id),
+            (e for e in self.events.values() if guild_id in (None, e.guild_id)),
             key=lambda e: -e.id,
         )
 
@@ -439,6 +439,26 @@ class InMemoryEventRepository:
         _utc(now)
         self.guild_settings[settings.guild_id] = settings
         return settings
+
+
+class InMemorySnapshots:
+    """`SnapshotStore` in a dictionary: name -> text."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}
+
+    def write(self, name: str, text: str) -> str:
+        self.files[name] = text
+        return name
+
+    def names(self) -> list[str]:
+        return sorted(self.files)
+
+    def read(self, name: str) -> str:
+        return self.files[name]
+
+    def remove(self, name: str) -> None:
+        self.files.pop(name, None)
 
 
 class RecordingJobScheduler:

@@ -189,8 +189,9 @@ class TortoiseEventRepository:
             )
         return [_event(row) for row in await query.order_by("id")]
 
-    async def list_events(self, guild_id: int) -> list[Event]:
-        rows = await EventRow.filter(guild_id=guild_id).order_by("-id")
+    async def list_events(self, guild_id: int | None) -> list[Event]:
+        query = EventRow.all() if guild_id is None else EventRow.filter(guild_id=guild_id)
+        rows = await query.order_by("-id")
         return [_event(row) for row in rows]
 
     async def set_status(

@@ -24,6 +24,12 @@ from ratmas.services.phases import DEFAULT_RESUME_AFTER, PhaseEngine
 from ratmas.services.ports import Clock, Discord, EventRepository, JobScheduler
 from ratmas.services.records import AuditTrail
 from ratmas.services.roster import RosterService
+from ratmas.services.snapshots import (
+    DEFAULT_KEEP_SNAPSHOTS,
+    NoSnapshots,
+    SnapshotService,
+    SnapshotStore,
+)
 from ratmas.services.status import StatusService
 
 
@@ -38,6 +44,7 @@ class ServiceOptions:
     declared_guilds: Mapping[int, GuildSettings] = field(default_factory=dict)
     default_timezone: str = "UTC"
     rng: Callable[[], random.Random] = fresh_rng
+    keep_snapshots: int = DEFAULT_KEEP_SNAPSHOTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,7 @@ class Services:
     delivery: SantaDelivery
     announcer: Announcer
     locks: EventLocks
+    snapshots: SnapshotService
 
 
 def build_services(
@@ -63,9 +71,14 @@ def build_services(
     clock: Clock,
     scheduler: JobScheduler,
     options: ServiceOptions | None = None,
+    snapshot_store: SnapshotStore | None = None,
 ) -> Services:
-    """Wire every service over the given ports."""
+    """Wire every service over the given ports (without a snapshot store, destructive
+    changes keep no snapshot)."""
     opts = options or ServiceOptions()
+    snapshots = SnapshotService(
+        repo, clock, snapshot_store or NoSnapshots(), keep=opts.keep_snapshots
+    )
     locks = EventLocks()
     audit = AuditTrail(repo, clock)
     announcer = Announcer(repo, discord)
@@ -106,6 +119,7 @@ def build_services(
             delivery=delivery,
             announcer=announcer,
             audit=audit,
+            snapshots=snapshots,
         ),
         participants=participants,
         roster=RosterService(
@@ -125,4 +139,5 @@ def build_services(
         delivery=delivery,
         announcer=announcer,
         locks=locks,
+        snapshots=snapshots,
     )

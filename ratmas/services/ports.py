@@ -66,8 +66,8 @@ class EventRepository(Protocol):
         `due_before` (any timezone) and/or in `guild_ids`."""
         ...
 
-    async def list_events(self, guild_id: int) -> list[Event]:
-        """All events of a guild, newest first."""
+    async def list_events(self, guild_id: int | None) -> list[Event]:
+        """All events of a guild (None: of every guild), newest first."""
         ...
 
     async def set_status(
