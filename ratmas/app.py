@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,17 +25,20 @@ import nextcord
 import nextcord.http
 
 from jobs.inspect import jobs_command, load_schedules, render_comparison
-from jobs.scheduler import PhaseScheduler
+from jobs.scheduler import BACKUP_JOB_ID, PhaseScheduler
 from ratmas.bot.client import RatmasBot
 from ratmas.bot.discord_port import NextcordDiscord
 from ratmas.bot.services import BotServices
 from ratmas.config import Settings, redact_url
+from ratmas.domain.dates import format_utc
 from ratmas.domain.errors import ConfigError, NotFound
 from ratmas.domain.model import Event, EventSnapshot, GuildSettings
 from ratmas.domain.sharding import guild_filter_for
+from ratmas.persistence.backups import DatabaseBackups
 from ratmas.persistence.db import backup, close_db, connected, init_db, migrate
 from ratmas.persistence.files import SnapshotFiles
 from ratmas.persistence.repository import TortoiseEventRepository
+from ratmas.services.backups import BackupService
 from ratmas.services.container import ServiceOptions, Services, build_services
 from ratmas.services.export import export_event, export_guild, export_json, import_snapshots
 from ratmas.services.ports import Clock, SystemClock
@@ -103,10 +107,21 @@ def build(
     )
     engine = services.engine
 
+    backups = backup_service(settings, clock)
+    takes_backups = backups.enabled and takes_scheduled_backups(settings)
+
     async def jobs_report(guild_id: int) -> str:
         found = await load_schedules(repo, clock.now(), lambda g: g == guild_id)
         live = [job for job in scheduler.jobs() if job.event_id in {s.event.id for s in found}]
-        return render_comparison(live, found, clock.now())
+        due = scheduler.backup_job_due()
+        backup_line = (
+            f"  {BACKUP_JOB_ID}  next {format_utc(due)}"
+            if due is not None
+            else "  (no backup job in this process)"
+        )
+        return "\n".join(
+            [render_comparison(live, found, clock.now()), backups.describe(), backup_line]
+        )
 
     async def export(event_id: int) -> str:
         return await export_json(repo, event_id)
@@ -114,6 +129,13 @@ def build(
     async def first_ready() -> None:
         # Only now can phases deliver their messages: start the clock and catch up.
         scheduler.start(engine.reconcile)
+        if takes_backups:
+            # The backup missed while the bot was down, once; then on the period.
+            try:
+                await backups.take_if_due()
+            except Exception:
+                log.exception("the backup due at startup failed")
+            scheduler.add_backup_job(backups.scheduled, settings.backup.every_hours)
         report = await engine.reconcile()
         log.info(
             "startup reconcile: performed %s, resumed %s, held %s, failed %s",
@@ -186,6 +208,21 @@ async def serve(
 # --- what the other `ratmas` commands need ------------------------------------------------
 
 
+def takes_scheduled_backups(settings: Settings) -> bool:
+    """With several shard processes only shard 0 takes the scheduled backups."""
+    shard_ids = settings.discord.shard_ids
+    return shard_ids is None or 0 in shard_ids
+
+
+def backup_service(settings: Settings, clock: Clock | None = None) -> BackupService:
+    return BackupService(
+        clock or SystemClock(),
+        DatabaseBackups(settings.backup.dir),
+        every_hours=settings.backup.every_hours,
+        keep=settings.backup.keep,
+    )
+
+
 async def migrate_database(settings: Settings) -> list[str]:
     """Apply the pending migrations; returns the ones applied (maybe none)."""
     return await migrate(settings.database_url)
@@ -195,12 +232,24 @@ async def jobs_listing(settings: Settings, *, as_json: bool) -> str:
     """`ratmas jobs`: each live event of this process's guilds with its pending phases."""
     shards = settings.discord
     async with connected(settings.database_url):
-        return await jobs_command(
+        listing = await jobs_command(
             TortoiseEventRepository(),
             SystemClock(),
             as_json=as_json,
             guild_filter=guild_filter_for(shards.shard_count, shards.shard_ids),
         )
+    backups = backup_service(settings)
+    if not as_json:
+        return f"{listing}\n\n{backups.describe()}"
+    data = json.loads(listing)
+    due = backups.next_due()
+    data["backup"] = {
+        "job_id": BACKUP_JOB_ID,
+        "every_hours": settings.backup.every_hours,
+        "next_due": None if due is None else due.isoformat(),
+        "taken_here": backups.enabled and takes_scheduled_backups(settings),
+    }
+    return json.dumps(data, indent=2)
 
 
 async def export_events(
