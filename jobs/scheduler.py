@@ -53,6 +53,9 @@ class Timeline(Protocol):
     def watch(self, changed: Callable[[], None]) -> Callable[[], None]: ...
 
 
+BACKUP_JOB_ID: Final = f"{PREFIX}:backup"
+
+
 class Reconcile(Protocol):
     """The phase engine's `reconcile`, as the jobs call it."""
 
@@ -184,6 +187,30 @@ class PhaseScheduler:
                 loop.call_soon_threadsafe(self._retime, context=context.copy())
 
             self._stop_watching = self._timeline.watch(skipped)
+
+    def add_backup_job(self, run: Callable[[], Awaitable[object]], every_hours: int) -> None:
+        """The scheduled backup (`ratmas:backup`), every `every_hours` from now."""
+        self.scheduler.add_job(
+            run,
+            trigger=IntervalTrigger(hours=every_hours, timezone=UTC),
+            id=BACKUP_JOB_ID,
+            name="scheduled backup",
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+        )
+
+    def backup_job_due(self) -> datetime | None:
+        """When the backup job runs next; None when there is none."""
+        job = self.scheduler.get_job(BACKUP_JOB_ID)
+        if job is None:
+            return None
+        # Before the scheduler starts an interval job has no next run time yet.
+        due: datetime | None = getattr(job, "next_run_time", None)
+        if due is None:
+            due = job.trigger.get_next_fire_time(None, datetime.now(UTC))
+        return due
 
     def shutdown(self) -> None:
         """Stop firing jobs (reconciles already running go on; see `aclose`)."""

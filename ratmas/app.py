@@ -12,6 +12,7 @@ they need (`migrate_database`, `jobs_listing`, `export_events`, `import_events`,
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,23 +24,28 @@ import nextcord
 import nextcord.http
 
 from jobs.inspect import jobs_command, load_schedules, render_comparison
-from jobs.scheduler import PhaseScheduler, Timeline
+from jobs.scheduler import BACKUP_JOB_ID, PhaseScheduler, Timeline
 from ratmas.bot.client import RatmasBot
 from ratmas.bot.discord_port import NextcordDiscord
 from ratmas.bot.services import BotServices
 from ratmas.bot.shutdown import GRACE_SECONDS, stop_bot
 from ratmas.config import Settings, redact_url
-from ratmas.domain.errors import ConfigError
+from ratmas.domain.dates import format_utc
+from ratmas.domain.errors import ConfigError, NotFound
 from ratmas.domain.model import Event, EventSnapshot, GuildSettings
 from ratmas.domain.sharding import guild_filter_for
+from ratmas.persistence.backups import DatabaseBackups
 from ratmas.persistence.db import NotMigrated, backup, close_db, connected, init_db, migrate
+from ratmas.persistence.files import SnapshotFiles
 from ratmas.persistence.heartbeat import read_heartbeats, record_heartbeat
 from ratmas.persistence.repository import TortoiseEventRepository
+from ratmas.services.backups import BackupService
 from ratmas.services.container import ServiceOptions, Services, build_services
 from ratmas.services.export import export_event, export_guild, export_json, import_snapshots
 from ratmas.services.health import Heartbeat, HeartbeatRecorder
 from ratmas.services.phases import DEFAULT_HORIZON
 from ratmas.services.ports import Clock, SystemClock
+from ratmas.services.snapshots import SnapshotService
 
 log = logging.getLogger("ratmas")
 
@@ -76,6 +82,7 @@ def service_options(settings: Settings) -> ServiceOptions:
         nonce_window=timedelta(seconds=settings.delivery.nonce_window_seconds),
         progress_after=settings.delivery.progress_after_seconds,
         progress_every=settings.delivery.progress_every_seconds,
+        keep_snapshots=settings.backup.keep_snapshots,
     )
 
 
@@ -106,13 +113,35 @@ def build(
     # A clock that can skip ahead (the demo's, the e2e tests') also times the date jobs.
     timeline = clock if isinstance(clock, Timeline) else None
     scheduler = PhaseScheduler.from_settings(settings.scheduler, timeline=timeline)
-    services = build_services(repo, discord, clock, scheduler, service_options(settings))
+    services = build_services(
+        repo,
+        discord,
+        clock,
+        scheduler,
+        service_options(settings),
+        snapshot_store=SnapshotFiles(settings.backup.dir),
+    )
     engine = services.engine
+
+    backups = backup_service(settings, clock)
+    takes_backups = backups.enabled and takes_scheduled_backups(settings)
 
     async def jobs_report(guild_id: int) -> str:
         found = await load_schedules(repo, clock.now(), lambda g: g == guild_id)
         live = [job for job in scheduler.jobs() if job.event_id in {s.event.id for s in found}]
-        return render_comparison(live, found, clock.now(), horizon=engine.horizon)
+        due = scheduler.backup_job_due()
+        backup_line = (
+            f"  {BACKUP_JOB_ID}  next {format_utc(due)}"
+            if due is not None
+            else "  (no backup job in this process)"
+        )
+        return "\n".join(
+            [
+                render_comparison(live, found, clock.now(), horizon=engine.horizon),
+                backups.describe(),
+                backup_line,
+            ]
+        )
 
     async def export(event_id: int) -> str:
         return await export_json(repo, event_id)
@@ -120,6 +149,13 @@ def build(
     async def first_ready() -> None:
         # Only now can phases deliver their messages: start the clock and catch up.
         scheduler.start(engine.reconcile)
+        if takes_backups:
+            # The backup missed while the bot was down, once; then on the period.
+            try:
+                await backups.take_if_due()
+            except Exception:
+                log.exception("the backup due at startup failed")
+            scheduler.add_backup_job(backups.scheduled, settings.backup.every_hours)
         report = await engine.reconcile()
         log.info(
             "startup reconcile: performed %s, resumed %s, held %s, failed %s",
@@ -218,6 +254,21 @@ async def heartbeats(settings: Settings) -> list[Heartbeat]:
         return []  # the bot never ran against this database
 
 
+def takes_scheduled_backups(settings: Settings) -> bool:
+    """With several shard processes only shard 0 takes the scheduled backups."""
+    shard_ids = settings.discord.shard_ids
+    return shard_ids is None or 0 in shard_ids
+
+
+def backup_service(settings: Settings, clock: Clock | None = None) -> BackupService:
+    return BackupService(
+        clock or SystemClock(),
+        DatabaseBackups(settings.backup.dir),
+        every_hours=settings.backup.every_hours,
+        keep=settings.backup.keep,
+    )
+
+
 async def migrate_database(settings: Settings) -> list[str]:
     """Apply the pending migrations; returns the ones applied (maybe none)."""
     return await migrate(settings.database_url)
@@ -227,12 +278,24 @@ async def jobs_listing(settings: Settings, *, as_json: bool) -> str:
     """`ratmas jobs`: each live event of this process's guilds with its pending phases."""
     shards = settings.discord
     async with connected(settings.database_url):
-        return await jobs_command(
+        listing = await jobs_command(
             TortoiseEventRepository(),
             SystemClock(),
             as_json=as_json,
             guild_filter=guild_filter_for(shards.shard_count, shards.shard_ids),
         )
+    backups = backup_service(settings)
+    if not as_json:
+        return f"{listing}\n\n{backups.describe()}"
+    data = json.loads(listing)
+    due = backups.next_due()
+    data["backup"] = {
+        "job_id": BACKUP_JOB_ID,
+        "every_hours": settings.backup.every_hours,
+        "next_due": None if due is None else due.isoformat(),
+        "taken_here": backups.enabled and takes_scheduled_backups(settings),
+    }
+    return json.dumps(data, indent=2)
 
 
 async def export_events(
@@ -254,6 +317,99 @@ async def import_events(settings: Settings, snapshots: Sequence[EventSnapshot]) 
     await migrate(settings.database_url)
     async with connected(settings.database_url):
         return await import_snapshots(TortoiseEventRepository(), snapshots)
+
+
+async def import_legacy_file(
+    settings: Settings, path: Path, *, dry_run: bool, clock: Clock | None = None
+) -> str:
+    """`ratmas import-legacy`: the original bot's events, checked, then stored in one
+    transaction (or, with `dry_run`, only checked against this database, which is
+    neither migrated nor changed). Returns the report to print."""
+    from ratmas.persistence.legacy import read_legacy_file, schema_knows_legacy_ids
+    from ratmas.services.legacy import import_legacy, legacy_events, render_report
+
+    found = legacy_events(read_legacy_file(path), now=(clock or SystemClock()).now())
+    if not dry_run:
+        await migrate(settings.database_url)
+    async with connected(settings.database_url):
+        if not await schema_knows_legacy_ids():
+            raise ConfigError(
+                f"the database at {redact_url(settings.database_url)} is not migrated to this "
+                "version; run `ratmas migrate` first (a dry run changes nothing)"
+            )
+        report = await import_legacy(TortoiseEventRepository(), found, dry_run=dry_run)
+    return render_report(report, str(path))
+
+
+def _snapshot_service(settings: Settings) -> SnapshotService:
+    return SnapshotService(
+        TortoiseEventRepository(),
+        SystemClock(),
+        SnapshotFiles(settings.backup.dir),
+        keep=settings.backup.keep_snapshots,
+    )
+
+
+async def events_listing(settings: Settings, *, guild_id: int | None, as_json: bool) -> str:
+    """`ratmas events`: every event (of a guild) with its dates, participants and DMs."""
+    from ratmas.services.listing import event_lines, render_json, render_text
+
+    async with connected(settings.database_url):
+        lines = await event_lines(TortoiseEventRepository(), guild_id)
+    return render_json(lines) if as_json else render_text(lines)
+
+
+async def describe_event(settings: Settings, event_id: int) -> str:
+    """One line about an event, for `ratmas delete-event` to ask about."""
+    from ratmas.services.listing import event_lines, render_text
+
+    async with connected(settings.database_url):
+        repo = TortoiseEventRepository()
+        event = await repo.get_event(event_id)
+        if event is None:
+            raise NotFound(f"There is no event {event_id}.")
+        lines = [
+            line for line in await event_lines(repo, event.guild_id) if line.event.id == event_id
+        ]
+    return render_text(lines).splitlines()[0]
+
+
+async def delete_event(settings: Settings, event_id: int) -> str:
+    """Delete an event after writing it to a snapshot; returns the snapshot's path."""
+    async with connected(settings.database_url):
+        _, where = await _snapshot_service(settings).delete_event(event_id)
+    return where
+
+
+def snapshot_listing(settings: Settings, *, guild_id: int | None) -> str:
+    """`ratmas snapshots`: the snapshot files (of a guild), oldest first."""
+    files = SnapshotFiles(settings.backup.dir)
+    found = SnapshotService(TortoiseEventRepository(), SystemClock(), files).list(guild_id)
+    if not found:
+        return f"No snapshots in {files.directory}."
+    return "\n".join(
+        [f"{len(found)} snapshot(s) in {files.directory}:"]
+        + [f"  {s.name}  guild {s.guild_id}  event {s.event_id}  {s.reason}" for s in found]
+    )
+
+
+def _read_snapshot(settings: Settings, path: Path) -> str:
+    """A snapshot given by path, or by its name in the snapshot directory."""
+    files = SnapshotFiles(settings.backup.dir)
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else files.read(path.name)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read: {error}") from None
+
+
+async def restore_snapshot(settings: Settings, path: Path) -> str:
+    """`ratmas restore FILE`: bring the event of a snapshot back (see SnapshotService)."""
+    text = _read_snapshot(settings, path)
+    await migrate(settings.database_url)
+    async with connected(settings.database_url):
+        restored, replaced = await _snapshot_service(settings).restore(text)
+    how = f"replacing event {replaced.id}" if replaced else "as a new event"
+    return f"Restored event {restored.id} of guild {restored.guild_id} ({restored.status}) {how}"
 
 
 async def backup_database(settings: Settings, target: Path) -> Path:

@@ -61,6 +61,25 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="PATH", help="write to PATH instead of stdout")
     load = command("import", "store the events of an export file (e.g. into PostgreSQL)", _import)
     load.add_argument("file", metavar="FILE", help="a file written by ratmas export")
+    legacy = command(
+        "import-legacy",
+        "bring the events of the original bot's SQLite file over (once; all or nothing)",
+        _import_legacy,
+    )
+    legacy.add_argument("path", metavar="PATH", help="the original bot's Prisma SQLite file")
+    legacy.add_argument(
+        "--dry-run", action="store_true", help="print what would be imported; change nothing"
+    )
+    events = command("events", "list events: dates, participants, DMs delivered/pending", _events)
+    events.add_argument("--guild", type=int, metavar="ID", help="only this guild's events")
+    events.add_argument("--json", action="store_true", help="machine-readable output (ISO-8601)")
+    delete = command("delete-event", "delete an event, after writing it to a snapshot", _delete)
+    delete.add_argument("event", type=int, metavar="ID", help="the event to delete")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    snaps = command("snapshots", "list the snapshots taken before destructive changes", _snapshots)
+    snaps.add_argument("--guild", type=int, metavar="ID", help="only this guild's snapshots")
+    restore = command("restore", "bring the event of a snapshot back", _restore)
+    restore.add_argument("file", metavar="FILE", help="a snapshot file (path or name)")
     backup = command(
         "backup", "copy the SQLite database to a new file, safely while running", _backup
     )
@@ -164,17 +183,61 @@ async def _import(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
     return 0
 
 
-def _read_json(path: Path) -> Any:
-    import json
+async def _import_legacy(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import import_legacy_file
 
+    out.write(await import_legacy_file(settings, Path(args.path), dry_run=args.dry_run) + "\n")
+    return 0
+
+
+async def _events(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import events_listing
+
+    out.write(await events_listing(settings, guild_id=args.guild, as_json=args.json) + "\n")
+    return 0
+
+
+async def _delete(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import delete_event, describe_event
+
+    if not args.yes:
+        out.write(await describe_event(settings, args.event) + "\n")
+        out.write("Delete this event? A snapshot is written first. Type yes to confirm: ")
+        out.flush()
+        if sys.stdin.readline().strip().lower() != "yes":
+            out.write("Nothing deleted.\n")
+            return 1
+    where = await delete_event(settings, args.event)
+    out.write(f"Deleted event {args.event}; its snapshot is {where}\n")
+    return 0
+
+
+async def _snapshots(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import snapshot_listing
+
+    out.write(snapshot_listing(settings, guild_id=args.guild) + "\n")
+    return 0
+
+
+async def _restore(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ratmas.app import restore_snapshot
+
+    out.write(await restore_snapshot(settings, Path(args.file)) + "\n")
+    return 0
+
+
+def _read_json(path: Path) -> Any:
     from ratmas.domain.errors import ConfigError
+    from ratmas.services.export import read_json
 
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not a JSON file: {exc}") from None
+    # Bounded nesting and number sizes; a refusal names the file.
+    return read_json(text, str(path))
 
 
 def _write_private(target: Path, text: str) -> None:

@@ -80,6 +80,16 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class BackupConfig:
+    """Where snapshots and scheduled backups go, how often, and how many are kept."""
+
+    dir: str = "data/backups"
+    every_hours: int = 24  # 0: no scheduled backups
+    keep: int = 7  # scheduled backups kept
+    keep_snapshots: int = 100  # snapshots kept per guild
+
+
+@dataclass(frozen=True, slots=True)
 class DiscordConfig:
     token_env: str = "DISCORD_TOKEN"
     api_base_url: str = DEFAULT_API_BASE_URL
@@ -99,6 +109,7 @@ class Settings:
     scheduler: SchedulerConfig = SchedulerConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     guilds: tuple[GuildConfig, ...] = ()
+    backup: BackupConfig = BackupConfig()
     # Things the operator should know that do not stop the program (one line each).
     warnings: tuple[str, ...] = ()
 
@@ -301,7 +312,16 @@ class _Reader:
         top = self.check_table(
             "",
             data,
-            {"database", "discord", "ratmas", "scheduler", "delivery", "logging", "guilds"},
+            {
+                "database",
+                "discord",
+                "ratmas",
+                "scheduler",
+                "delivery",
+                "logging",
+                "guilds",
+                "backup",
+            },
         )
         db = self.table(top, "database", {"url"})
         discord = self.table(
@@ -328,6 +348,7 @@ class _Reader:
                 "progress_every_seconds",
             },
         )
+        backup = self.table(top, "backup", {"dir", "every_hours", "keep", "keep_snapshots"})
 
         url = normalize_database_url(
             self.get(db, "database", "url", str, DEFAULT_DATABASE_URL, validate_database_url)
@@ -393,6 +414,14 @@ class _Reader:
             ),
             delivery=self._delivery(delivery),
             guilds=self._guilds(top.get("guilds", [])),
+            backup=BackupConfig(
+                dir=self.get(backup, "backup", "dir", str, "data/backups", _non_empty),
+                every_hours=self.get(backup, "backup", "every_hours", int, 24, _within(0, 8784)),
+                keep=self.get(backup, "backup", "keep", int, 7, _within(1, 10_000)),
+                keep_snapshots=self.get(
+                    backup, "backup", "keep_snapshots", int, 100, _within(1, 100_000)
+                ),
+            ),
         )
 
     def _number(self, table: Mapping[str, Any], name: str, default: float, most: float) -> float:
@@ -500,6 +529,10 @@ def _within(low: int, high: int) -> Callable[[int], str | None]:
 def _snowflake(value: int) -> str | None:
     # Stored in signed 64-bit columns (BIGINT); Discord ids stay well below 2**63.
     return None if 0 < value < 2**63 else "expected a Discord id (a positive 64-bit integer)"
+
+
+def _non_empty(value: str) -> str | None:
+    return None if value.strip() and "\x00" not in value else "expected a directory path"
 
 
 def _tz_problem(value: str) -> str | None:

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from ratmas.config import DiscordConfig, SchedulerConfig, Settings
+from ratmas.config import BackupConfig, DiscordConfig, SchedulerConfig, Settings
 from ratmas.sandbox import (
     Channel,
     FastForwardClock,
@@ -545,6 +545,8 @@ async def play(out: TextIO, *, data_dir: Path | None = None, speed: float = 1.0)
                 default_timezone=TIMEZONE,
                 discord=DiscordConfig(api_base_url=sb.api_base),
                 scheduler=SchedulerConfig(tick_seconds=2),
+                # Snapshots and backups go with the throw-away database.
+                backup=BackupConfig(dir=str(directory / "backups")),
             )
             stop = asyncio.Event()
             started: asyncio.Future[App] = asyncio.get_running_loop().create_future()

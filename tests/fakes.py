@@ -9,13 +9,14 @@ as the APScheduler adapter.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from jobs.ids import parse_job_id
 from jobs.specs import job_specs
-from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, NotFound
+from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidInput, NotFound
 from ratmas.domain.model import (
     OPEN_OUTBOX_STATES,
     AuditEntry,
@@ -73,6 +74,7 @@ class InMemoryEventRepository:
         self.audit: dict[int, list[AuditEntry]] = {}
         self.guild_settings: dict[int, GuildSettings] = {}
         self.outbox: dict[int, OutboxEntry] = {}  # by id, ids never reused
+        self.legacy: dict[str, int] = {}
         self._next_id = 1
         self._next_outbox_id = 1
 
@@ -163,9 +165,9 @@ class InMemoryEventRepository:
                 result.append(event)
         return result
 
-    async def list_events(self, guild_id: int) -> list[Event]:
+    async def list_events(self, guild_id: int | None) -> list[Event]:
         return sorted(
-            (e for e in self.events.values() if e.guild_id == guild_id),
+            (e for e in self.events.values() if guild_id in (None, e.guild_id)),
             key=lambda e: -e.id,
         )
 
@@ -244,7 +246,22 @@ class InMemoryEventRepository:
         for table in (self.participants, self.exclusions, self.pairings, self.audit):
             table.pop(event_id, None)
         self.outbox = {k: e for k, e in self.outbox.items() if e.event_id != event_id}
+        self.legacy = {k: v for k, v in self.legacy.items() if v != event_id}
         return True
+
+    async def restore_events(
+        self, snapshots: Sequence[EventSnapshot], *, replacing: Collection[int] = ()
+    ) -> list[Event]:
+        # All or nothing: work on a copy and keep it only when every event fits.
+        trial = copy.deepcopy(self)
+        for event_id in replacing:
+            await trial.delete_event(event_id)
+        stored = [await trial.restore_event(snapshot) for snapshot in snapshots]
+        self.__dict__.update(trial.__dict__)
+        return stored
+
+    async def legacy_events(self, legacy_ids: Collection[str]) -> dict[str, int]:
+        return {k: v for k, v in self.legacy.items() if k in legacy_ids}
 
     async def restore_event(self, snapshot: EventSnapshot) -> Event:
         source = snapshot.event
@@ -269,6 +286,10 @@ class InMemoryEventRepository:
             updated_at=_utc(source.updated_at),
         )
         self._next_id += 1
+        if snapshot.legacy_id is not None:
+            if snapshot.legacy_id in self.legacy:
+                raise InvalidInput("import", f"legacy event {snapshot.legacy_id} is stored already")
+            self.legacy[snapshot.legacy_id] = event.id
         self.events[event.id] = event
         self.participants[event.id] = {
             p.user_id: replace(p, event_id=event.id, joined_at=_utc(p.joined_at))
@@ -295,7 +316,12 @@ class InMemoryEventRepository:
         return participant
 
     async def remove_participant(self, event_id: int, user_id: int) -> bool:
+        self._drop_exclusions(event_id, {user_id})
         return self.participants.get(event_id, {}).pop(user_id, None) is not None
+
+    def _drop_exclusions(self, event_id: int, users: set[int]) -> None:
+        kept = {x for x in self.exclusions.get(event_id, set()) if not users & set(x)}
+        self.exclusions[event_id] = kept
 
     async def get_participant(self, event_id: int, user_id: int) -> Participant | None:
         return self.participants.get(event_id, {}).get(user_id)
@@ -316,6 +342,7 @@ class InMemoryEventRepository:
         )
         for user_id in removed:
             del current[user_id]
+        self._drop_exclusions(event_id, set(removed))
         for user_id in added:
             current[user_id] = Participant(event_id, user_id, wanted[user_id], None, _utc(now))
         for user_id in renamed:
@@ -626,6 +653,26 @@ class InMemoryEventRepository:
         _utc(now)
         self.guild_settings[settings.guild_id] = settings
         return settings
+
+
+class InMemorySnapshots:
+    """`SnapshotStore` in a dictionary: name -> text."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}
+
+    def write(self, name: str, text: str) -> str:
+        self.files[name] = text
+        return name
+
+    def names(self) -> list[str]:
+        return sorted(self.files)
+
+    def read(self, name: str) -> str:
+        return self.files[name]
+
+    def remove(self, name: str) -> None:
+        self.files.pop(name, None)
 
 
 class RecordingJobScheduler:

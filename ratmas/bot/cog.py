@@ -326,8 +326,16 @@ class RatmasCog(commands.Cog):
         await self._defer(interaction)
         await self._require_manager(interaction)
         event = await self._event(interaction)
+        chosen = (santa, recipient)
         result = await self.s.roster.exclude(
-            event.id, self._user(interaction).id, santa.id, recipient.id, both_ways=both_ways
+            event.id,
+            self._user(interaction).id,
+            santa.id,
+            recipient.id,
+            both_ways=both_ways,
+            bots=[person.id for person in chosen if person.bot],
+            # A user option resolves to a plain User when they are not in the guild.
+            outside_guild=[p.id for p in chosen if not isinstance(p, nextcord.Member)],
         )
         await reply(interaction, render.exclusion(result))
 

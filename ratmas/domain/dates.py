@@ -44,6 +44,11 @@ _LOCAL = re.compile(
 )
 
 DATE_FIELDS: Final = ("starts_at", "purchase_deadline", "reveal_at")
+# Every instant Ratmas stores lies in these years: far from the ends of what `datetime`
+# can hold, so converting between timezones and adding durations never overflows.
+EARLIEST: Final = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
+SUPPORTED_RANGE: Final = "between 2000-01-01 and 2199-12-31"
 _FIELD_LABELS: Final = {
     "starts_at": "the start",
     "purchase_deadline": "the purchase deadline",
@@ -172,6 +177,10 @@ def local_to_utc(text: str, timezone: str, *, field: str = "date") -> datetime:
             "(24-hour clock, in the event's timezone), e.g. 2026-12-24 18:00",
         )
     parts = {k: int(v or 0) for k, v in match.groupdict().items() if k != "offset"}
+    if not EARLIEST.year <= parts["year"] <= LATEST.year:
+        raise InvalidInput(
+            field, f"{text.strip()!r} is out of range: dates must be {SUPPORTED_RANGE}"
+        )
     try:
         first = datetime(
             parts["year"],
@@ -216,7 +225,7 @@ def local_to_utc(text: str, timezone: str, *, field: str = "date") -> datetime:
                 f"{shown}{offset_text} does not match {timezone}, which is at UTC{valid} "
                 f"at {shown}; drop the offset or use {valid}",
             )
-        return distinct[wanted].astimezone(UTC)
+        return check_instant(distinct[wanted], field)
 
     if len(distinct) > 1:
         early, late = first, second
@@ -227,10 +236,20 @@ def local_to_utc(text: str, timezone: str, *, field: str = "date") -> datetime:
             f"(the first, {early.tzname()}) or {shown}{_offset_text(late.utcoffset())} "
             f"(the second, {late.tzname()}).",
         )
-    return readings[0].astimezone(UTC)
+    return check_instant(readings[0], field)
 
 
-# --- ordering and the past ------------------------------------------------------------
+# --- range, ordering and the past -----------------------------------------------------
+
+
+def check_instant(moment: datetime, field: str) -> datetime:
+    """An aware instant in UTC within the supported years, else `InvalidInput(field)`."""
+    value = _require_aware(moment, field)
+    if not EARLIEST <= value <= LATEST:
+        raise InvalidInput(
+            field, f"{value.isoformat()} is out of range: dates must be {SUPPORTED_RANGE}"
+        )
+    return value
 
 
 def _require_aware(moment: datetime, field: str) -> datetime:
@@ -239,35 +258,14 @@ def _require_aware(moment: datetime, field: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def check_dates(
-    dates: EventDates,
-    *,
-    now: datetime,
-    timezone: str = "UTC",
-    previous: EventDates | None = None,
-) -> EventDates:
-    """Validate the three instants of a season and return them in UTC.
+def check_order(dates: EventDates, *, timezone: str = "UTC") -> EventDates:
+    """The three instants in range and in order, returned in UTC.
 
-    Refused (`InvalidInput` naming the field): a date in the past or at `now`, unless it
-    is unchanged from `previous` (a reschedule keeps a start that already happened);
+    Refused (`InvalidInput` naming the field): an instant outside the supported years;
     a purchase deadline not after the start; a reveal not after the deadline. Times in
-    the messages are shown in `timezone`.
-    """
-    current = _require_aware(now, "now")
-    values = {name: _require_aware(getattr(dates, name), name) for name in DATE_FIELDS}
-    old = (
-        {name: _require_aware(getattr(previous, name), name) for name in DATE_FIELDS}
-        if previous is not None
-        else {}
-    )
-    for name in DATE_FIELDS:
-        value = values[name]
-        if value <= current and old.get(name) != value:
-            raise InvalidInput(
-                name,
-                f"{format_local(value, timezone)} is in the past (it is now "
-                f"{format_local(current, timezone)}); choose a later time",
-            )
+    the messages are shown in `timezone`. Imports check stored events with this (their
+    dates may have passed); `check_dates` adds the rule about the past."""
+    values = {name: check_instant(getattr(dates, name), name) for name in DATE_FIELDS}
     for earlier, later in itertools.pairwise(DATE_FIELDS):
         if values[later] <= values[earlier]:
             raise InvalidInput(
@@ -281,6 +279,37 @@ def check_dates(
         purchase_deadline=values["purchase_deadline"],
         reveal_at=values["reveal_at"],
     )
+
+
+def check_dates(
+    dates: EventDates,
+    *,
+    now: datetime,
+    timezone: str = "UTC",
+    previous: EventDates | None = None,
+) -> EventDates:
+    """Validate the three instants of a season and return them in UTC.
+
+    Refused (`InvalidInput` naming the field): a date in the past or at `now`, unless it
+    is unchanged from `previous` (a reschedule keeps a start that already happened);
+    then everything `check_order` refuses. Times in the messages are shown in `timezone`.
+    """
+    current = _require_aware(now, "now")
+    values = {name: check_instant(getattr(dates, name), name) for name in DATE_FIELDS}
+    old = (
+        {name: _require_aware(getattr(previous, name), name) for name in DATE_FIELDS}
+        if previous is not None
+        else {}
+    )
+    for name in DATE_FIELDS:
+        value = values[name]
+        if value <= current and old.get(name) != value:
+            raise InvalidInput(
+                name,
+                f"{format_local(value, timezone)} is in the past (it is now "
+                f"{format_local(current, timezone)}); choose a later time",
+            )
+    return check_order(dates, timezone=timezone)
 
 
 def parse_event_dates(

@@ -159,6 +159,8 @@ class EventSnapshot:
     exclusions: tuple[Exclusion, ...] = ()
     pairings: tuple[Pairing, ...] = ()
     audit: tuple[AuditEntry, ...] = ()
+    # The id it had in the original TypeScript bot's database, when it came from there.
+    legacy_id: str | None = None
 
 
 class OutboxKind(StrEnum):

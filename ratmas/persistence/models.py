@@ -31,6 +31,9 @@ class EventRow(Model):
     cancel_reason = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
+    # The id the event had in the original TypeScript bot's database, when it came
+    # from there (`ratmas import-legacy`): importing the same file again skips it.
+    legacy_id = fields.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         table = "ratmas_event"

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from ratmas.domain.errors import (
@@ -371,8 +371,9 @@ class TortoiseEventRepository:
             _, rows = await transaction.execute_query(sql, values)
         return [_event_from_record(row) for row in rows]
 
-    async def list_events(self, guild_id: int) -> list[Event]:
-        rows = await EventRow.filter(guild_id=guild_id).order_by("-id")
+    async def list_events(self, guild_id: int | None) -> list[Event]:
+        query = EventRow.all() if guild_id is None else EventRow.filter(guild_id=guild_id)
+        rows = await query.order_by("-id")
         return [_event(row) for row in rows]
 
     async def set_status(
@@ -448,87 +449,115 @@ class TortoiseEventRepository:
         return await EventRow.filter(id=event_id).delete() > 0
 
     async def restore_event(self, snapshot: EventSnapshot) -> Event:
-        source = snapshot.event
-        if snapshot.pairings:
-            check_draw(
-                {p.santa_id: p.recipient_id for p in snapshot.pairings},
-                {p.user_id for p in snapshot.participants},
-            )
-        live = source.status.is_live
-        if live:
-            existing = await self.get_live_event(source.guild_id)
-            if existing is not None:
-                raise EventAlreadyLive(source.guild_id, existing.id)
+        (event,) = await self.restore_events([snapshot])
+        return event
+
+    async def restore_events(
+        self, snapshots: Sequence[EventSnapshot], *, replacing: Collection[int] = ()
+    ) -> list[Event]:
+        for snapshot in snapshots:
+            if snapshot.pairings:
+                check_draw(
+                    {p.santa_id: p.recipient_id for p in snapshot.pairings},
+                    {p.user_id for p in snapshot.participants},
+                )
+        stored: list[Event] = []
         try:
             async with in_transaction() as connection:
-                row = await EventRow.create(
-                    guild_id=source.guild_id,
-                    status=source.status.value,
-                    live_guild_id=source.guild_id if live else None,
-                    starts_at=utc(source.dates.starts_at),
-                    purchase_deadline=utc(source.dates.purchase_deadline),
-                    reveal_at=utc(source.dates.reveal_at),
-                    timezone=source.timezone,
-                    announcement_channel_id=source.announcement_channel_id,
-                    participant_role_id=source.participant_role_id,
-                    manager_role_id=source.manager_role_id,
-                    created_by=source.created_by,
-                    held_reason=source.held_reason,
-                    announced_status=(
-                        source.announced_status.value if source.announced_status else None
-                    ),
-                    cancel_reason=source.cancel_reason,
-                    created_at=utc(source.created_at),
-                    updated_at=utc(source.updated_at),
-                    using_db=connection,
-                )
-                await ParticipantRow.bulk_create(
-                    [
-                        ParticipantRow(
-                            event_id=row.id,
-                            user_id=p.user_id,
-                            display_name=p.display_name[:100],
-                            wishlist_url=p.wishlist_url,
-                            joined_at=utc(p.joined_at),
+                if replacing:
+                    await EventRow.filter(id__in=list(replacing)).using_db(connection).delete()
+                for snapshot in snapshots:
+                    source = snapshot.event
+                    if source.status.is_live:
+                        existing = (
+                            await EventRow.filter(live_guild_id=source.guild_id)
+                            .using_db(connection)
+                            .first()
                         )
-                        for p in snapshot.participants
-                    ],
-                    batch_size=CHUNK // 4,
-                    using_db=connection,
-                )
-                await ExclusionRow.bulk_create(
-                    [
-                        ExclusionRow(
-                            event_id=row.id, user_id=x.user_id, excluded_user_id=x.excluded_user_id
-                        )
-                        for x in snapshot.exclusions
-                    ],
-                    batch_size=CHUNK // 4,
-                    using_db=connection,
-                )
-                if snapshot.pairings:
-                    await self._insert_pairings(
-                        connection, [p._replace(event_id=row.id) for p in snapshot.pairings]
-                    )
-                await AuditRow.bulk_create(
-                    [
-                        AuditRow(
-                            event_id=row.id,
-                            actor_id=a.actor_id,
-                            action=a.action[:40],
-                            detail=a.detail,
-                            at=utc(a.at),
-                        )
-                        for a in snapshot.audit
-                    ],
-                    batch_size=CHUNK // 4,
-                    using_db=connection,
-                )
+                        if existing is not None:
+                            raise EventAlreadyLive(source.guild_id, existing.id)
+                    stored.append(await self._store_snapshot(connection, snapshot))
         except IntegrityError as error:
             raise InvalidInput(
-                "import", f"the event cannot be stored as exported: {error}"
+                "import", f"the events cannot be stored as exported (nothing was): {error}"
             ) from None
+        return stored
+
+    async def _store_snapshot(self, connection: Any, snapshot: EventSnapshot) -> Event:
+        """One event with everything below it, inside the caller's transaction."""
+        source = snapshot.event
+        live = source.status.is_live
+        row = await EventRow.create(
+            guild_id=source.guild_id,
+            status=source.status.value,
+            live_guild_id=source.guild_id if live else None,
+            starts_at=utc(source.dates.starts_at),
+            purchase_deadline=utc(source.dates.purchase_deadline),
+            reveal_at=utc(source.dates.reveal_at),
+            timezone=source.timezone,
+            announcement_channel_id=source.announcement_channel_id,
+            participant_role_id=source.participant_role_id,
+            manager_role_id=source.manager_role_id,
+            created_by=source.created_by,
+            held_reason=source.held_reason,
+            announced_status=(source.announced_status.value if source.announced_status else None),
+            cancel_reason=source.cancel_reason,
+            created_at=utc(source.created_at),
+            updated_at=utc(source.updated_at),
+            legacy_id=snapshot.legacy_id,
+            using_db=connection,
+        )
+        await ParticipantRow.bulk_create(
+            [
+                ParticipantRow(
+                    event_id=row.id,
+                    user_id=p.user_id,
+                    display_name=p.display_name[:100],
+                    wishlist_url=p.wishlist_url,
+                    joined_at=utc(p.joined_at),
+                )
+                for p in snapshot.participants
+            ],
+            batch_size=CHUNK // 4,
+            using_db=connection,
+        )
+        await ExclusionRow.bulk_create(
+            [
+                ExclusionRow(
+                    event_id=row.id, user_id=x.user_id, excluded_user_id=x.excluded_user_id
+                )
+                for x in snapshot.exclusions
+            ],
+            batch_size=CHUNK // 4,
+            using_db=connection,
+        )
+        if snapshot.pairings:
+            await self._insert_pairings(
+                connection, [p._replace(event_id=row.id) for p in snapshot.pairings]
+            )
+        await AuditRow.bulk_create(
+            [
+                AuditRow(
+                    event_id=row.id,
+                    actor_id=a.actor_id,
+                    action=a.action[:40],
+                    detail=a.detail,
+                    at=utc(a.at),
+                )
+                for a in snapshot.audit
+            ],
+            batch_size=CHUNK // 4,
+            using_db=connection,
+        )
         return _event(row)
+
+    async def legacy_events(self, legacy_ids: Collection[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        ids = sorted(legacy_ids)
+        for chunk in _chunks(ids):
+            rows = await EventRow.filter(legacy_id__in=list(chunk)).values_list("legacy_id", "id")
+            found.update({str(legacy): int(cast(int, event)) for legacy, event in rows})
+        return found
 
     # --- participants -----------------------------------------------------------------
     async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:
@@ -545,7 +574,12 @@ class TortoiseEventRepository:
         return _participant(row)
 
     async def remove_participant(self, event_id: int, user_id: int) -> bool:
-        return await ParticipantRow.filter(event_id=event_id, user_id=user_id).delete() == 1
+        # Exclusions are only ever between participants: a leaver's go with them.
+        async with in_transaction():
+            await ExclusionRow.filter(
+                Q(user_id=user_id) | Q(excluded_user_id=user_id), event_id=event_id
+            ).delete()
+            return await ParticipantRow.filter(event_id=event_id, user_id=user_id).delete() == 1
 
     async def get_participant(self, event_id: int, user_id: int) -> Participant | None:
         row = await ParticipantRow.get_or_none(event_id=event_id, user_id=user_id)
@@ -575,6 +609,10 @@ class TortoiseEventRepository:
             ]
             for chunk in _chunks(removed):
                 await ParticipantRow.filter(event_id=event_id, user_id__in=list(chunk)).delete()
+                await ExclusionRow.filter(
+                    Q(user_id__in=list(chunk)) | Q(excluded_user_id__in=list(chunk)),
+                    event_id=event_id,
+                ).delete()
             if added:
                 await ParticipantRow.bulk_create(
                     [

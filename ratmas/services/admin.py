@@ -33,6 +33,7 @@ from ratmas.services.errors import DeliveryError, NothingToRetry, PhaseInProgres
 from ratmas.services.phases import PhaseEngine
 from ratmas.services.ports import Clock, DeliveryReport, EventRepository
 from ratmas.services.records import AuditTrail, require_event, require_unfinished_event
+from ratmas.services.snapshots import SnapshotService
 
 MAX_REASON_LENGTH: Final = 500
 
@@ -76,10 +77,13 @@ class AdminService:
         delivery: SantaDelivery,
         announcer: Announcer,
         audit: AuditTrail,
+        snapshots: SnapshotService | None = None,
         log: logging.Logger | None = None,
     ) -> None:
         self._repo = repo
         self._clock = clock
+        # Destructive changes write the event to a snapshot first (none: not kept).
+        self._snapshots = snapshots
         self._engine = engine
         self._draw = draw
         self._delivery = delivery
@@ -234,6 +238,9 @@ class AdminService:
             )
         if len(text) > MAX_REASON_LENGTH:
             raise InvalidInput("reason", f"at most {MAX_REASON_LENGTH} characters")
+        event = await require_event(self._repo, event_id)
+        self._machine(event).fire(Trigger.CANCEL)  # refused before any snapshot
+        await self._snapshot(event.id, "cancel")
         for _ in range(3):
             event = await require_event(self._repo, event_id)
             status = self._machine(event).fire(Trigger.CANCEL)
@@ -284,6 +291,8 @@ class AdminService:
                 f"participants, has {count}."
             )
         plan = await self._draw.plan_draw(event)
+        if await self._repo.list_pairings(event.id):
+            await self._snapshot(event.id, "redraw")
         await self._draw.store_draw(event, plan)
         report = await self._delivery.deliver_pending(await require_event(self._repo, event.id))
         if report.stopped:
@@ -324,6 +333,7 @@ class AdminService:
         self, event: Event, actor_id: int, action: str, detail: str
     ) -> OverrideResult:
         status = self._machine(event).fire(Trigger.ARCHIVE)
+        await self._snapshot(event.id, "archive")
         now = self._clock.now()
         if not await self._repo.set_status(event.id, event.status, status, now=now):
             current = await require_event(self._repo, event.id)
@@ -334,6 +344,10 @@ class AdminService:
         self._engine.settled(event.id)
         await self._engine.reconcile(event_id=event.id)
         return OverrideResult(await require_event(self._repo, event.id), action, detail)
+
+    async def _snapshot(self, event_id: int, reason: str) -> None:
+        if self._snapshots is not None:
+            await self._snapshots.take(event_id, reason)
 
     def _machine(self, event: Event) -> Lifecycle:
         return Lifecycle(event.status, min_participants=self._engine.min_participants)

@@ -30,6 +30,12 @@ from ratmas.services.phases import DEFAULT_RESUME_AFTER, PhaseEngine
 from ratmas.services.ports import Clock, Discord, EventRepository, JobScheduler
 from ratmas.services.records import AuditTrail
 from ratmas.services.roster import RosterService
+from ratmas.services.snapshots import (
+    DEFAULT_KEEP_SNAPSHOTS,
+    NoSnapshots,
+    SnapshotService,
+    SnapshotStore,
+)
 from ratmas.services.status import StatusService
 
 
@@ -50,6 +56,7 @@ class ServiceOptions:
     declared_guilds: Mapping[int, GuildSettings] = field(default_factory=dict)
     default_timezone: str = "UTC"
     rng: Callable[[], random.Random] = fresh_rng
+    keep_snapshots: int = DEFAULT_KEEP_SNAPSHOTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,7 @@ class Services:
     delivery: SantaDelivery
     announcer: Announcer
     locks: EventLocks
+    snapshots: SnapshotService
 
 
 def build_services(
@@ -75,9 +83,14 @@ def build_services(
     clock: Clock,
     scheduler: JobScheduler,
     options: ServiceOptions | None = None,
+    snapshot_store: SnapshotStore | None = None,
 ) -> Services:
-    """Wire every service over the given ports."""
+    """Wire every service over the given ports (without a snapshot store, destructive
+    changes keep no snapshot)."""
     opts = options or ServiceOptions()
+    snapshots = SnapshotService(
+        repo, clock, snapshot_store or NoSnapshots(), keep=opts.keep_snapshots
+    )
     locks = EventLocks()
     audit = AuditTrail(repo, clock)
     announcer = Announcer(repo, discord)
@@ -127,6 +140,7 @@ def build_services(
             delivery=delivery,
             announcer=announcer,
             audit=audit,
+            snapshots=snapshots,
         ),
         participants=participants,
         roster=RosterService(
@@ -147,4 +161,5 @@ def build_services(
         delivery=delivery,
         announcer=announcer,
         locks=locks,
+        snapshots=snapshots,
     )

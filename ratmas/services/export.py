@@ -8,12 +8,14 @@ UTC. The export contains the pairings: it is only ever handed to admins, ephemer
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
-from ratmas.domain.dates import zone
-from ratmas.domain.errors import EventAlreadyLive, InvalidInput, InvalidPairings, NotFound
+from ratmas.domain.dates import SUPPORTED_RANGE, check_instant, check_order, zone
+from ratmas.domain.errors import InvalidInput, InvalidPairings, NotFound
+from ratmas.domain.limits import check_id, check_int32, check_text, shown
 from ratmas.domain.model import (
     AuditEntry,
     Event,
@@ -25,6 +27,7 @@ from ratmas.domain.model import (
 )
 from ratmas.domain.pairing import check_draw
 from ratmas.domain.status import EventStatus
+from ratmas.services.participants import MAX_NAME_LENGTH, validate_wishlist
 from ratmas.services.ports import EventRepository
 
 FORMAT = "ratmas-export/1"
@@ -111,182 +114,358 @@ async def export_guild(repo: EventRepository, guild_id: int) -> dict[str, Any]:
     }
 
 
-def _field(data: Mapping[str, Any], key: str, where: str) -> Any:
-    if key not in data:
-        raise InvalidInput("import", f"{where}.{key} is missing")
-    return data[key]
+# Bounds on what a file may contain before any field is looked at: deeper nesting or
+# longer numbers than any export has are refused instead of exhausting the parser.
+MAX_NESTING: Final = 32
+MAX_NUMBER_LENGTH: Final = 24
+MAX_REASON_LENGTH: Final = 2000
+MAX_AUDIT_DETAIL_LENGTH: Final = 4000
+MAX_ERROR_TEXT_LENGTH: Final = 1000
+MAX_ACTION_LENGTH: Final = 40
+MAX_TIMEZONE_LENGTH: Final = 64
 
 
-def _snowflake(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise InvalidInput("import", f"{where} = {value!r}: expected a Discord id (a string)")
+def read_json(text: str, source: str = "file") -> Any:
+    """Parse an export file's text: JSON without NaN or Infinity, nested at most
+    `MAX_NESTING` deep, numbers of at most `MAX_NUMBER_LENGTH` characters.
+
+    Anything else is `InvalidInput(source, ...)`, never a parser's own exception."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_NESTING:
+                raise InvalidInput(source, f"nested deeper than {MAX_NESTING} levels")
+        elif char in "]}":
+            depth -= 1
+
+    def number(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+        def parse(literal: str) -> int | float:
+            if len(literal) > MAX_NUMBER_LENGTH:
+                raise InvalidInput(
+                    source,
+                    f"a number of {len(literal)} characters ({literal[:20]}...); "
+                    f"at most {MAX_NUMBER_LENGTH}",
+                )
+            return kind(literal)
+
+        return parse
+
+    def constant(name: str) -> Any:
+        raise InvalidInput(source, f"{name} is not a number JSON allows")
+
     try:
-        number = int(value)
-    except ValueError:
-        raise InvalidInput("import", f"{where} = {value!r}: expected a Discord id") from None
-    if not 0 < number < 2**64:
-        raise InvalidInput("import", f"{where} = {value!r}: expected a Discord id")
-    return number
-
-
-def _maybe_snowflake(value: Any, where: str) -> int | None:
-    return None if value is None else _snowflake(value, where)
-
-
-def _instant(value: Any, where: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise InvalidInput(
-            "import", f"{where} = {value!r}: expected an ISO-8601 time with its UTC offset"
+        return json.loads(
+            text, parse_int=number(int), parse_float=number(float), parse_constant=constant
         )
-    return parsed.astimezone(UTC)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(source, f"not valid JSON: {error}") from None
 
 
-def _maybe_instant(value: Any, where: str) -> datetime | None:
-    return None if value is None else _instant(value, where)
+class _Fields:
+    """Reads one event of an export, naming the event, the field and the value in
+    every refusal: `event 7 of guild 123: participants[2].wishlist_url = 'ftp://x': …`."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def fail(self, path: str, value: Any, problem: str) -> InvalidInput:
+        return InvalidInput("import", f"{self.label}: {path} = {shown(value)}: {problem}")
+
+    def check[T](self, path: str, value: Any, rule: Callable[[Any], T]) -> T:
+        """`rule(value)`, its `InvalidInput` re-raised naming the event and the path."""
+        try:
+            return rule(value)
+        except InvalidInput as error:
+            raise self.fail(path, value, error.problem) from None
+
+    def required(self, data: Mapping[str, Any], key: str, path: str) -> Any:
+        if key not in data:
+            raise InvalidInput("import", f"{self.label}: {path}.{key} is missing")
+        return data[key]
+
+    def id(self, path: str, value: Any) -> int:
+        return self.check(path, value, lambda v: check_id(v, path))
+
+    def maybe_id(self, path: str, value: Any) -> int | None:
+        return None if value is None else self.id(path, value)
+
+    def instant(self, path: str, value: Any) -> datetime:
+        return self.check(path, value, lambda v: check_instant(_iso(v, path), path))
+
+    def maybe_instant(self, path: str, value: Any) -> datetime | None:
+        return None if value is None else self.instant(path, value)
+
+    def text(self, path: str, value: Any, max_length: int, *, allow_empty: bool = True) -> str:
+        return self.check(
+            path,
+            value,
+            lambda v: check_text(v, path, max_length=max_length, allow_empty=allow_empty),
+        )
+
+    def maybe_text(self, path: str, value: Any, max_length: int) -> str | None:
+        return None if value is None else self.text(path, value, max_length)
+
+    def status(self, path: str, value: Any) -> EventStatus:
+        try:
+            return EventStatus(value)
+        except (ValueError, TypeError):
+            allowed = ", ".join(s.value for s in EventStatus)
+            raise self.fail(path, value, f"expected one of {allowed}") from None
+
+    def objects(self, data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+        items = data.get(key, [])
+        if not isinstance(items, list):
+            raise self.fail(key, items, "expected a list of objects")
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise self.fail(f"{key}[{index}]", item, "expected an object")
+        return items
 
 
-def _text(value: Any, where: str, *, optional: bool = False) -> str:
-    if value is None and optional:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput("import", f"{where} = {value!r}: expected a string")
-    return value
+def _iso(value: Any, path: str) -> datetime:
+    """An ISO-8601 time with its UTC offset, in UTC."""
+    allowed = "expected an ISO-8601 time with its UTC offset, e.g. 2026-12-24T18:00:00+00:00"
+    if not isinstance(value, str) or len(value) > 40:
+        raise InvalidInput(path, allowed)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(path, allowed) from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise InvalidInput(path, allowed)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(path, f"out of range: dates must be {SUPPORTED_RANGE}") from None
 
 
-def snapshot_from_export(data: Any) -> EventSnapshot:
-    """Read one event of an export (`export_event`'s shape) back, checking every field.
+def _label(raw: Mapping[str, Any], index: int | None) -> str:
+    exported, guild = raw.get("id"), raw.get("guild_id")
+    name = (
+        f"event {exported}"
+        if isinstance(exported, int) and not isinstance(exported, bool)
+        else f"events[{index}]"
+        if index is not None
+        else "the event"
+    )
+    if isinstance(guild, str) and guild.isascii() and guild.isdigit() and len(guild) < 25:
+        name += f" of guild {guild}"
+    return name
 
-    Bad input is `InvalidInput("import", ...)` naming the field; nothing is stored."""
+
+def snapshot_from_export(data: Any, index: int | None = None) -> EventSnapshot:
+    """Read one event of an export (`export_event`'s shape) back, checking every field
+    with the rules the commands use: ids that fit BIGINT, counters that fit INT, text
+    without control characters or lone surrogates, dates in range and in order, the
+    wishlist rule, exclusions only between participants and never of oneself, pairings
+    that are a draw of the participants.
+
+    Bad input is one `InvalidInput("import", ...)` naming the event, the field and the
+    value; nothing is stored."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InvalidInput("import", f"not a Ratmas export (expected format {FORMAT!r})")
-    raw = _field(data, "event", "export")
+        where = "the file" if index is None else f"events[{index}]"
+        raise InvalidInput("import", f"{where}: not a Ratmas export (expected format {FORMAT!r})")
+    raw = data.get("event")
     if not isinstance(raw, dict):
-        raise InvalidInput("import", "event: expected an object")
-    status = _status(_field(raw, "status", "event"), "event.status")
-    timezone = _text(_field(raw, "timezone", "event"), "event.timezone")
-    zone(timezone)
+        where = "the file" if index is None else f"events[{index}]"
+        raise InvalidInput("import", f"{where}: event = {shown(raw)}: expected an object")
+    f = _Fields(_label(raw, index))
+    status = f.status("event.status", f.required(raw, "status", "event"))
+    timezone = f.text("event.timezone", f.required(raw, "timezone", "event"), MAX_TIMEZONE_LENGTH)
+    f.check("event.timezone", timezone, zone)
     announced = raw.get("announced_status", status.value)
     exported_id = raw.get("id")
     event = Event(
-        id=exported_id if isinstance(exported_id, int) and not isinstance(exported_id, bool) else 0,
-        guild_id=_snowflake(_field(raw, "guild_id", "event"), "event.guild_id"),
+        id=0 if exported_id is None else f.id("event.id", exported_id),
+        guild_id=f.id("event.guild_id", f.required(raw, "guild_id", "event")),
         status=status,
         dates=EventDates(
-            _instant(_field(raw, "starts_at", "event"), "event.starts_at"),
-            _instant(_field(raw, "purchase_deadline", "event"), "event.purchase_deadline"),
-            _instant(_field(raw, "reveal_at", "event"), "event.reveal_at"),
+            f.instant("event.starts_at", f.required(raw, "starts_at", "event")),
+            f.instant("event.purchase_deadline", f.required(raw, "purchase_deadline", "event")),
+            f.instant("event.reveal_at", f.required(raw, "reveal_at", "event")),
         ),
         timezone=timezone,
-        announcement_channel_id=_maybe_snowflake(
-            raw.get("announcement_channel_id"), "event.announcement_channel_id"
+        announcement_channel_id=f.maybe_id(
+            "event.announcement_channel_id", raw.get("announcement_channel_id")
         ),
-        participant_role_id=_maybe_snowflake(
-            raw.get("participant_role_id"), "event.participant_role_id"
-        ),
-        manager_role_id=_maybe_snowflake(raw.get("manager_role_id"), "event.manager_role_id"),
-        created_by=_maybe_snowflake(raw.get("created_by"), "event.created_by"),
-        held_reason=raw.get("held_reason"),
+        participant_role_id=f.maybe_id("event.participant_role_id", raw.get("participant_role_id")),
+        manager_role_id=f.maybe_id("event.manager_role_id", raw.get("manager_role_id")),
+        created_by=f.maybe_id("event.created_by", raw.get("created_by")),
+        held_reason=f.maybe_text("event.held_reason", raw.get("held_reason"), MAX_REASON_LENGTH),
         # Older exports carry no announced status: take the current one as announced.
-        announced_status=_status(announced, "event.announced_status") if announced else None,
-        cancel_reason=raw.get("cancel_reason"),
-        created_at=_instant(_field(raw, "created_at", "event"), "event.created_at"),
-        updated_at=_instant(_field(raw, "updated_at", "event"), "event.updated_at"),
+        announced_status=f.status("event.announced_status", announced) if announced else None,
+        cancel_reason=f.maybe_text(
+            "event.cancel_reason", raw.get("cancel_reason"), MAX_REASON_LENGTH
+        ),
+        created_at=f.instant("event.created_at", f.required(raw, "created_at", "event")),
+        updated_at=f.instant("event.updated_at", f.required(raw, "updated_at", "event")),
     )
-    participants = tuple(
-        Participant(
-            0,
-            _snowflake(_field(p, "user_id", f"participants[{i}]"), f"participants[{i}].user_id"),
-            _text(p.get("display_name"), f"participants[{i}].display_name"),
-            p.get("wishlist_url"),
-            _instant(_field(p, "joined_at", f"participants[{i}]"), f"participants[{i}].joined_at"),
-        )
-        for i, p in enumerate(_list(data, "participants"))
-    )
-    exclusions = tuple(
-        Exclusion(
-            0,
-            _snowflake(x.get("user_id"), f"exclusions[{i}].user_id"),
-            _snowflake(x.get("excluded_user_id"), f"exclusions[{i}].excluded_user_id"),
-        )
-        for i, x in enumerate(_list(data, "exclusions"))
-    )
-    pairings = tuple(
-        Pairing(
-            0,
-            _snowflake(p.get("santa_id"), f"pairings[{i}].santa_id"),
-            _snowflake(p.get("recipient_id"), f"pairings[{i}].recipient_id"),
-            _maybe_instant(p.get("notified_at"), f"pairings[{i}].notified_at"),
-            p.get("last_error_code"),
-            p.get("last_error_text"),
-            int(p.get("attempts") or 0),
-        )
-        for i, p in enumerate(_list(data, "pairings"))
-    )
-    if pairings:
-        try:
-            check_draw(
-                {p.santa_id: p.recipient_id for p in pairings},
-                {p.user_id for p in participants},
-            )
-        except InvalidPairings as bad:
-            raise InvalidInput(
-                "import", f"pairings: not a permutation of the participants ({bad})"
-            ) from None
+    try:
+        event = replace(event, dates=check_order(event.dates, timezone=timezone))
+    except InvalidInput as error:
+        value = raw.get(error.field)
+        raise f.fail(f"event.{error.field}", value, error.problem) from None
+    participants = _participants(f, f.objects(data, "participants"))
+    enrolled = {p.user_id for p in participants}
+    exclusions = _exclusions(f, f.objects(data, "exclusions"), enrolled)
+    pairings = _pairings(f, f.objects(data, "pairings"), enrolled)
     audit = tuple(
         AuditEntry(
             0,
-            _maybe_snowflake(a.get("actor_id"), f"audit[{i}].actor_id"),
-            _text(a.get("action"), f"audit[{i}].action"),
-            _text(a.get("detail"), f"audit[{i}].detail", optional=True),
-            _instant(a.get("at"), f"audit[{i}].at"),
+            f.maybe_id(f"audit[{i}].actor_id", a.get("actor_id")),
+            f.text(f"audit[{i}].action", a.get("action"), MAX_ACTION_LENGTH, allow_empty=False),
+            f.text(f"audit[{i}].detail", a.get("detail") or "", MAX_AUDIT_DETAIL_LENGTH),
+            f.instant(f"audit[{i}].at", a.get("at")),
         )
-        for i, a in enumerate(_list(data, "audit"))
+        for i, a in enumerate(f.objects(data, "audit"))
     )
     return EventSnapshot(event, participants, exclusions, pairings, audit)
 
 
-def _status(value: Any, where: str) -> EventStatus:
-    try:
-        return EventStatus(value)
-    except ValueError:
-        allowed = ", ".join(s.value for s in EventStatus)
-        raise InvalidInput("import", f"{where} = {value!r}: expected one of {allowed}") from None
+def _participants(f: _Fields, items: list[Mapping[str, Any]]) -> tuple[Participant, ...]:
+    found: dict[int, Participant] = {}
+    for i, p in enumerate(items):
+        where = f"participants[{i}]"
+        user_id = f.id(f"{where}.user_id", f.required(p, "user_id", where))
+        if user_id in found:
+            raise f.fail(f"{where}.user_id", p["user_id"], "this participant appears twice")
+        found[user_id] = Participant(
+            0,
+            user_id,
+            f.text(
+                f"{where}.display_name", p.get("display_name"), MAX_NAME_LENGTH, allow_empty=False
+            ),
+            f.check(f"{where}.wishlist_url", p.get("wishlist_url"), validate_wishlist),
+            f.instant(f"{where}.joined_at", f.required(p, "joined_at", where)),
+        )
+    return tuple(found.values())
 
 
-def _list(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    items = data.get(key, [])
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise InvalidInput("import", f"{key}: expected a list of objects")
-    return items
+def _exclusions(
+    f: _Fields, items: list[Mapping[str, Any]], enrolled: set[int]
+) -> tuple[Exclusion, ...]:
+    found: dict[tuple[int, int], Exclusion] = {}
+    for i, x in enumerate(items):
+        where = f"exclusions[{i}]"
+        user_id = f.id(f"{where}.user_id", x.get("user_id"))
+        other_id = f.id(f"{where}.excluded_user_id", x.get("excluded_user_id"))
+        for path, person in (
+            (f"{where}.user_id", user_id),
+            (f"{where}.excluded_user_id", other_id),
+        ):
+            if person not in enrolled:
+                raise f.fail(path, str(person), "not a participant of this event")
+        if user_id == other_id:
+            raise f.fail(f"{where}.excluded_user_id", str(other_id), "nobody excludes themselves")
+        if (user_id, other_id) in found:
+            raise f.fail(where, f"{user_id} -> {other_id}", "this exclusion appears twice")
+        found[(user_id, other_id)] = Exclusion(0, user_id, other_id)
+    return tuple(found.values())
+
+
+def _pairings(
+    f: _Fields, items: list[Mapping[str, Any]], enrolled: set[int]
+) -> tuple[Pairing, ...]:
+    pairings = tuple(
+        Pairing(
+            0,
+            f.id(f"pairings[{i}].santa_id", p.get("santa_id")),
+            f.id(f"pairings[{i}].recipient_id", p.get("recipient_id")),
+            f.maybe_instant(f"pairings[{i}].notified_at", p.get("notified_at")),
+            None
+            if p.get("last_error_code") is None
+            else f.check(
+                f"pairings[{i}].last_error_code",
+                p["last_error_code"],
+                lambda v: check_int32(v, "last_error_code"),
+            ),
+            f.maybe_text(
+                f"pairings[{i}].last_error_text", p.get("last_error_text"), MAX_ERROR_TEXT_LENGTH
+            ),
+            f.check(
+                f"pairings[{i}].attempts",
+                p.get("attempts", 0),
+                lambda v: check_int32(v, "attempts", minimum=0),
+            ),
+        )
+        for i, p in enumerate(items)
+    )
+    if pairings:
+        try:
+            check_draw({p.santa_id: p.recipient_id for p in pairings}, enrolled)
+            if len({p.santa_id for p in pairings}) != len(pairings):
+                raise InvalidPairings("a santa appears twice")
+        except InvalidPairings as bad:
+            raise InvalidInput(
+                "import", f"{f.label}: pairings: not a permutation of the participants ({bad})"
+            ) from None
+    return pairings
 
 
 def snapshots_from_file(data: Any) -> list[EventSnapshot]:
     """One event's export, or a guild's (`{"events": [...]}`), read back, oldest first."""
-    if isinstance(data, dict) and isinstance(data.get("events"), list):
-        return [snapshot_from_export(item) for item in data["events"]]
+    if isinstance(data, dict) and "events" in data:
+        items = data["events"]
+        if not isinstance(items, list):
+            raise InvalidInput("import", f"events = {shown(items)}: expected a list of exports")
+        return [snapshot_from_export(item, index) for index, item in enumerate(items)]
     return [snapshot_from_export(data)]
 
 
-async def import_snapshots(
-    repo: EventRepository, snapshots: Sequence[EventSnapshot]
-) -> list[Event]:
-    """Store exported events, each under a new id.
+def _describe(event: Event, legacy_id: str | None = None) -> str:
+    name = f"legacy event {legacy_id}" if legacy_id else f"event {event.id}"
+    return f"{name} ({event.status})"
 
-    A live event whose guild already has a live one (in the database, or earlier in the
-    same file) is refused before anything is stored."""
-    live_guilds: set[int] = set()
+
+async def check_live_events(
+    repo: EventRepository, snapshots: Sequence[EventSnapshot], *, replacing: Collection[int] = ()
+) -> None:
+    """Refuse a file that would give a guild a second live event, naming the guild and
+    both events (the database's or the file's). `replacing`: event ids that the same
+    transaction deletes first."""
+    live_in_file: dict[int, EventSnapshot] = {}
     for snapshot in snapshots:
         event = snapshot.event
         if not event.status.is_live:
             continue
         existing = await repo.get_live_event(event.guild_id)
-        if existing is not None:
-            raise EventAlreadyLive(event.guild_id, existing.id)
-        if event.guild_id in live_guilds:
-            raise InvalidInput("import", f"the file has two live events for guild {event.guild_id}")
-        live_guilds.add(event.guild_id)
-    return [await repo.restore_event(snapshot) for snapshot in snapshots]
+        if existing is not None and existing.id not in replacing:
+            raise InvalidInput(
+                "import",
+                f"guild {event.guild_id} would get a second live event: "
+                f"{_describe(event, snapshot.legacy_id)} of the file and "
+                f"{_describe(existing)} already "
+                "in the database; cancel or archive one first",
+            )
+        earlier = live_in_file.get(event.guild_id)
+        if earlier is not None:
+            raise InvalidInput(
+                "import",
+                f"guild {event.guild_id} would get a second live event: "
+                f"{_describe(earlier.event, earlier.legacy_id)} and "
+                f"{_describe(event, snapshot.legacy_id)} of the file are both live",
+            )
+        live_in_file[event.guild_id] = snapshot
+
+
+async def import_snapshots(
+    repo: EventRepository, snapshots: Sequence[EventSnapshot]
+) -> list[Event]:
+    """Store exported events, each under a new id, all in one transaction or none.
+
+    A live event whose guild already has a live one (in the database, or earlier in the
+    same file) is refused before anything is stored."""
+    await check_live_events(repo, snapshots)
+    return await repo.restore_events(snapshots)

@@ -22,6 +22,7 @@ from ratmas.domain.errors import (
     NotFound,
     PairingImpossible,
 )
+from ratmas.domain.limits import link_problem
 from ratmas.domain.model import Event, Member, OutboxDraft, OutboxKind, Participant
 from ratmas.domain.pairing import splice_out
 from ratmas.domain.status import DRAWN_STATUSES, STATUS_PHRASES, EventStatus
@@ -91,28 +92,42 @@ class WishlistResult:
     santa_told: bool  # their santa (already told their assignment) got a DM about it
 
 
-def validate_wishlist(url: str | None) -> str | None:
-    """A wishlist link as stored: http(s), a host, no spaces, at most 512 characters.
+def validate_wishlist(url: object) -> str | None:
+    """A wishlist link as stored: http(s), a host, at most 512 characters, nothing a link
+    renderer would misread (spaces, invisible or bidirectional-control characters, `|`,
+    `<`, `>`, quotes, backticks, credentials before the host).
 
-    None or blank clears the wishlist. Raises `InvalidInput("wishlist", ...)`."""
-    if url is None or not url.strip():
+    None or blank clears the wishlist. Raises `InvalidInput("wishlist", ...)`; imports
+    check stored wishlists with this same rule."""
+    if url is None:
         return None
-    text = url.strip()
     allowed = (
         f"must be an http:// or https:// link of at most {MAX_WISHLIST_LENGTH} characters "
         "without spaces"
     )
+    if not isinstance(url, str):
+        raise InvalidInput("wishlist", f"{allowed}; got {type(url).__name__} {url!r:.40}")
+    if not url.strip():
+        return None
+    text = url.strip()
     if len(text) > MAX_WISHLIST_LENGTH:
         raise InvalidInput("wishlist", f"{allowed}; this one has {len(text)} characters")
-    if any(c.isspace() or c in "<>" or ord(c) < 32 for c in text):
-        raise InvalidInput("wishlist", f"{allowed}, < or >")
+    problem = link_problem(text)
+    if problem is not None:
+        raise InvalidInput(
+            "wishlist", f"{allowed}, invisible characters, quotes, <, >, | or `; {problem}"
+        )
     try:
         parts = urlsplit(text)
         host = parts.hostname
+        _ = parts.port
     except ValueError:
         raise InvalidInput("wishlist", allowed) from None
     if parts.scheme.lower() not in ("http", "https") or not host:
         raise InvalidInput("wishlist", f"{allowed}, e.g. https://example.com/my-list")
+    if "@" in parts.netloc:
+        # https://shop.example@evil.example reads as one site and opens another.
+        raise InvalidInput("wishlist", f"{allowed}, and without a user name before the host (@)")
     return text
 
 

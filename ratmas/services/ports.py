@@ -86,8 +86,8 @@ class EventRepository(Protocol):
         event has santas never tried. One query, however many events are live."""
         ...
 
-    async def list_events(self, guild_id: int) -> list[Event]:
-        """All events of a guild, newest first."""
+    async def list_events(self, guild_id: int | None) -> list[Event]:
+        """All events of a guild (None: of every guild), newest first."""
         ...
 
     async def set_status(
@@ -139,6 +139,20 @@ class EventRepository(Protocol):
     async def restore_event(self, snapshot: EventSnapshot) -> Event:
         """Store an exported event with everything below it, under a new id, in one
         transaction; `EventAlreadyLive` when it is live and its guild has a live one."""
+        ...
+
+    async def restore_events(
+        self, snapshots: Sequence[EventSnapshot], *, replacing: Collection[int] = ()
+    ) -> list[Event]:
+        """Store several exported events, each under a new id, all in one transaction
+        or none; the events `replacing` names are deleted in that same transaction
+        first. `EventAlreadyLive` (and nothing stored) when a live one meets a live
+        event of its guild."""
+        ...
+
+    async def legacy_events(self, legacy_ids: Collection[str]) -> dict[str, int]:
+        """legacy id -> event id, for those of `legacy_ids` already imported from the
+        original bot's database."""
         ...
 
     # --- participants ---------------------------------------------------------------

@@ -9,7 +9,7 @@ uses an excluded pair, and a redraw applies them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ratmas.domain.errors import AlreadyJoined, InvalidInput, InvalidTransition, RatmasError
@@ -142,7 +142,15 @@ class RosterService:
         return AddResult(event.id, participant, after_draw=True, reassigned=tuple(changed))
 
     async def exclude(
-        self, event_id: int, actor_id: int, user_id: int, other_id: int, *, both_ways: bool
+        self,
+        event_id: int,
+        actor_id: int,
+        user_id: int,
+        other_id: int,
+        *,
+        both_ways: bool,
+        bots: Collection[int] = (),
+        outside_guild: Collection[int] = (),
     ) -> ExclusionResult:
         """`user_id` must not draw `other_id` (and the other way round with `both_ways`).
 
@@ -150,13 +158,28 @@ class RosterService:
         rather than refused: before the draw the participants can still change (someone
         joins, an exclusion is lifted) and the start holds the event with the reason if
         it is still impossible then. After the draw the current pairings stay; the
-        warning says when they use an excluded pair (a redraw applies it)."""
+        warning says when they use an excluded pair (a redraw applies it).
+
+        Both must be participants: not oneself, not a bot, not someone outside the
+        guild (`bots` and `outside_guild` are what Discord says about the two users;
+        the adapter reads them, the decision is made here)."""
         event = await require_event(self._repo, event_id)
         pairs = _exclusion_request(user_id, other_id, both_ways)
         if event.status.is_final or event.status is EventStatus.REVEALED:
             raise InvalidTransition(
                 f"Exclusions cannot change: this Ratmas is {STATUS_PHRASES[event.status]}."
             )
+        for field, person in (("santa", user_id), ("recipient", other_id)):
+            if person in bots:
+                raise InvalidInput(field, f"<@{person}> is a bot; bots never take part in a Ratmas")
+            if person in outside_guild:
+                raise InvalidInput(field, f"<@{person}> is not a member of this server")
+            if await self._repo.get_participant(event.id, person) is None:
+                raise InvalidInput(
+                    field,
+                    f"<@{person}> has not joined this Ratmas; exclusions are only between "
+                    "participants",
+                )
         added = tuple([p for p in pairs if await self._repo.add_exclusion(event.id, *p)])
         warning = await self._exclusion_warning(event, pairs)
         await self._audit.record(

@@ -318,7 +318,7 @@ def test_a_guild_moves_from_sqlite_to_another_database_by_export_and_import(
     again = run("import", "guild.json", cwd=tmp_path, env={"DATABASE_URL": database_url})
     # The live event is already there: refused, one line, and nothing stored twice.
     assert again.returncode == 2
-    assert "already has a Ratmas in progress" in again.stderr
+    assert "guild 4242 would get a second live event" in again.stderr
     back = run("export", "--guild", "4242", cwd=tmp_path, env={"DATABASE_URL": database_url})
     before = json.loads((tmp_path / "guild.json").read_text())
     after = json.loads(back.stdout)

@@ -9,6 +9,7 @@ import pytest
 
 from ratmas.domain.dates import (
     check_dates,
+    check_order,
     discord_timestamp,
     format_duration,
     format_local,
@@ -473,3 +474,36 @@ def test_formats_show_seconds_only_when_there_are_any() -> None:
     with_seconds = datetime(2026, 12, 24, 18, 0, 30, tzinfo=UTC)
     assert format_utc(with_seconds) == "2026-12-24 18:00:30 UTC"
     assert format_local(with_seconds, "Europe/London") == "2026-12-24 18:00:30 GMT (UTC+00:00)"
+
+
+@pytest.mark.parametrize(
+    ("text", "tz"),
+    [
+        ("9999-12-31 23:59", "Pacific/Kiritimati"),
+        ("0001-01-01 00:00", "America/Los_Angeles"),
+        ("1999-12-31 23:00", "UTC"),
+        ("2200-01-01 00:00", "UTC"),
+        # In the supported years locally, before them in UTC.
+        ("2000-01-01 00:30", "Pacific/Kiritimati"),
+    ],
+)
+def test_dates_out_of_range_name_the_field_and_the_range(text: str, tz: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        local_to_utc(text, tz, field="starts_at")
+    assert raised.value.field == "starts_at"
+    assert "between 2000-01-01 and 2199-12-31" in raised.value.problem
+
+
+def test_stored_dates_are_checked_for_range_and_order_without_the_past_rule() -> None:
+    past = EventDates(
+        datetime(2020, 12, 1, tzinfo=UTC),
+        datetime(2020, 12, 10, tzinfo=UTC),
+        datetime(2020, 12, 24, tzinfo=UTC),
+    )
+    assert check_order(past) == past
+    with pytest.raises(InvalidInput) as raised:
+        check_order(EventDates(past.starts_at, past.starts_at, past.starts_at))
+    assert raised.value.field == "purchase_deadline"
+    with pytest.raises(InvalidInput) as raised:
+        check_order(EventDates(datetime(1, 1, 1, tzinfo=UTC), past.starts_at, past.reveal_at))
+    assert raised.value.field == "starts_at"

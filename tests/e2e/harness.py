@@ -22,16 +22,18 @@ import asyncio
 import contextlib
 import math
 import sqlite3
+import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
 from ratmas.app import App, serve
-from ratmas.config import DiscordConfig, SchedulerConfig, Settings
+from ratmas.config import BackupConfig, DiscordConfig, SchedulerConfig, Settings
 from ratmas.sandbox import Channel, FastForwardClock, Guild, Message, Role, Sandbox, User
 
 # Every e2e test module: `pytestmark = E2E`.
@@ -136,6 +138,8 @@ def settings_for(
         scheduler=SchedulerConfig(
             tick_seconds=tick_seconds, resume_after_seconds=resume_after_seconds
         ),
+        # Snapshots and backups next to the test's database, never in the checkout.
+        backup=BackupConfig(dir=str(Path(tempfile.mkdtemp(prefix="ratmas-e2e-backups-")))),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidPairing
 from ratmas.domain.model import (
     AuditEntry,
     EventDates,
+    EventSnapshot,
     GuildSettings,
     Member,
     NewEvent,
@@ -297,6 +299,35 @@ async def test_exclusions_are_one_way_and_unique(repo: Repo) -> None:
     ]
     assert await repo.remove_exclusion(event_id, 1, 2)
     assert not await repo.remove_exclusion(event_id, 1, 2)
+
+
+async def test_a_leavers_exclusions_go_with_them(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3, 4)
+    for pair in ((1, 2), (2, 1), (3, 4), (4, 3)):
+        await repo.add_exclusion(event_id, *pair)
+    await repo.remove_participant(event_id, 2)
+    await repo.sync_participants(event_id, members(1, 4), now=NOW)
+    assert await repo.list_exclusions(event_id) == []
+
+
+async def test_restoring_several_events_is_all_or_nothing(repo: Repo) -> None:
+    live = await repo.create_event(new_event(), now=NOW)
+    await repo.sync_participants(live.id, members(1, 2, 3), now=NOW)
+    first = await repo.get_event(live.id)
+    assert first is not None
+    other = EventSnapshot(
+        replace(first, guild_id=OTHER_GUILD), tuple(await repo.list_participants(live.id))
+    )
+    clash = EventSnapshot(first)  # a second live event of GUILD
+    before = await repo.list_live_events()
+    with pytest.raises(EventAlreadyLive):
+        await repo.restore_events([other, clash])
+    assert await repo.list_live_events() == before
+    assert await repo.list_events(OTHER_GUILD) == []
+    # Replacing the live event in the same transaction makes room for it.
+    (restored,) = await repo.restore_events([clash], replacing=[live.id])
+    assert await repo.get_event(live.id) is None
+    assert (await repo.get_live_event(GUILD)) == restored
 
 
 # --- pairings ---------------------------------------------------------------------------

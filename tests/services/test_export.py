@@ -93,7 +93,7 @@ async def test_an_export_imports_back_as_it_was() -> None:
         (lambda d: d["event"].update(guild_id="abc"), "event.guild_id = 'abc'"),
         (lambda d: d["participants"][0].update(user_id=-1), "participants[0].user_id = -1"),
         (lambda d: d["pairings"].pop(), "pairings: not a permutation"),
-        (lambda d: d.update(audit="none"), "audit: expected a list"),
+        (lambda d: d.update(audit="none"), "audit = 'none': expected a list"),
     ],
 )
 async def test_a_bad_export_names_the_field_and_imports_nothing(

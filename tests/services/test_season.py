@@ -573,6 +573,11 @@ async def test_other_roles_and_unknown_members_are_ignored(world: World) -> None
         "https://exa mple.com",
         "https://example.com/<@everyone>",
         "https://example.com/" + "x" * 600,
+        "https://\u202eexample.com",
+        "https://example.com/\u200bwish",
+        "https://example.com/a|b",
+        "https://shop.example@evil.example/list",
+        "data:text/html,<b>hi</b>",
     ],
 )
 async def test_wishlists_must_be_short_http_links(world: World, url: str) -> None:
@@ -661,6 +666,27 @@ async def test_exclusions_refuse_oneself_and_warn_when_the_draw_becomes_impossib
     await world.s.draw.plan_draw(event)
     actions = [a.action for a in await world.repo.list_audit(event.id)]
     assert actions == ["exclude", "exclude", "exclude", "unexclude"]
+
+
+@pytest.mark.parametrize(
+    ("other", "facts", "field", "reason"),
+    [
+        (9, {}, "recipient", "has not joined this Ratmas"),
+        (2, {"bots": [2]}, "recipient", "is a bot"),
+        (2, {"outside_guild": [2]}, "recipient", "not a member of this server"),
+    ],
+    ids=["non-participant", "bot", "not-in-guild"],
+)
+async def test_exclusions_are_only_between_participants_of_the_guild(
+    world: World, other: int, facts: dict[str, list[int]], field: str, reason: str
+) -> None:
+    event = await world.event(1, 2, 3)
+    with pytest.raises(InvalidInput) as raised:
+        await world.s.roster.exclude(event.id, ADMIN, 1, other, both_ways=True, **facts)
+    assert raised.value.field == field
+    assert reason in str(raised.value)
+    assert await world.repo.list_exclusions(event.id) == []
+    assert [a.action for a in await world.repo.list_audit(event.id)] == []
 
 
 async def test_an_exclusion_after_the_draw_warns_that_the_draw_is_unchanged(

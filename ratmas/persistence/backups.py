@@ -1,0 +1,71 @@
+"""`BackupWriter` for the connected database, files under `[backup] dir`.
+
+SQLite: `VACUUM INTO` a new file, a consistent copy of one transaction, taken while the
+bot runs (`ratmas-<UTC time>.sqlite`). PostgreSQL: the JSON export of every event
+(`ratmas-<UTC time>.json`, the format `ratmas import` reads); use `pg_dump` for the
+whole database. Files are readable by their owner only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from tortoise import connections
+
+from ratmas.persistence.files import FileError, write_private
+from ratmas.persistence.repository import TortoiseEventRepository
+from ratmas.services.backups import BackupFile
+from ratmas.services.export import FORMAT, export_event
+
+_NAME: Final = re.compile(r"^ratmas-(\d{8}T\d{6}Z)\.(sqlite|json)$")
+
+
+class DatabaseBackups:
+    """Backups of the database Tortoise is connected to."""
+
+    def __init__(self, backup_dir: str | Path) -> None:
+        self.directory = Path(backup_dir)
+
+    async def write(self, at: datetime) -> str:
+        connection = connections.get("default")
+        stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        if connection.capabilities.dialect == "sqlite":
+            target = self.directory / f"ratmas-{stamp}.sqlite"
+            partial = self.directory / f".ratmas-{stamp}.sqlite.partial"
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                partial.unlink(missing_ok=True)
+                await connection.execute_query("VACUUM INTO ?", [str(partial)])
+                os.chmod(partial, 0o600)
+                partial.replace(target)
+            except OSError as error:
+                raise FileError(f"cannot write {target}: {error.strerror}") from None
+            return str(target)
+        repo = TortoiseEventRepository()
+        events = await repo.list_events(None)
+        data = {
+            "format": FORMAT,
+            "taken_at": at.isoformat(),
+            "events": [await export_event(repo, e.id) for e in reversed(events)],
+        }
+        target = self.directory / f"ratmas-{stamp}.json"
+        return str(write_private(target, json.dumps(data, ensure_ascii=False)))
+
+    def taken(self) -> list[BackupFile]:
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for path in self.directory.iterdir():
+            match = _NAME.match(path.name)
+            if match:
+                at = datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                found.append(BackupFile(path.name, at))
+        return sorted(found, key=lambda b: (b.taken_at, b.name))
+
+    def remove(self, name: str) -> None:
+        (self.directory / Path(name).name).unlink(missing_ok=True)

@@ -1,0 +1,136 @@
+"""Snapshots before destructive changes: one file per change, in the export format,
+bounded per guild; restore brings an event back unless that makes a second live one."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from ratmas.domain.errors import InvalidInput, RatmasError
+from ratmas.domain.status import EventStatus
+from ratmas.persistence.files import SnapshotFiles
+from ratmas.services.container import ServiceOptions, Services, build_services
+from ratmas.services.export import FORMAT
+from ratmas.services.snapshots import parse_snapshot_name
+from tests.fakes import InMemorySnapshots, RecordingJobScheduler
+from tests.services.fake_discord import RecordingDiscord
+from tests.services.world import ADMIN, GUILD, NOW, ROLE, World, people
+
+
+class Setup:
+    def __init__(self, keep: int = 100, store: InMemorySnapshots | None = None) -> None:
+        self.store = store or InMemorySnapshots()
+        self.world = World()
+        self.world.discord = RecordingDiscord(roles={ROLE: people(1, 2, 3, 4)})
+        self.s: Services = build_services(
+            self.world.repo,
+            self.world.discord,
+            self.world.clock,
+            RecordingJobScheduler(),
+            ServiceOptions(min_participants=3, keep_snapshots=keep, rng=lambda: random.Random(1)),
+            snapshot_store=self.store,
+        )
+
+    def reasons(self) -> list[str]:
+        return [info.reason for info in self.s.snapshots.list(GUILD)]
+
+
+async def _drawn(setup: Setup) -> int:
+    event = await setup.world.event()
+    setup.world.at(event.dates.starts_at + timedelta(seconds=1))
+    await setup.s.engine.reconcile()
+    return event.id
+
+
+async def test_cancel_redraw_and_delete_each_leave_one_snapshot() -> None:
+    setup = Setup()
+    event_id = await _drawn(setup)
+    await setup.s.admin.redraw(event_id, ADMIN, force=True)
+    setup.world.clock.advance(timedelta(seconds=1))
+    await setup.s.admin.cancel(event_id, ADMIN, "moved to January")
+    setup.world.clock.advance(timedelta(seconds=1))
+    await setup.s.snapshots.delete_event(event_id)
+    assert setup.reasons() == ["redraw", "cancel", "delete"]
+    (deleted,) = [n for n in setup.store.files if n.endswith("_delete.json")]
+    info = parse_snapshot_name(deleted)
+    assert info is not None
+    assert (info.guild_id, info.event_id) == (GUILD, event_id)
+    data = json.loads(setup.store.files[deleted])
+    assert data["format"] == FORMAT
+    assert data["event"]["status"] == "cancelled"
+    assert len(data["pairings"]) == 4
+    # The delete's snapshot brings it back, pairings and all.
+    restored, replaced = await setup.s.snapshots.restore(setup.store.files[deleted])
+    assert replaced is None
+    assert len(await setup.world.repo.list_pairings(restored.id)) == 4
+
+
+async def test_archive_snapshots_and_a_draw_without_pairings_does_not() -> None:
+    setup = Setup()
+    event_id = await _drawn(setup)
+    setup.world.at(NOW + timedelta(days=30))
+    await setup.s.engine.reconcile()
+    assert (await setup.world.get(event_id)).status is EventStatus.REVEALED
+    await setup.s.admin.archive(event_id, ADMIN)
+    assert setup.reasons() == ["archive"]
+
+
+async def test_a_snapshot_that_cannot_be_written_refuses_the_change(tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the directory should be")
+    setup = Setup()
+    files = SnapshotFiles(blocked)
+    setup.s = build_services(
+        setup.world.repo,
+        setup.world.discord,
+        setup.world.clock,
+        RecordingJobScheduler(),
+        ServiceOptions(min_participants=3),
+        snapshot_store=files,
+    )
+    event = await setup.world.event()
+    with pytest.raises(RatmasError, match="cannot write"):
+        await setup.s.admin.cancel(event.id, ADMIN, "no")
+    assert (await setup.world.get(event.id)).status is EventStatus.SCHEDULED
+
+
+async def test_only_the_newest_snapshots_of_a_guild_are_kept() -> None:
+    setup = Setup(keep=2)
+    event = await setup.world.event()
+    for minute in range(4):
+        setup.world.at(NOW + timedelta(minutes=minute))
+        await setup.s.snapshots.take(event.id, f"test-{'abcd'[minute]}")
+    assert setup.reasons() == ["test-c", "test-d"]
+
+
+async def test_restore_refuses_a_second_live_event_and_replaces_its_own() -> None:
+    setup = Setup()
+    event = await setup.world.event()
+    where = await setup.s.snapshots.take(event.id, "test")
+    text = setup.store.files[where]
+    # The event still exists: it is replaced (after a snapshot of its own).
+    restored, replaced = await setup.s.snapshots.restore(text)
+    assert replaced is not None
+    assert replaced.id == event.id
+    assert await setup.world.repo.get_event(event.id) is None
+    assert sorted(setup.reasons()) == ["replaced-by-restore", "test"]
+    # Deleted, then another live event created: bringing it back is refused.
+    await setup.s.snapshots.delete_event(restored.id)
+    other = await setup.world.event()
+    before = await setup.world.repo.list_events(GUILD)
+    with pytest.raises(InvalidInput, match="second live event"):
+        await setup.s.snapshots.restore(text)
+    assert await setup.world.repo.list_events(GUILD) == before
+    assert other.id in {e.id for e in before}
+
+
+def test_the_snapshot_directory_keeps_files_private(tmp_path: Path) -> None:
+    files = SnapshotFiles(tmp_path)
+    where = Path(files.write("guild-1_event-2_20261201T000000000000Z_cancel.json", "{}"))
+    assert where.parent == tmp_path / "snapshots"
+    assert where.stat().st_mode & 0o777 == 0o600
+    assert files.names() == [where.name]
