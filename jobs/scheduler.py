@@ -206,10 +206,11 @@ class PhaseScheduler:
         job = self.scheduler.get_job(BACKUP_JOB_ID)
         if job is None:
             return None
-        # Before the scheduler starts an interval job has no next run time yet.
+        # Before the scheduler starts an interval job has no next run time yet: it
+        # first fires at its trigger's start date (one period after it was added).
         due: datetime | None = getattr(job, "next_run_time", None)
         if due is None:
-            due = job.trigger.get_next_fire_time(None, datetime.now(UTC))
+            due = job.trigger.start_date
         return due
 
     def shutdown(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jobs.scheduler import BACKUP_JOB_ID, PhaseScheduler
@@ -82,7 +82,11 @@ async def test_the_backup_job_has_a_stable_id() -> None:
     async def nothing() -> None:
         return None
 
+    before = datetime.now(UTC)
     scheduler.add_backup_job(nothing, 24)
     assert scheduler.scheduler.get_job(BACKUP_JOB_ID) is not None
-    assert scheduler.backup_job_due() is not None
+    due = scheduler.backup_job_due()
+    assert due is not None
+    # Not started yet: the first backup is one period after the job was added.
+    assert before + timedelta(hours=24) <= due <= datetime.now(UTC) + timedelta(hours=24)
     assert scheduler.jobs() == []  # not a phase job
