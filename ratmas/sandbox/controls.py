@@ -69,7 +69,7 @@ class InteractionHandle:
             lambda: self.record.callback_type, timeout, f"interaction {self.id} to be acknowledged"
         )
 
-    async def response(self, timeout: float = 5.0) -> Message:
+    async def response(self, timeout: float = 15.0) -> Message:
         """The reply the user finally sees: immediate, deferred then edited, or an update."""
 
         def visible() -> Message | None:
@@ -84,7 +84,7 @@ class InteractionHandle:
             lambda: self.record.choices, timeout, f"autocomplete choices for {self.id}"
         )
 
-    async def followup(self, index: int = 0, timeout: float = 5.0) -> Message:
+    async def followup(self, index: int = 0, timeout: float = 15.0) -> Message:
         """The ``index``-th followup message (not counting one that filled a deferred reply)."""
 
         def present() -> Message | None:

@@ -150,7 +150,7 @@ class Sandbox:
     ) -> None:
         await self.close()
 
-    async def wait_ready(self, timeout: float = 5.0) -> None:
+    async def wait_ready(self, timeout: float = 15.0) -> None:
         """Wait until a bot has identified (or resumed) on the gateway."""
         await self.gateway.wait_connected(timeout)
 
@@ -378,7 +378,7 @@ class Sandbox:
         self,
         target: int,
         predicate: Callable[[Message], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
         *,
         after: int | None = None,
     ) -> Message:
@@ -401,7 +401,7 @@ class Sandbox:
         return await self.state.feed.wait_until(match, timeout, f"a message in {target}")
 
     async def wait_until[T](
-        self, check: Callable[[], T | None], timeout: float = 5.0, what: str = "a condition"
+        self, check: Callable[[], T | None], timeout: float = 15.0, what: str = "a condition"
     ) -> T:
         """Wait until ``check()`` returns something other than None (re-checked on every change)."""
         return await self.state.feed.wait_until(check, timeout, what)

@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from ratmas.domain.dates import (
     EARLIEST,
@@ -137,6 +137,15 @@ class LegacyReport:
         return tuple(e for e in self.events if e.existing_id is not None)
 
 
+def _plain(value: object) -> TypeGuard[str]:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= 60
+        and value.isprintable()
+        and value.strip() == value
+    )
+
+
 class _Row:
     """Checks the columns of one row, naming the table, the row id and the column."""
 
@@ -144,7 +153,9 @@ class _Row:
         self.table = table
         self.row = row
         raw_id = row.get("id")
-        self.id = raw_id if isinstance(raw_id, str) else shown(raw_id)
+        # A plain id reads as itself; anything odd (empty, control characters, very
+        # long) is quoted, so a refusal stays one readable line.
+        self.id = raw_id if _plain(raw_id) else shown(raw_id)
 
     def fail(self, column: str, problem: str) -> InvalidInput:
         return InvalidInput(

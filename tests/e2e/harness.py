@@ -82,7 +82,7 @@ class World:
         user: User,
         *path: str,
         options: Mapping[str, Any] | None = None,
-        timeout: float = 10.0,
+        timeout: float = 30.0,
     ) -> Message:
         """`user` runs `/ratmas <path> <options>`; the reply they finally see."""
         handle = await self.sb.slash(self.guild.id, user.id, "ratmas", *path, options=options)
@@ -97,7 +97,7 @@ class World:
         return self.sb.messages(self.channel.id, include_ephemeral=False)
 
     async def wait_post(
-        self, predicate: Callable[[Message], bool], timeout: float = 10.0
+        self, predicate: Callable[[Message], bool], timeout: float = 30.0
     ) -> Message:
         return await self.sb.wait_for_message(
             self.channel.id, lambda m: not m.ephemeral and predicate(m), timeout

@@ -51,7 +51,7 @@ async def test_a_restarted_bot_carries_on_where_it_was(world: World, database_ur
         assert "You're in" in (await world.click(ann, announcement, "ratmas:join")).content
         world.clock.fast_forward(dates.start)
         for member in world.members:
-            await sb.wait_for_message(member.id, assignment_dm, timeout=8)
+            await sb.wait_for_message(member.id, assignment_dm, timeout=30)
         await world.wait_post(lambda m: "Names are drawn!" in m.content)
         drawn = await pairings(database_url)
 
@@ -65,7 +65,7 @@ async def test_a_restarted_bot_carries_on_where_it_was(world: World, database_ur
         late = await world.wait_post(lambda m: "purchase deadline has passed" in m.content)
         assert late.created_at >= dates.purchase_deadline
         world.clock.fast_forward(dates.reveal)
-        reveal = await world.wait_post(lambda m: "The Ratmas reveal!" in m.content, timeout=5)
+        reveal = await world.wait_post(lambda m: "The Ratmas reveal!" in m.content, timeout=30)
         assert reveal.created_at >= dates.reveal
         jobs = await world.run(manager, "jobs")
         assert "(none)" in jobs.content
@@ -101,7 +101,7 @@ async def test_a_bot_restarted_mid_blast_sends_the_rest_once(
         sb.dm_spam_block(1)
         world.clock.fast_forward(dates.start)
         await world.wait_post(
-            lambda m: "For the organisers" in m.content and "slow down" in m.content, timeout=8
+            lambda m: "For the organisers" in m.content and "slow down" in m.content, timeout=30
         )
     told = [m for m in world.members if [d for d in sb.messages(m.id) if assignment_dm(d)]]
     assert len(told) < len(world.members)
@@ -109,9 +109,9 @@ async def test_a_bot_restarted_mid_blast_sends_the_rest_once(
     restarted = settings_for(sb, database_url, tick_seconds=1, resume_after_seconds=1)
     async with running(restarted, sb):
         for member in world.members:
-            await sb.wait_for_message(member.id, assignment_dm, timeout=15)
+            await sb.wait_for_message(member.id, assignment_dm, timeout=30)
         # The start's announcement waited for its DMs; it comes now.
-        await world.wait_post(lambda m: "Names are drawn!" in m.content, timeout=10)
+        await world.wait_post(lambda m: "Names are drawn!" in m.content, timeout=30)
     for member in world.members:
         assert len([m for m in sb.messages(member.id) if assignment_dm(m)]) == 1
     assert len([m for m in world.channel_posts() if "Names are drawn!" in m.content]) == 1
