@@ -8,6 +8,7 @@ the very same services wired the very same way.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -44,6 +45,7 @@ class ServiceOptions:
     nonce_window: timedelta = DEFAULT_NONCE_WINDOW
     progress_after: float = DEFAULT_PROGRESS_AFTER
     progress_every: float = DEFAULT_PROGRESS_EVERY
+    monotonic: Callable[[], float] = time.monotonic  # how long a blast has run
     declared_guilds: Mapping[int, GuildSettings] = field(default_factory=dict)
     default_timezone: str = "UTC"
     rng: Callable[[], random.Random] = fresh_rng
@@ -89,6 +91,7 @@ def build_services(
         nonce_window=opts.nonce_window,
         progress_after=opts.progress_after,
         progress_every=opts.progress_every,
+        monotonic=opts.monotonic,
     )
     engine = PhaseEngine(
         repo,

@@ -157,7 +157,6 @@ class SantaDelivery:
         self._monotonic = monotonic
         self._log = log or logging.getLogger(__name__)
         self._running: dict[int, BlastProgress] = {}
-        self._posted: dict[int, SentMessage] = {}
 
     def progress(self, event_id: int) -> BlastProgress | None:
         """The blast this process is running for the event right now, if any."""
@@ -246,20 +245,28 @@ class SantaDelivery:
                 done += 1
 
         reporter = None
+        finished = asyncio.Event()
         if blast:
             reporter = asyncio.create_task(
-                self._report_progress(event, outcome, len(rows), lambda: done)
+                self._report_progress(event, outcome, len(rows), lambda: done, finished)
             )
         try:
             workers = min(self._max_concurrent, len(rows))
             await asyncio.gather(*(worker() for _ in range(workers)))
-        finally:
+        except BaseException:
             if reporter is not None:
                 reporter.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reporter
+            raise
         if reporter is not None:
-            await self._finish_progress(event, outcome, len(rows) - done)
+            # Not cancelled: a progress post in flight completes and is then replaced.
+            finished.set()
+            try:
+                posted = await reporter
+            except Exception:  # the progress message is a courtesy: the blast's outcome stands
+                self._log.warning("event %s: progress failed", event.id, exc_info=True)
+                posted = None
+            if posted is not None:
+                await self._finish_progress(event, posted, outcome, len(rows) - done)
         if outcome.to_ping:
             await self._announcer.ping_closed_dms(event, sorted(outcome.to_ping))
         return outcome
@@ -398,16 +405,28 @@ class SantaDelivery:
         )
 
     async def _report_progress(
-        self, event: Event, outcome: Round, total: int, done: Callable[[], int]
-    ) -> None:
-        """Keep `_running` current; past `progress_after`, one edited channel message."""
+        self,
+        event: Event,
+        outcome: Round,
+        total: int,
+        done: Callable[[], int],
+        finished: asyncio.Event,
+    ) -> SentMessage | None:
+        """Keep `_running` current until `finished`; past `progress_after`, one edited
+        channel message, which is returned (for the final summary to replace)."""
         started = self._monotonic()
         posted: SentMessage | None = None
         last_text = ""
         self._running[event.id] = self._snapshot(outcome, total, started)
+
+        async def pause(seconds: float) -> bool:
+            """Wait unless the blast finishes first; whether it is still running."""
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), seconds)
+            return not finished.is_set()
+
         try:
-            while True:
-                await asyncio.sleep(min(1.0, self._progress_every))
+            while await pause(min(1.0, self._progress_every)):
                 snapshot = self._snapshot(outcome, total - done(), started)
                 self._running[event.id] = snapshot
                 if event.announcement_channel_id is None:
@@ -422,7 +441,6 @@ class SantaDelivery:
                         posted = await self._discord.post(
                             event.announcement_channel_id, Message(text)
                         )
-                        self._posted[event.id] = posted
                     else:
                         await self._discord.edit(
                             posted.channel_id, posted.message_id, Message(text)
@@ -430,15 +448,16 @@ class SantaDelivery:
                     last_text = text
                 except DeliveryError as error:
                     self._log.info("event %s: progress not shown: %s", event.id, error)
-                await asyncio.sleep(max(0.0, self._progress_every - 1.0))
+                if not await pause(max(0.0, self._progress_every - 1.0)):
+                    break
         finally:
             self._running.pop(event.id, None)
+        return posted
 
-    async def _finish_progress(self, event: Event, outcome: Round, remaining: int) -> None:
-        """The final summary replaces the progress message, if one was shown."""
-        posted = self._posted.pop(event.id, None)
-        if posted is None:
-            return
+    async def _finish_progress(
+        self, event: Event, posted: SentMessage, outcome: Round, remaining: int
+    ) -> None:
+        """The final summary replaces the progress message."""
         final = messages.blast_done(self._snapshot(outcome, remaining, self._monotonic()))
         try:
             await self._discord.edit(posted.channel_id, posted.message_id, Message(final))

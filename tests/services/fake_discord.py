@@ -62,6 +62,8 @@ class RecordingDiscord:
     history: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     edits: list[tuple[int, int, Message]] = field(default_factory=list)
     dm_opens: int = 0
+    dm_gate: asyncio.Semaphore | None = None  # given, every DM attempt waits for a release
+    post_ids: list[int] = field(default_factory=list)  # the message id of each of `posts`
     history_reads: list[tuple[int, str]] = field(default_factory=list)  # (channel, nonce)
     _next_id: int = 10_000
 
@@ -107,6 +109,8 @@ class RecordingDiscord:
         self.attempts += 1
         self.attempted.append(user_id)
         attempt = self.attempts
+        if self.dm_gate is not None:
+            await self.dm_gate.acquire()
         await asyncio.sleep(0)  # let the other senders interleave, as real I/O would
         if self.crash_at is not None and attempt == self.crash_at:
             self.crash_at = None
@@ -150,7 +154,8 @@ class RecordingDiscord:
         if self.refuse_posts:
             raise DeliveryError(DeliveryFailure.OTHER, 50013, "Missing Permissions")
         self.posts.append((channel_id, message))
-        return SentMessage(channel_id, self._new_id())
+        self.post_ids.append(self._new_id())
+        return SentMessage(channel_id, self.post_ids[-1])
 
     async def edit(self, channel_id: int, message_id: int, message: Message) -> None:
         await asyncio.sleep(0)

@@ -5,13 +5,16 @@ did is sent once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
 from ratmas.domain.model import OutboxKind, OutboxState
+from ratmas.services import messages
 from ratmas.services.container import ServiceOptions
-from ratmas.services.ports import EventRepository
-from tests.services.world import START, World
+from ratmas.services.ports import EventRepository, Message
+from tests.services.world import CHANNEL, START, World
 
 SANTAS = (1, 2, 3, 4)
 # Past the bot's nonce window (60 s by default) and the fake Discord's (5 min).
@@ -61,3 +64,85 @@ async def test_a_dm_left_sending_past_the_nonce_window_is_looked_up_before_it_is
     assert {(e.kind, e.state) for e in rows} == {(OutboxKind.ASSIGNMENT, OutboxState.DELIVERED)}
     assert all(e.message_id is not None for e in rows)
     assert ServiceOptions().nonce_window < LATER
+
+
+# --- progress of a long blast ----------------------------------------------------------------
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Let the blast run (real time, briefly) until `condition` holds."""
+    for _ in range(400):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_a_long_blast_keeps_one_progress_message_that_the_summary_replaces() -> None:
+    elapsed = [0.0]  # the blast's monotonic clock, moved by the test
+    world = World(max_concurrent_dms=1, progress=(10.0, 0.005, lambda: elapsed[0]))
+    world.discord.dm_gate = gate = asyncio.Semaphore(0)  # each DM waits for a release
+    world.discord.closed_dms = {SANTAS[-1]}
+    world.members(*SANTAS)
+    event = await world.event()
+    world.at(START)
+    blast = asyncio.create_task(world.engine.reconcile())
+
+    async def status_line() -> str | None:
+        report = await world.status.status(event.id)
+        return None if report.blast is None else messages.blast_progress(report.blast)
+
+    def progress_posts() -> dict[int, Message]:
+        """Progress messages posted in the channel, by message id."""
+        posts = zip(world.discord.post_ids, world.discord.posts, strict=True)
+        return {mid: m for mid, (_, m) in posts if m.content.startswith("📬")}
+
+    def shown() -> list[str]:
+        """What the progress message said, in order: the post, then every edit."""
+        [(mid, first)] = progress_posts().items()
+        return [first.content] + [m.content for _, i, m in world.discord.edits if i == mid]
+
+    # Under `progress_after`: /ratmas status shows the blast, the channel nothing yet.
+    await until(lambda: world.discord.attempts == 1, "the first DM attempt")
+    await asyncio.sleep(0.05)
+    assert progress_posts() == {}
+    assert await status_line() == (
+        "📬 Sending santa DMs: 0 sent, 0 with closed DMs, 0 failed, 4 remaining "
+        "(estimating the time left)."
+    )
+
+    # Past it: one message, with the same figures as /ratmas status.
+    elapsed[0] = 11.0
+    await until(lambda: len(progress_posts()) == 1, "the progress message")
+    assert shown() == [await status_line()]
+
+    # Every DM handled edits it (the ETA from the rate so far).
+    gate.release()
+    await until(lambda: len(shown()) == 2, "an edit")
+    assert shown()[-1] == (
+        "📬 Sending santa DMs: 1 sent, 0 with closed DMs, 0 failed, 3 remaining (about 33 s left)."
+    )
+    assert shown()[-1] == await status_line()
+
+    # The summary replaces it; the blast is no longer in /ratmas status.
+    for _ in range(10):  # the other santas, and the organisers' summary DM
+        gate.release()
+    await blast
+    assert len(progress_posts()) == 1
+    assert shown()[-1] == "📬 Santa DMs done: 3 sent, 1 with closed DMs, 0 failed."
+    assert await status_line() is None
+    progress = [m for _, m in world.discord.posts if m.content.startswith("📬")]
+    assert all(m.mention_user_ids == () for m in progress + [e for *_, e in world.discord.edits])
+    assert {(c, i) for c, i, _ in world.discord.edits} == {(CHANNEL, *progress_posts())}
+    assert sorted(world.received()) == list(SANTAS[:-1])
+
+
+async def test_a_short_blast_shows_no_progress_message() -> None:
+    world = World(progress=(10.0, 0.005, lambda: 0.0))
+    world.members(*SANTAS)
+    await world.event()
+    world.at(START)
+    await world.engine.reconcile()
+    assert sorted(world.received()) == list(SANTAS)
+    assert not [m for _, m in world.discord.posts if m.content.startswith("📬")]
+    assert world.discord.edits == []
