@@ -31,7 +31,7 @@ import asyncpg
 import pytest
 
 from ratmas.app import App, serve
-from ratmas.config import DiscordConfig, SchedulerConfig, Settings
+from ratmas.config import DeliveryConfig, DiscordConfig, SchedulerConfig, Settings
 from ratmas.sandbox import Channel, FastForwardClock, Guild, Message, Role, Sandbox, User
 
 # Every e2e test module: `pytestmark = E2E`.
@@ -125,7 +125,12 @@ async def make_world(sb: Sandbox) -> World:
 
 
 def settings_for(
-    sb: Sandbox, database_url: str, *, tick_seconds: int = 60, resume_after_seconds: int = 120
+    sb: Sandbox,
+    database_url: str,
+    *,
+    tick_seconds: int = 60,
+    resume_after_seconds: int = 120,
+    delivery: DeliveryConfig | None = None,
 ) -> Settings:
     """The app's settings: the sandbox as Discord, a long safety tick so phases happen
     because their date job fired, not because a tick happened to come by."""
@@ -136,6 +141,7 @@ def settings_for(
         scheduler=SchedulerConfig(
             tick_seconds=tick_seconds, resume_after_seconds=resume_after_seconds
         ),
+        delivery=delivery or DeliveryConfig(),
     )
 
 
