@@ -193,11 +193,19 @@ class InMemoryEventRepository:
         self.events[event_id] = updated
         return updated
 
-    async def set_hold(self, event_id: int, reason: str | None, *, now: datetime) -> bool:
+    async def set_hold(
+        self,
+        event_id: int,
+        reason: str | None,
+        *,
+        now: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
         event = self.events.get(event_id)
         if event is None or (event.held_reason is None) == (reason is None):
             return False
         self.events[event_id] = replace(event, held_reason=reason, updated_at=_utc(now))
+        self._add_outbox(event_id, outbox, _utc(now))
         return True
 
     async def update_event_settings(

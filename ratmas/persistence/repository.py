@@ -261,13 +261,27 @@ class TortoiseEventRepository:
             raise NotFound(f"There is no event {event_id}.")
         return _event(await self._require_event(event_id))
 
-    async def set_hold(self, event_id: int, reason: str | None, *, now: datetime) -> bool:
-        query = EventRow.filter(id=event_id)
-        if reason is None:
-            query = query.filter(held_reason__isnull=False)
-        else:
-            query = query.filter(held_reason__isnull=True)
-        return await query.update(held_reason=reason, updated_at=utc(now)) == 1
+    async def set_hold(
+        self,
+        event_id: int,
+        reason: str | None,
+        *,
+        now: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        async with in_transaction() as connection:
+            query = EventRow.filter(id=event_id)
+            if reason is None:
+                query = query.filter(held_reason__isnull=False)
+            else:
+                query = query.filter(held_reason__isnull=True)
+            changed = await query.using_db(connection).update(
+                held_reason=reason, updated_at=utc(now)
+            )
+            if changed != 1:
+                return False
+            await self._insert_outbox(connection, event_id, outbox, now)
+        return True
 
     async def update_event_settings(
         self,

@@ -79,7 +79,7 @@ def build_services(
     opts = options or ServiceOptions()
     locks = EventLocks()
     audit = AuditTrail(repo, clock)
-    announcer = Announcer(repo, discord)
+    announcer = Announcer(repo, discord, clock)
     draw = DrawService(repo, discord, clock, locks, rng=opts.rng)
     delivery = SantaDelivery(
         repo,
@@ -93,6 +93,7 @@ def build_services(
         progress_every=opts.progress_every,
         monotonic=opts.monotonic,
     )
+    announcer.send_notices_with(delivery.send_notices)
     engine = PhaseEngine(
         repo,
         clock,

@@ -3,7 +3,8 @@
 Why it is shaped this way (see DESIGN.md, Discord facts):
 
 - **The outbox is the truth.** Every DM that matters (an assignment, a change of
-  assignment, a wishlist update, and whatever later issues add) is an outbox row the
+  assignment, a wishlist update, a notice for the event's creator, and whatever later
+  issues add) is an outbox row the
   repository writes in the same transaction as the change that causes it. This worker
   only sends rows; it never decides that a DM should exist.
 - **Exactly once across crashes.** An attempt is recorded (`sending`, with the DM
@@ -75,6 +76,10 @@ DEFAULT_NONCE_WINDOW: Final = timedelta(seconds=60)
 DEFAULT_PROGRESS_AFTER: Final = 10.0
 DEFAULT_PROGRESS_EVERY: Final = 5.0
 HISTORY_LIMIT: Final = 50
+# The DMs whose text is stored with them, i.e. every kind but the assignment.
+STORED_TEXT_KINDS: Final = frozenset(OutboxKind) - {OutboxKind.ASSIGNMENT}
+# What a round for the santas sends (and reports): not the organisers' notices.
+SANTA_KINDS: Final = frozenset(OutboxKind) - {OutboxKind.NOTICE}
 
 
 @dataclass(slots=True)
@@ -157,6 +162,7 @@ class SantaDelivery:
         self._monotonic = monotonic
         self._log = log or logging.getLogger(__name__)
         self._running: dict[int, BlastProgress] = {}
+        self._sending: set[int] = set()  # outbox rows a worker of this process has in hand
 
     def progress(self, event_id: int) -> BlastProgress | None:
         """The blast this process is running for the event right now, if any."""
@@ -194,11 +200,14 @@ class SantaDelivery:
         *,
         explicit: bool,
         users: Collection[int] | None = None,
+        kinds: Collection[OutboxKind] | None = None,
         retry_failed: bool = False,
         blast: bool = False,
     ) -> Round:
-        """Send the event's open outbox rows in order (only those to `users` if given),
-        with bounded concurrency; closed/failed ones only with `retry_failed`.
+        """Send the event's open outbox rows in order (only those to `users` if given,
+        and of `kinds`, by default the santas' DMs), with bounded concurrency;
+        closed/failed ones only with `retry_failed`. A row another task of this
+        process is sending is skipped.
 
         The caller holds the event's lock. Closed-DM santas are pinged in the channel
         here (`explicit`: even when already pinged for this failure streak); an
@@ -211,7 +220,7 @@ class SantaDelivery:
         rows = [
             e
             for e in await self._repo.list_outbox(event.id, states=states)
-            if users is None or e.user_id in users
+            if (users is None or e.user_id in users) and e.kind in (kinds or SANTA_KINDS)
         ]
         if not rows:
             return outcome
@@ -237,11 +246,15 @@ class SantaDelivery:
             for entry in queue:
                 if outcome.stopped or outcome.crash is not None:
                     return
-                try:
-                    await self._send_one(event, entry, people, outcome, explicit)
-                except Exception as exc:  # the blast stops; the caller re-raises
-                    if outcome.crash is None:
-                        outcome.crash = exc
+                if entry.id not in self._sending:
+                    self._sending.add(entry.id)
+                    try:
+                        await self._send_one(event, entry, people, outcome, explicit)
+                    except Exception as exc:  # the blast stops; the caller re-raises
+                        if outcome.crash is None:
+                            outcome.crash = exc
+                    finally:
+                        self._sending.discard(entry.id)
                 done += 1
 
         reporter = None
@@ -270,6 +283,19 @@ class SantaDelivery:
         if outcome.to_ping:
             await self._announcer.ping_closed_dms(event, sorted(outcome.to_ping))
         return outcome
+
+    async def send_notices(self, event: Event) -> None:
+        """Send the event's open DMs that are not assignments (notices for the admins,
+        wishlist updates): those just written, and any a crash left behind.
+
+        Takes no event lock: these DMs change no draw, and their nonces make a send that
+        races another process's harmless. A refusal is logged (this is the error path
+        of telling the admins); an unexpected exception is raised."""
+        outcome = await self.send_queued(event, explicit=False, kinds=STORED_TEXT_KINDS)
+        for user_id in outcome.closed + outcome.failed:
+            self._log.warning("event %s: could not DM %s a notice", event.id, user_id)
+        if outcome.crash is not None:
+            raise outcome.crash
 
     # === one row ========================================================================
 

@@ -193,6 +193,8 @@ class PhaseEngine:
         self._busy.add(event.id)
         try:
             await self._drive(event, now, report)
+            # Notices and wishlist DMs a crash left unsent (assignments are the phases').
+            await self._delivery.send_notices(event)
         except Exception:
             report.failed.append(event.id)
             self._log.exception(
@@ -367,15 +369,19 @@ class PhaseEngine:
         current = await require_event(self._repo, event.id)
         if current.status is not EventStatus.SCHEDULED:
             return False  # someone else has just started it
-        if not await self._repo.set_hold(event.id, reason, now=now):
+        text = (
+            f"The Ratmas could not start: {reason} It waits until an admin reschedules, "
+            "advances or cancels it."
+        )
+        # The creator's DM is stored with the hold: whoever sets it tells them, even if
+        # this process dies right after (the next reconcile sends it).
+        draft = self._announcer.notice_dm(current, text)
+        outbox = [draft] if draft is not None else []
+        if not await self._repo.set_hold(event.id, reason, now=now, outbox=outbox):
             return False
         self._log.warning("event %s (guild %s): start held: %s", event.id, event.guild_id, reason)
         await self._audit.record(event.id, None, "hold", reason)
-        await self._announcer.tell_admins(
-            current,
-            f"The Ratmas could not start: {reason} It waits until an admin reschedules, "
-            "advances or cancels it.",
-        )
+        await self._announcer.tell_admins(current, text, queued=True)
         return True
 
     # === resume =========================================================================

@@ -99,8 +99,17 @@ class EventRepository(Protocol):
         """Replace the three dates (and clear any hold)."""
         ...
 
-    async def set_hold(self, event_id: int, reason: str | None, *, now: datetime) -> bool:
-        """Set or clear the hold; returns False when it was already in that state."""
+    async def set_hold(
+        self,
+        event_id: int,
+        reason: str | None,
+        *,
+        now: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        """Set or clear the hold; returns False when it was already in that state.
+        Whoever changes it also stores `outbox` (e.g. the admins' DM), in the same
+        transaction."""
         ...
 
     async def update_event_settings(

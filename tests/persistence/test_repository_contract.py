@@ -181,6 +181,22 @@ async def test_update_dates_and_hold(repo: Repo) -> None:
     assert not await repo.set_hold(event.id, None, now=NOW)
 
 
+async def test_the_hold_stores_its_notice_in_the_same_change_only_when_it_wins(
+    repo: Repo,
+) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    notice = OutboxDraft(2, OutboxKind.NOTICE, "could not start")
+    assert await repo.set_hold(event.id, "needs 3", now=NOW, outbox=[notice])
+    assert not await repo.set_hold(event.id, "again", now=NOW, outbox=[notice])
+    [entry] = await repo.list_outbox(event.id)
+    assert (entry.user_id, entry.kind, entry.content, entry.state) == (
+        2,
+        OutboxKind.NOTICE,
+        "could not start",
+        OutboxState.PENDING,
+    )
+
+
 async def test_update_event_settings(repo: Repo) -> None:
     event = await repo.create_event(new_event(), now=NOW)
     updated = await repo.update_event_settings(event.id, manager_role_id=42, now=NOW)

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from ratmas.domain.model import OutboxKind, OutboxState
+from ratmas.domain.status import EventStatus
 from ratmas.services import messages
 from ratmas.services.container import ServiceOptions
 from ratmas.services.ports import EventRepository, Message
-from tests.services.world import CHANNEL, START, World
+from tests.services.world import ADMIN, CHANNEL, NOTICE, PING, START, World
 
 SANTAS = (1, 2, 3, 4)
 # Past the bot's nonce window (60 s by default) and the fake Discord's (5 min).
@@ -146,3 +147,58 @@ async def test_a_short_blast_shows_no_progress_message() -> None:
     assert sorted(world.received()) == list(SANTAS)
     assert not [m for _, m in world.discord.posts if m.content.startswith("📬")]
     assert world.discord.edits == []
+
+
+# --- notices for the organisers ----------------------------------------------------------------
+
+
+async def test_a_hold_notice_is_stored_with_the_hold_and_sent_once_after_a_crash(
+    repo: EventRepository,
+) -> None:
+    """The creator's DM about a hold is an outbox row written with the hold: a process
+    that dies right after setting it (here: while posting the channel notice) leaves the
+    DM to the next reconcile, which sends it once, with its nonce."""
+    world = World(repo)
+    world.members(1, 2)  # too few: the start is held
+    event = await world.event()
+    world.at(START)
+    world.discord.crash_post_at = 1
+    await world.engine.reconcile()
+    held = await world.get(event.id)
+    assert held.held_reason is not None
+    [row] = await world.repo.list_outbox(event.id)
+    assert (row.user_id, row.kind, row.state) == (ADMIN, OutboxKind.NOTICE, OutboxState.PENDING)
+    assert world.admin_dms() == []
+
+    await world.engine.reconcile()
+    await world.engine.reconcile()
+    [dm] = world.admin_dms()
+    assert dm.startswith("The Ratmas could not start:")
+    [row] = await world.repo.list_outbox(event.id)
+    assert row.state is OutboxState.DELIVERED
+    assert world.discord.nonces[row.nonce].message_id == row.message_id
+
+
+async def test_a_notice_dm_whose_send_crashed_is_sent_once_by_the_next_reconcile(
+    repo: EventRepository,
+) -> None:
+    world = World(repo)
+    world.members(1, 2, 3)
+    event = await world.event()
+    world.discord.closed_dms = {3}  # the start's summary tells the admins
+    world.discord.crash_at = 4  # the summary's DM: three santa DMs come first
+    world.at(START)
+    await world.engine.reconcile()
+    assert await world.channel(event.id) == [PING, NOTICE]
+    [notice] = await world.repo.list_outbox(event.id, states={OutboxState.SENDING})
+    assert notice.kind is OutboxKind.NOTICE
+    assert world.admin_dms() == []
+
+    await world.engine.reconcile()
+    await world.engine.reconcile()
+    [summary] = world.admin_dms()
+    assert summary.startswith("santa DMs: 2 sent, 1 with closed DMs")
+    assert await world.channel(event.id) == [PING, NOTICE, EventStatus.ACTIVE]
+    assert [n.state for n in await world.repo.list_outbox(event.id, user_id=ADMIN)] == [
+        OutboxState.DELIVERED
+    ]
