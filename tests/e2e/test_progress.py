@@ -21,7 +21,7 @@ from tests.e2e.harness import (
 pytestmark = E2E
 
 PROGRESS = re.compile(r"📬 Sending santa DMs: .*\.")
-SLOW = DeliveryConfig(dms_per_second=4, progress_after_seconds=0.3, progress_every_seconds=0.2)
+SLOW = DeliveryConfig(dms_per_second=8, progress_after_seconds=0.2, progress_every_seconds=0.1)
 
 
 def never_pings(body: object) -> bool:
