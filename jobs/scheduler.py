@@ -313,11 +313,19 @@ class PhaseScheduler:
             await self._tracked(self._reconcile())
 
     async def _tracked(self, work: Awaitable[object]) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._in_flight.add(task)
+        """Run a reconcile as a task of its own, which `aclose` waits for.
+
+        APScheduler's shutdown cancels the jobs it is running: a reconcile cancelled
+        halfway through a database transaction can leave the connection's lock taken
+        (Tortoise's SQLite client does), and every later query waits for ever. So the
+        job only waits for the reconcile, shielded; at shutdown the job's wait is what
+        is cancelled, and `aclose` decides how long the reconcile itself may go on."""
+        task = asyncio.ensure_future(work)
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
         try:
-            await work
-        finally:
-            if task is not None:
-                self._in_flight.discard(task)
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if self.scheduler.running or task.cancelled():
+                raise  # cancelled for real (or by `aclose`, after its grace)
+            # The scheduler is shutting down: `aclose` looks after the reconcile.

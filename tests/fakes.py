@@ -161,7 +161,13 @@ class InMemoryEventRepository:
             untried = event.status in DRAWN_STATUSES and any(
                 p.pending and p.attempts == 0 for p in pairings
             )
-            if event.id in due or unannounced or undrawn or untried:
+            unsent_notices = any(
+                e.event_id == event.id
+                and e.kind is not OutboxKind.ASSIGNMENT
+                and e.state in (OutboxState.PENDING, OutboxState.SENDING)
+                for e in self.outbox.values()
+            )
+            if event.id in due or unannounced or undrawn or untried or unsent_notices:
                 result.append(event)
         return result
 
@@ -213,11 +219,19 @@ class InMemoryEventRepository:
         self.events[event_id] = updated
         return updated
 
-    async def set_hold(self, event_id: int, reason: str | None, *, now: datetime) -> bool:
+    async def set_hold(
+        self,
+        event_id: int,
+        reason: str | None,
+        *,
+        now: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
         event = self.events.get(event_id)
         if event is None or (event.held_reason is None) == (reason is None):
             return False
         self.events[event_id] = replace(event, held_reason=reason, updated_at=_utc(now))
+        self._add_outbox(event_id, outbox, _utc(now))
         return True
 
     async def update_event_settings(

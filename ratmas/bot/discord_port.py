@@ -49,6 +49,7 @@ NO_MUTUAL_GUILD = 50278
 DEFAULT_DMS_PER_SECOND = 5.0
 DEFAULT_REQUESTS_PER_SECOND = 40.0
 SPAM_MARKERS = ("spam", "quarantine", "too fast")
+CONTENT_LIMIT = 2000
 
 # The persistent view a message asks for (Join/Leave, Retry), if any.
 ViewFactory = Callable[[Message], nextcord.ui.View | None]
@@ -77,6 +78,13 @@ def to_embeds(message: Message) -> list[nextcord.Embed]:
 def nonce_marker(nonce: str) -> str:
     """The last line of a DM sent with a nonce: small grey text we find in history."""
     return f"-# ref {nonce}"
+
+
+def with_marker(content: str, nonce: str) -> str:
+    """The content with its marker line, cut so that both fit Discord's 2,000 characters
+    (the marker must survive: it is how a restarted bot recognises the DM)."""
+    marker = nonce_marker(nonce)
+    return f"{content[: CONTENT_LIMIT - len(marker) - 1]}\n{marker}"
 
 
 def limiter(per_second: float) -> AsyncLimiter:
@@ -223,7 +231,7 @@ class NextcordDiscord:
         if nonce is not None:
             payload["nonce"] = nonce
             payload["enforce_nonce"] = True
-            payload["content"] = f"{message.content}\n{nonce_marker(nonce)}"
+            payload["content"] = with_marker(message.content, nonce)
         try:
             data = await self._request(
                 Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id),

@@ -351,6 +351,11 @@ class TortoiseEventRepository:
             'AND "p"."notified_at" IS NULL AND "p"."attempts" = 0'
         )
         stored = 'SELECT 1 FROM "ratmas_pairing" AS "p" WHERE "p"."event_id" = "ratmas_event"."id"'
+        # Notices and wishlist DMs a crash left unsent (the (event, state) index serves it).
+        unsent_notices = (
+            'SELECT 1 FROM "ratmas_outbox" AS "o" WHERE "o"."event_id" = "ratmas_event"."id" '
+            'AND "o"."state" IN (\'pending\', \'sending\') AND "o"."kind" <> \'assignment\''
+        )
         sql = (
             f'SELECT {_EVENT_COLUMNS} FROM "ratmas_event" WHERE "status" IN ({_LIVE_SQL}) AND ('
             + _WAITING_DUE.format(mark=mark)
@@ -358,6 +363,7 @@ class TortoiseEventRepository:
             'OR "announced_status" <> "status"))'
             f" OR (\"status\" = 'active' AND NOT EXISTS ({stored}))"
             f' OR ("status" IN ({_DRAWN_SQL}) AND EXISTS ({untried}))'
+            f" OR EXISTS ({unsent_notices})"
             ') ORDER BY "id"'
         )
         values = [utc(due_before)] * (1 if mark == "$1" else 3)
@@ -415,13 +421,27 @@ class TortoiseEventRepository:
             raise NotFound(f"There is no event {event_id}.")
         return _event(await self._require_event(event_id))
 
-    async def set_hold(self, event_id: int, reason: str | None, *, now: datetime) -> bool:
-        query = EventRow.filter(id=event_id)
-        if reason is None:
-            query = query.filter(held_reason__isnull=False)
-        else:
-            query = query.filter(held_reason__isnull=True)
-        return await query.update(held_reason=reason, updated_at=utc(now)) == 1
+    async def set_hold(
+        self,
+        event_id: int,
+        reason: str | None,
+        *,
+        now: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        async with in_transaction() as connection:
+            query = EventRow.filter(id=event_id)
+            if reason is None:
+                query = query.filter(held_reason__isnull=False)
+            else:
+                query = query.filter(held_reason__isnull=True)
+            changed = await query.using_db(connection).update(
+                held_reason=reason, updated_at=utc(now)
+            )
+            if changed != 1:
+                return False
+            await self._insert_outbox(connection, event_id, outbox, now)
+        return True
 
     async def update_event_settings(
         self,

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -156,9 +157,11 @@ class RestApi:
         self._gateway = gateway
         self._faults = faults
         self._limits = limits or RateLimits()
-        self._nonce_window = nonce_window
-        # (author, nonce) -> (message id, when): what enforce_nonce answers with.
-        self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
+        self._nonce_window = timedelta(seconds=nonce_window)
+        # (author, nonce) -> (message id, when on the sandbox's clock): what
+        # enforce_nonce answers with. The window follows the sandbox's clock, the one the
+        # bot shares, so a test that skips the clock ahead has outlived the nonce too.
+        self._nonces: dict[tuple[int, str], tuple[int, datetime]] = {}
 
     # --- wiring -------------------------------------------------------------------------------
 
@@ -751,13 +754,13 @@ class RestApi:
         key = (self._state.bot.id, str(nonce))
         if nonce is not None and body.get("enforce_nonce"):
             earlier = self._nonces.get(key)
-            if earlier is not None and time.monotonic() - earlier[1] < self._nonce_window:
+            if earlier is not None and self._state.now() - earlier[1] < self._nonce_window:
                 kept = self._state.messages.get(earlier[0])
                 if kept is not None and not kept.deleted:
                     return json_response(kept.payload(self._state))
         message = self._new_message(channel.id, body, files)
         if nonce is not None:
-            self._nonces[key] = (message.id, time.monotonic())
+            self._nonces[key] = (message.id, self._state.now())
         if self._faults.after_store is not None:
             self._faults.after_store(message)
         return json_response(message.payload(self._state))

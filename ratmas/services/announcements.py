@@ -6,29 +6,47 @@ pings santas whose DMs are closed or who never got their assignment (never sayin
 whom they give to), and tells the admins what needs them. Posts never ping @everyone,
 @here or roles (see `ratmas.services.messages`). Deciding *when* to announce, once,
 is the phase engine's job (`ratmas.services.phases`).
+
+A notice for the admins is posted in the channel and DMed to the event's creator. The
+DM, like every DM that matters, is an outbox row (kind `notice`) sent by the delivery
+worker with its nonce and marker: the row is written when the notice is decided (or,
+for a hold, by the caller in the same transaction as the hold) and the worker is asked
+to send it at once; a row a crash left behind is sent by the next reconcile.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
-from ratmas.domain.model import Event
+from ratmas.domain.model import Event, OutboxDraft, OutboxKind
 from ratmas.domain.status import EventStatus
 from ratmas.services import messages
 from ratmas.services.errors import DeliveryError
-from ratmas.services.ports import Discord, EventRepository, Message
+from ratmas.services.ports import Clock, Discord, EventRepository, Message
 
 
 class Announcer:
     """Posts in the event channel and DMs the event's creator; see the module docstring."""
 
     def __init__(
-        self, repo: EventRepository, discord: Discord, *, log: logging.Logger | None = None
+        self,
+        repo: EventRepository,
+        discord: Discord,
+        clock: Clock,
+        *,
+        log: logging.Logger | None = None,
     ) -> None:
         self._repo = repo
         self._discord = discord
+        self._clock = clock
         self._log = log or logging.getLogger(__name__)
+        self._send_notices: Callable[[Event], Awaitable[None]] | None = None
+
+    def send_notices_with(self, send: Callable[[Event], Awaitable[None]]) -> None:
+        """How the outbox's notice DMs are sent (the delivery worker, wired afterwards:
+        it posts through this announcer)."""
+        self._send_notices = send
 
     async def announce(self, event: Event) -> None:
         """Post the announcement of `event.status` in the event channel (if it has one).
@@ -89,21 +107,32 @@ class Announcer:
             + f". They were reminded in this channel; `{messages.RETRY_COMMAND}` re-sends.",
         )
 
-    async def tell_admins(self, event: Event, text: str, *, private: str | None = None) -> None:
+    def notice_dm(
+        self, event: Event, text: str, *, private: str | None = None
+    ) -> OutboxDraft | None:
+        """The outbox row of the creator's DM for a notice (None without a creator), for
+        a caller that stores it with its own change; then `tell_admins(..., queued=True)`."""
+        if event.created_by is None:
+            return None
+        direct = messages.admin_notice(f"{text}\n{private}" if private else text)
+        return OutboxDraft(event.created_by, OutboxKind.NOTICE, content=direct.content)
+
+    async def tell_admins(
+        self, event: Event, text: str, *, private: str | None = None, queued: bool = False
+    ) -> None:
         """Post for the organisers in the event channel (pinging nobody) and DM the
-        event's creator. `private` is added to the DM only: details that could hint at
+        event's creator through the outbox (`queued`: the caller already stored the DM,
+        see `notice_dm`). `private` is added to the DM only: details that could hint at
         the draw (who was whose santa) never go to the public channel. Never raises for
         Discord's refusals: this is the error path."""
-        message = messages.admin_notice(text)
-        await self.post_quietly(event, message, "admin notice")
-        if event.created_by is not None:
-            direct = messages.admin_notice(f"{text}\n{private}") if private else message
-            try:
-                await self._discord.send_dm(event.created_by, direct)
-            except DeliveryError as error:
-                self._log.warning(
-                    "event %s: could not DM the creator %s: %s", event.id, event.created_by, error
-                )
+        await self.post_quietly(event, messages.admin_notice(text), "admin notice")
+        if not queued:
+            draft = self.notice_dm(event, text, private=private)
+            if draft is None:
+                return
+            await self._repo.enqueue(event.id, [draft], now=self._clock.now())
+        if self._send_notices is not None:
+            await self._send_notices(event)
 
     async def post_quietly(self, event: Event, message: Message, what: str) -> None:
         """Post in the event channel if it has one; a refusal is logged, not raised."""

@@ -8,6 +8,7 @@ the very same services wired the very same way.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -53,6 +54,7 @@ class ServiceOptions:
     nonce_window: timedelta = DEFAULT_NONCE_WINDOW
     progress_after: float = DEFAULT_PROGRESS_AFTER
     progress_every: float = DEFAULT_PROGRESS_EVERY
+    monotonic: Callable[[], float] = time.monotonic  # how long a blast has run
     declared_guilds: Mapping[int, GuildSettings] = field(default_factory=dict)
     default_timezone: str = "UTC"
     rng: Callable[[], random.Random] = fresh_rng
@@ -93,7 +95,7 @@ def build_services(
     )
     locks = EventLocks()
     audit = AuditTrail(repo, clock)
-    announcer = Announcer(repo, discord)
+    announcer = Announcer(repo, discord, clock)
     draw = DrawService(repo, discord, clock, locks, rng=opts.rng)
     delivery = SantaDelivery(
         repo,
@@ -105,7 +107,9 @@ def build_services(
         nonce_window=opts.nonce_window,
         progress_after=opts.progress_after,
         progress_every=opts.progress_every,
+        monotonic=opts.monotonic,
     )
+    announcer.send_notices_with(delivery.send_notices)
     engine = PhaseEngine(
         repo,
         clock,

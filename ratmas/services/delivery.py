@@ -3,7 +3,8 @@
 Why it is shaped this way (see DESIGN.md, Discord facts):
 
 - **The outbox is the truth.** Every DM that matters (an assignment, a change of
-  assignment, a wishlist update, and whatever later issues add) is an outbox row the
+  assignment, a wishlist update, a notice for the event's creator, and whatever later
+  issues add) is an outbox row the
   repository writes in the same transaction as the change that causes it. This worker
   only sends rows; it never decides that a DM should exist.
 - **Exactly once across crashes.** An attempt is recorded (`sending`, with the DM
@@ -75,6 +76,10 @@ DEFAULT_NONCE_WINDOW: Final = timedelta(seconds=60)
 DEFAULT_PROGRESS_AFTER: Final = 10.0
 DEFAULT_PROGRESS_EVERY: Final = 5.0
 HISTORY_LIMIT: Final = 50
+# The DMs whose text is stored with them, i.e. every kind but the assignment.
+STORED_TEXT_KINDS: Final = frozenset(OutboxKind) - {OutboxKind.ASSIGNMENT}
+# What a round for the santas sends (and reports): not the organisers' notices.
+SANTA_KINDS: Final = frozenset(OutboxKind) - {OutboxKind.NOTICE}
 
 
 @dataclass(slots=True)
@@ -157,7 +162,7 @@ class SantaDelivery:
         self._monotonic = monotonic
         self._log = log or logging.getLogger(__name__)
         self._running: dict[int, BlastProgress] = {}
-        self._posted: dict[int, SentMessage] = {}
+        self._sending: set[int] = set()  # outbox rows a worker of this process has in hand
 
     def progress(self, event_id: int) -> BlastProgress | None:
         """The blast this process is running for the event right now, if any."""
@@ -195,11 +200,14 @@ class SantaDelivery:
         *,
         explicit: bool,
         users: Collection[int] | None = None,
+        kinds: Collection[OutboxKind] | None = None,
         retry_failed: bool = False,
         blast: bool = False,
     ) -> Round:
-        """Send the event's open outbox rows in order (only those to `users` if given),
-        with bounded concurrency; closed/failed ones only with `retry_failed`.
+        """Send the event's open outbox rows in order (only those to `users` if given,
+        and of `kinds`, by default the santas' DMs), with bounded concurrency;
+        closed/failed ones only with `retry_failed`. A row another task of this
+        process is sending is skipped.
 
         The caller holds the event's lock. Closed-DM santas are pinged in the channel
         here (`explicit`: even when already pinged for this failure streak); an
@@ -212,7 +220,7 @@ class SantaDelivery:
         rows = [
             e
             for e in await self._repo.list_outbox(event.id, states=states)
-            if users is None or e.user_id in users
+            if (users is None or e.user_id in users) and e.kind in (kinds or SANTA_KINDS)
         ]
         if not rows:
             return outcome
@@ -238,31 +246,56 @@ class SantaDelivery:
             for entry in queue:
                 if outcome.stopped or outcome.crash is not None:
                     return
-                try:
-                    await self._send_one(event, entry, people, outcome, explicit)
-                except Exception as exc:  # the blast stops; the caller re-raises
-                    if outcome.crash is None:
-                        outcome.crash = exc
+                if entry.id not in self._sending:
+                    self._sending.add(entry.id)
+                    try:
+                        await self._send_one(event, entry, people, outcome, explicit)
+                    except Exception as exc:  # the blast stops; the caller re-raises
+                        if outcome.crash is None:
+                            outcome.crash = exc
+                    finally:
+                        self._sending.discard(entry.id)
                 done += 1
 
         reporter = None
+        finished = asyncio.Event()
         if blast:
             reporter = asyncio.create_task(
-                self._report_progress(event, outcome, len(rows), lambda: done)
+                self._report_progress(event, outcome, len(rows), lambda: done, finished)
             )
         try:
             workers = min(self._max_concurrent, len(rows))
             await asyncio.gather(*(worker() for _ in range(workers)))
-        finally:
+        except BaseException:
             if reporter is not None:
                 reporter.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reporter
+            raise
         if reporter is not None:
-            await self._finish_progress(event, outcome, len(rows) - done)
+            # Not cancelled: a progress post in flight completes and is then replaced.
+            finished.set()
+            try:
+                posted = await reporter
+            except Exception:  # the progress message is a courtesy: the blast's outcome stands
+                self._log.warning("event %s: progress failed", event.id, exc_info=True)
+                posted = None
+            if posted is not None:
+                await self._finish_progress(event, posted, outcome, len(rows) - done)
         if outcome.to_ping:
             await self._announcer.ping_closed_dms(event, sorted(outcome.to_ping))
         return outcome
+
+    async def send_notices(self, event: Event) -> None:
+        """Send the event's open DMs that are not assignments (notices for the admins,
+        wishlist updates): those just written, and any a crash left behind.
+
+        Takes no event lock: these DMs change no draw, and their nonces make a send that
+        races another process's harmless. A refusal is logged (this is the error path
+        of telling the admins); an unexpected exception is raised."""
+        outcome = await self.send_queued(event, explicit=False, kinds=STORED_TEXT_KINDS)
+        for user_id in outcome.closed + outcome.failed:
+            self._log.warning("event %s: could not DM %s a notice", event.id, user_id)
+        if outcome.crash is not None:
+            raise outcome.crash
 
     # === one row ========================================================================
 
@@ -398,16 +431,28 @@ class SantaDelivery:
         )
 
     async def _report_progress(
-        self, event: Event, outcome: Round, total: int, done: Callable[[], int]
-    ) -> None:
-        """Keep `_running` current; past `progress_after`, one edited channel message."""
+        self,
+        event: Event,
+        outcome: Round,
+        total: int,
+        done: Callable[[], int],
+        finished: asyncio.Event,
+    ) -> SentMessage | None:
+        """Keep `_running` current until `finished`; past `progress_after`, one edited
+        channel message, which is returned (for the final summary to replace)."""
         started = self._monotonic()
         posted: SentMessage | None = None
         last_text = ""
         self._running[event.id] = self._snapshot(outcome, total, started)
+
+        async def pause(seconds: float) -> bool:
+            """Wait unless the blast finishes first; whether it is still running."""
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), seconds)
+            return not finished.is_set()
+
         try:
-            while True:
-                await asyncio.sleep(min(1.0, self._progress_every))
+            while await pause(min(1.0, self._progress_every)):
                 snapshot = self._snapshot(outcome, total - done(), started)
                 self._running[event.id] = snapshot
                 if event.announcement_channel_id is None:
@@ -422,7 +467,6 @@ class SantaDelivery:
                         posted = await self._discord.post(
                             event.announcement_channel_id, Message(text)
                         )
-                        self._posted[event.id] = posted
                     else:
                         await self._discord.edit(
                             posted.channel_id, posted.message_id, Message(text)
@@ -430,15 +474,16 @@ class SantaDelivery:
                     last_text = text
                 except DeliveryError as error:
                     self._log.info("event %s: progress not shown: %s", event.id, error)
-                await asyncio.sleep(max(0.0, self._progress_every - 1.0))
+                if not await pause(max(0.0, self._progress_every - 1.0)):
+                    break
         finally:
             self._running.pop(event.id, None)
+        return posted
 
-    async def _finish_progress(self, event: Event, outcome: Round, remaining: int) -> None:
-        """The final summary replaces the progress message, if one was shown."""
-        posted = self._posted.pop(event.id, None)
-        if posted is None:
-            return
+    async def _finish_progress(
+        self, event: Event, posted: SentMessage, outcome: Round, remaining: int
+    ) -> None:
+        """The final summary replaces the progress message."""
         final = messages.blast_done(self._snapshot(outcome, remaining, self._monotonic()))
         try:
             await self._discord.edit(posted.channel_id, posted.message_id, Message(final))

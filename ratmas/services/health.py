@@ -96,7 +96,12 @@ class HeartbeatRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self._record(False, False, stopped=True)
+        # Bounded: a stop must not hang on a database that no longer answers.
+        try:
+            async with asyncio.timeout(LOOK_SECONDS * 4):
+                await self._record(False, False, stopped=True)
+        except TimeoutError:
+            log.warning("could not record that the bot stopped (the database did not answer)")
 
     async def _beat(self) -> None:
         loop = asyncio.get_running_loop()

@@ -225,6 +225,8 @@ class PhaseEngine:
                 if moved is not None:
                     current.append(moved)
             else:
+                # Perhaps only notices or wishlist DMs a crash left unsent.
+                await self._send_notices(event, report)
                 current.append(event)
             if count % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # let interactions in between chunks
@@ -260,6 +262,17 @@ class PhaseEngine:
         one = await self._repo.get_event(event_id)
         return [one] if one is not None and self._ours(one.guild_id) else []
 
+    async def _send_notices(self, event: Event, report: ReconcileReport) -> None:
+        try:
+            await self._delivery.send_notices(event)
+        except Exception:
+            report.failed.append(event.id)
+            self._log.exception(
+                "event %s (guild %s): its notices could not be sent; retried on the next tick",
+                event.id,
+                event.guild_id,
+            )
+
     async def _reconcile_event(
         self,
         event: Event,
@@ -272,6 +285,8 @@ class PhaseEngine:
         self._busy.add(event.id)
         try:
             await self._drive(event, now, report, progress)
+            # Notices and wishlist DMs a crash left unsent (assignments are the phases').
+            await self._delivery.send_notices(event)
         except Exception:
             report.failed.append(event.id)
             self._log.exception(
@@ -458,15 +473,19 @@ class PhaseEngine:
         current = await require_event(self._repo, event.id)
         if current.status is not EventStatus.SCHEDULED:
             return False  # someone else has just started it
-        if not await self._repo.set_hold(event.id, reason, now=now):
+        text = (
+            f"The Ratmas could not start: {reason} It waits until an admin reschedules, "
+            "advances or cancels it."
+        )
+        # The creator's DM is stored with the hold: whoever sets it tells them, even if
+        # this process dies right after (the next reconcile sends it).
+        draft = self._announcer.notice_dm(current, text)
+        outbox = [draft] if draft is not None else []
+        if not await self._repo.set_hold(event.id, reason, now=now, outbox=outbox):
             return False
         self._log.warning("event %s (guild %s): start held: %s", event.id, event.guild_id, reason)
         await self._audit.record(event.id, None, "hold", reason)
-        await self._announcer.tell_admins(
-            current,
-            f"The Ratmas could not start: {reason} It waits until an admin reschedules, "
-            "advances or cancels it.",
-        )
+        await self._announcer.tell_admins(current, text, queued=True)
         return True
 
     # === resume =========================================================================

@@ -83,7 +83,8 @@ class EventRepository(Protocol):
         first: the phase their status waits for is due before then (held events
         included), or the phase that led to their status may be unfinished — the
         status is not announced yet, an active event has no pairings, or a drawn
-        event has santas never tried. One query, however many events are live."""
+        event has santas never tried — or it has notices or wishlist DMs a crash left
+        unsent (pending or sending). One query, however many events are live."""
         ...
 
     async def list_events(self, guild_id: int | None) -> list[Event]:
@@ -116,8 +117,17 @@ class EventRepository(Protocol):
         """Replace the three dates (and clear any hold)."""
         ...
 
-    async def set_hold(self, event_id: int, reason: str | None, *, now: datetime) -> bool:
-        """Set or clear the hold; returns False when it was already in that state."""
+    async def set_hold(
+        self,
+        event_id: int,
+        reason: str | None,
+        *,
+        now: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        """Set or clear the hold; returns False when it was already in that state.
+        Whoever changes it also stores `outbox` (e.g. the admins' DM), in the same
+        transaction."""
         ...
 
     async def update_event_settings(

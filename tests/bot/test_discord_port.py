@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import nextcord
 import pytest
 
-from ratmas.bot.discord_port import allowed_mentions, delivery_error, to_embeds
+from ratmas.bot.discord_port import (
+    allowed_mentions,
+    delivery_error,
+    nonce_marker,
+    to_embeds,
+    with_marker,
+)
 from ratmas.bot.errors import lost_race
 from ratmas.services.errors import ConcurrentChange, DeliveryFailure
 from ratmas.services.ports import Embed, Message
@@ -64,6 +70,13 @@ def test_only_named_users_may_be_pinged() -> None:
     assert data["parse"] == []
     assert data["users"] == [7]
     assert "roles" not in data or data["roles"] == []
+
+
+def test_the_nonce_marker_survives_a_full_length_message() -> None:
+    assert with_marker("hi", "ratmas-7") == "hi\n-# ref ratmas-7"
+    full = with_marker("x" * 2000, "ratmas-1234567")
+    assert len(full) == 2000
+    assert full.endswith("\n" + nonce_marker("ratmas-1234567"))
 
 
 def test_embeds_are_cut_to_discord_limits() -> None:

@@ -33,7 +33,7 @@ import asyncpg
 import pytest
 
 from ratmas.app import App, serve
-from ratmas.config import BackupConfig, DiscordConfig, SchedulerConfig, Settings
+from ratmas.config import BackupConfig, DeliveryConfig, DiscordConfig, SchedulerConfig, Settings
 from ratmas.sandbox import Channel, FastForwardClock, Guild, Message, Role, Sandbox, User
 
 # Every e2e test module: `pytestmark = E2E`.
@@ -48,7 +48,12 @@ TABLES = (
     "ratmas_audit",
     "ratmas_guild_settings",
 )
-STARTUP_TIMEOUT = 10.0
+# The tests' pace: waiting out the production defaults (5 DMs/s and 40 requests/s,
+# conservative on purpose) took the season from 0.3 s to 2.3 s, and the sandbox only
+# enforces Discord's limits when a test asks it to. Tests about pacing or progress
+# pass a `DeliveryConfig` of their own.
+FAST_DELIVERY = DeliveryConfig(dms_per_second=50, requests_per_second=1000)
+STARTUP_TIMEOUT = 30.0  # generous: a loaded machine starts slowly; a good run waits far less
 SHUTDOWN_TIMEOUT = 10.0
 
 
@@ -127,10 +132,16 @@ async def make_world(sb: Sandbox) -> World:
 
 
 def settings_for(
-    sb: Sandbox, database_url: str, *, tick_seconds: int = 60, resume_after_seconds: int = 120
+    sb: Sandbox,
+    database_url: str,
+    *,
+    tick_seconds: int = 60,
+    resume_after_seconds: int = 120,
+    delivery: DeliveryConfig | None = None,
 ) -> Settings:
     """The app's settings: the sandbox as Discord, a long safety tick so phases happen
-    because their date job fired, not because a tick happened to come by."""
+    because their date job fired, not because a tick happened to come by, and a fast
+    DM pace (`FAST_DELIVERY`) unless `delivery` says otherwise."""
     return Settings(
         source="<e2e>",
         database_url=database_url,
@@ -140,6 +151,7 @@ def settings_for(
         ),
         # Snapshots and backups next to the test's database, never in the checkout.
         backup=BackupConfig(dir=str(Path(tempfile.mkdtemp(prefix="ratmas-e2e-backups-")))),
+        delivery=delivery or FAST_DELIVERY,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.e2e.harness import (
     E2E,
     World,
@@ -98,7 +100,8 @@ async def test_a_season_runs_from_sign_up_to_reveal_by_itself(
 
         summary = "5 sent, 1 with closed DMs"
         await world.wait_post(lambda m: "For the organisers" in m.content and summary in m.content)
-        await sb.wait_for_message(manager.id, lambda m: summary in m.content)
+        notice = await sb.wait_for_message(manager.id, lambda m: summary in m.content)
+        assert re.search(r"\n-# ref ratmas-\d+$", notice.content)  # from the outbox
 
         # A wishlist change reaches the santa, by DM only.
         giver = next(s for s in open_santas if drawn[s.id] != fay.id)

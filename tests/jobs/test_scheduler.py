@@ -379,3 +379,25 @@ async def test_a_job_moved_up_by_a_skip_runs_in_the_schedulers_context() -> None
     finally:
         adapter.shutdown()
     assert seen == ["scheduler"]
+
+
+async def test_shutting_down_does_not_cancel_a_reconcile_in_the_middle() -> None:
+    """APScheduler's shutdown cancels the jobs it runs; a reconcile cut there, halfway
+    through a database transaction, could leave the connection locked for good. The
+    reconcile runs on, and `aclose` gives it its grace."""
+    started, release, finished = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def reconcile(*, event_id: int | None = None) -> None:
+        started.set()
+        await release.wait()
+        finished.set()
+
+    scheduler = PhaseScheduler(tick_seconds=1, misfire_grace_seconds=None, coalesce=True)
+    scheduler.start(reconcile)
+    await asyncio.wait_for(started.wait(), timeout=15)  # the tick's reconcile is running
+    scheduler.shutdown()
+    await asyncio.sleep(0.05)  # APScheduler has cancelled its job by now
+    assert not finished.is_set()
+    release.set()
+    await scheduler.aclose(grace_seconds=5)
+    assert finished.is_set()

@@ -193,6 +193,15 @@ async def test_events_to_reconcile_are_the_due_and_the_unfinished(repo: Repo) ->
     # A failed DM is not retried by reconcile: only never-tried santas count.
     await repo.mark_notified(quiet.id, 3, NOW)
     assert await repo.events_to_reconcile(due_before=NOW) == []
+    # A notice a crash left unsent (pending, then sending) is unfinished work too.
+    (notice,) = await repo.enqueue(
+        quiet.id, [OutboxDraft(600_000_000_000_000_001, OutboxKind.NOTICE, content="hold")], now=NOW
+    )
+    assert [e.id for e in await repo.events_to_reconcile(due_before=NOW)] == [quiet.id]
+    await repo.outbox_sending(notice.id, dm_channel_id=None, at=NOW)
+    assert [e.id for e in await repo.events_to_reconcile(due_before=NOW)] == [quiet.id]
+    await repo.outbox_delivered(notice.id, dm_channel_id=5, message_id=6, at=NOW)
+    assert await repo.events_to_reconcile(due_before=NOW) == []
     found = await repo.events_to_reconcile(due_before=later + timedelta(days=11))
     assert [e.id for e in found] == [due.id, quiet.id]
     assert found[1] == await repo.get_event(quiet.id)
@@ -226,6 +235,22 @@ async def test_update_dates_and_hold(repo: Repo) -> None:
     assert moved.dates == later
     assert moved.held_reason is None
     assert not await repo.set_hold(event.id, None, now=NOW)
+
+
+async def test_the_hold_stores_its_notice_in_the_same_change_only_when_it_wins(
+    repo: Repo,
+) -> None:
+    event = await repo.create_event(new_event(), now=NOW)
+    notice = OutboxDraft(2, OutboxKind.NOTICE, "could not start")
+    assert await repo.set_hold(event.id, "needs 3", now=NOW, outbox=[notice])
+    assert not await repo.set_hold(event.id, "again", now=NOW, outbox=[notice])
+    [entry] = await repo.list_outbox(event.id)
+    assert (entry.user_id, entry.kind, entry.content, entry.state) == (
+        2,
+        OutboxKind.NOTICE,
+        "could not start",
+        OutboxState.PENDING,
+    )
 
 
 async def test_update_event_settings(repo: Repo) -> None:

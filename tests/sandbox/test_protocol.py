@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -240,6 +241,24 @@ async def test_enforce_nonce_returns_the_earlier_message(
     too_long = {**body, "nonce": "x" * 26}
     async with http.post(f"channels/{channel}/messages", json=too_long) as response:
         assert response.status == 400
+
+
+async def test_an_enforced_nonce_expires_on_the_sandboxs_clock(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    """The nonce window follows the clock the bot shares: skipping it ahead past the
+    window (as the e2e tests do instead of waiting) makes a repeated nonce a new message."""
+    channel = await _dm_channel(http, world.alice.id)
+    body = {"content": "hi", "nonce": "ratmas-2", "enforce_nonce": True}
+    async with http.post(f"channels/{channel}/messages", json=body) as response:
+        first = await response.json()
+    world.sb.clock.fast_forward(world.sb.clock.now() + timedelta(seconds=299))
+    async with http.post(f"channels/{channel}/messages", json=body) as response:
+        assert (await response.json())["id"] == first["id"]
+    world.sb.clock.fast_forward(world.sb.clock.now() + timedelta(seconds=2))
+    async with http.post(f"channels/{channel}/messages", json=body) as response:
+        assert (await response.json())["id"] != first["id"]
+    assert len(world.sb.messages(channel)) == 2
 
 
 async def test_dm_history_lists_the_newest_first(world: World, http: aiohttp.ClientSession) -> None:

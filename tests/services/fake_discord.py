@@ -3,13 +3,19 @@
 Records every DM and post with its `Message`; tests script who holds which role
 (or that the role was deleted, or that the members intent is missing), whose DMs are
 closed, when Discord asks to slow down (after N sends), when a plain exception (a
-crash) is raised (at the k-th DM or post attempt), and which channels are gone.
+crash) is raised (at the k-th DM or post attempt, before Discord stores the DM or, with
+`lose_answer_at`, after: Discord has it and the bot never learns), and which channels
+are gone.
+
+Like Discord, a repeated nonce returns the earlier message; given a `clock`, only
+within `nonce_window` of the first send (without one, forever).
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from ratmas.domain.model import Member
 from ratmas.services.errors import (
@@ -18,7 +24,7 @@ from ratmas.services.errors import (
     MembersIntentMissing,
     RoleMissing,
 )
-from ratmas.services.ports import Message, SentMessage
+from ratmas.services.ports import Clock, Message, SentMessage
 
 
 class DiscordCrash(RuntimeError):
@@ -34,6 +40,8 @@ class RecordingDiscord:
     unknown_users: set[int] = field(default_factory=set)
     slow_down_after: int | None = None  # successful DMs before 40003 on every later one
     crash_at: int | None = None  # the k-th DM attempt (1-based) raises DiscordCrash, once
+    # The k-th DM attempt is stored, then raises DiscordCrash (the answer is lost), once.
+    lose_answer_at: int | None = None
     refuse_roles: bool = False
     refuse_posts: bool = False
     unknown_channels: set[int] = field(default_factory=set)  # posts there: 10003
@@ -47,10 +55,16 @@ class RecordingDiscord:
     role_member_calls: int = 0
     # Discord's side of idempotent DMs: a repeated nonce returns the earlier message.
     nonces: dict[str, SentMessage] = field(default_factory=dict)
+    clock: Clock | None = None  # with a clock, a nonce is only kept for `nonce_window`
+    nonce_window: timedelta = timedelta(minutes=5)
+    nonce_times: dict[str, datetime] = field(default_factory=dict)
     # channel -> (message id, the nonce it carries a marker of, or "")
     history: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     edits: list[tuple[int, int, Message]] = field(default_factory=list)
     dm_opens: int = 0
+    dm_gate: asyncio.Semaphore | None = None  # given, every DM attempt waits for a release
+    post_ids: list[int] = field(default_factory=list)  # the message id of each of `posts`
+    history_reads: list[tuple[int, str]] = field(default_factory=list)  # (channel, nonce)
     _next_id: int = 10_000
 
     def _new_id(self) -> int:
@@ -78,6 +92,7 @@ class RecordingDiscord:
         return self.dm_channel_of(user_id)
 
     async def find_own_dm(self, channel_id: int, nonce: str, *, limit: int = 50) -> int | None:
+        self.history_reads.append((channel_id, nonce))
         recent = self.history.get(channel_id, [])[-limit:]
         return next((mid for mid, sent_with in reversed(recent) if sent_with == nonce), None)
 
@@ -89,11 +104,13 @@ class RecordingDiscord:
         nonce: str | None = None,
         channel_id: int | None = None,
     ) -> SentMessage:
-        if nonce is not None and nonce in self.nonces:
+        if nonce is not None and nonce in self.nonces and self._nonce_kept(nonce):
             return self.nonces[nonce]
         self.attempts += 1
         self.attempted.append(user_id)
         attempt = self.attempts
+        if self.dm_gate is not None:
+            await self.dm_gate.acquire()
         await asyncio.sleep(0)  # let the other senders interleave, as real I/O would
         if self.crash_at is not None and attempt == self.crash_at:
             self.crash_at = None
@@ -112,7 +129,18 @@ class RecordingDiscord:
         self.history.setdefault(channel, []).append((sent.message_id, nonce or ""))
         if nonce is not None:
             self.nonces[nonce] = sent
+            if self.clock is not None:
+                self.nonce_times[nonce] = self.clock.now()
+        if self.lose_answer_at is not None and attempt == self.lose_answer_at:
+            self.lose_answer_at = None
+            raise DiscordCrash(f"scripted crash after DM attempt {attempt} was stored")
         return sent
+
+    def _nonce_kept(self, nonce: str) -> bool:
+        sent_at = self.nonce_times.get(nonce)
+        if self.clock is None or sent_at is None:
+            return True
+        return self.clock.now() - sent_at < self.nonce_window
 
     async def post(self, channel_id: int, message: Message) -> SentMessage:
         self.post_attempts += 1
@@ -126,7 +154,8 @@ class RecordingDiscord:
         if self.refuse_posts:
             raise DeliveryError(DeliveryFailure.OTHER, 50013, "Missing Permissions")
         self.posts.append((channel_id, message))
-        return SentMessage(channel_id, self._new_id())
+        self.post_ids.append(self._new_id())
+        return SentMessage(channel_id, self.post_ids[-1])
 
     async def edit(self, channel_id: int, message_id: int, message: Message) -> None:
         await asyncio.sleep(0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -92,7 +93,9 @@ class World:
         guild_filter: Callable[[int], bool] | None = None,
         max_concurrent_dms: int = 5,
         horizon: timedelta | None = None,
+        progress: tuple[float, float, Callable[[], float]] | None = None,
     ) -> None:
+        """`progress`: (progress_after, progress_every, monotonic) of the blasts."""
         self.repo: EventRepository = repo if repo is not None else InMemoryEventRepository()
         self.clock = clock if clock is not None else FixedClock(NOW)
         self.discord = (
@@ -101,18 +104,20 @@ class World:
         self.scheduler = RecordingJobScheduler()
         self.max_concurrent_dms = max_concurrent_dms
         seeds = itertools.count()
+        options = ServiceOptions(
+            min_participants=3,
+            guild_filter=guild_filter,
+            max_concurrent_dms=max_concurrent_dms,
+            horizon=horizon,
+            rng=lambda: random.Random(next(seeds)),
+        )
+        if progress is not None:
+            after, every, monotonic = progress
+            options = replace(
+                options, progress_after=after, progress_every=every, monotonic=monotonic
+            )
         self.services: Services = build_services(
-            self.repo,
-            self.discord,
-            self.clock,
-            self.scheduler,
-            ServiceOptions(
-                min_participants=3,
-                guild_filter=guild_filter,
-                max_concurrent_dms=max_concurrent_dms,
-                horizon=horizon,
-                rng=lambda: random.Random(next(seeds)),
-            ),
+            self.repo, self.discord, self.clock, self.scheduler, options
         )
         self.engine = self.services.engine
         self.admin = self.services.admin
