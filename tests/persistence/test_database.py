@@ -11,7 +11,7 @@ import pytest
 from aerich import Command
 
 from ratmas.domain.errors import DatabaseUnavailable
-from ratmas.domain.model import EventDates, NewEvent, Pairing
+from ratmas.domain.model import EventDates, NewEvent
 from ratmas.persistence import db
 from ratmas.persistence.repository import TortoiseEventRepository
 from tests.persistence.test_repository_contract import NOW, event_with, new_event
@@ -59,15 +59,21 @@ async def test_replace_pairings_rolls_back_whole_when_it_fails_midway(
     await repo.mark_notified(event_id, 1, NOW)
     before = await repo.list_pairings(event_id)
 
-    real_insert = TortoiseEventRepository._insert_pairings
+    real_insert = TortoiseEventRepository._insert_fresh
 
     async def insert_half_then_fail(
-        self: TortoiseEventRepository, connection: Any, pairings: Sequence[Pairing]
+        self: TortoiseEventRepository,
+        connection: Any,
+        event_id: int,
+        santas: Sequence[int],
+        recipients: Sequence[int],
     ) -> None:
-        await real_insert(self, connection, pairings[:2])  # the old rows are already gone
+        # The old rows are already gone.
+        await real_insert(self, connection, event_id, santas[:2], recipients[:2])
         raise RuntimeError("connection lost midway")
 
-    monkeypatch.setattr(TortoiseEventRepository, "_insert_pairings", insert_half_then_fail)
+    # A draw that keeps nothing goes in as fresh rows only.
+    monkeypatch.setattr(TortoiseEventRepository, "_insert_fresh", insert_half_then_fail)
     with pytest.raises(RuntimeError, match="midway"):
         await repo.replace_pairings(event_id, {1: 3, 3: 2, 2: 4, 4: 1})
     monkeypatch.undo()
