@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
-from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from ratmas.config import DEFAULT_DATABASE_URL, redact_url
@@ -45,22 +44,10 @@ def _migrations_location() -> str:
 MIGRATIONS_LOCATION = _migrations_location()
 
 
-# SQLite's page cache per connection, in KiB (a negative cache_size): the default 2 MiB
-# is smaller than what one large draw dirties (a 100k draw writes about 20 MiB of
-# table and index pages), so SQLite spilled pages to the WAL in the middle of the
-# transaction and wrote many of them again; a 100k draw took 1.5x as long. The cache
-# only grows as pages are used. Anything in the URL's query string wins.
-SQLITE_CACHE_KIB = 32_768
-
-
 def tortoise_config(url: str) -> dict[str, Any]:
     """The Tortoise configuration for a database URL (aware UTC datetimes)."""
-    connection: str | dict[str, Any] = url
-    if urlsplit(url).scheme == "sqlite":
-        connection = expand_db_url(url)
-        connection["credentials"].setdefault("cache_size", -SQLITE_CACHE_KIB)
     return {
-        "connections": {"default": connection},
+        "connections": {"default": url},
         "apps": {"models": {"models": MODELS_MODULES, "default_connection": "default"}},
         "use_tz": True,
         "timezone": "UTC",
