@@ -124,3 +124,29 @@ async def test_unusable_sqlite_path_is_a_clear_error(tmp_path: Path) -> None:
 def test_new_event_type_is_plain_data() -> None:
     event = NewEvent(1, EventDates(NOW, NOW, NOW), "UTC")
     assert event.created_by is None
+
+
+async def test_pairings_and_outbox_rows_need_their_event_and_go_with_it(database: str) -> None:
+    """A foreign key on SQLite, statement-level triggers on PostgreSQL (migration 4):
+    either way a row of a missing event is refused, and deleting an event deletes its
+    pairings and outbox rows."""
+    from tortoise.exceptions import IntegrityError
+
+    from ratmas.persistence.models import EventRow, OutboxRow, PairingRow
+
+    repo = TortoiseEventRepository()
+    event_id = await event_with(repo, 1, 2, 3)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1}, now=NOW)
+    with pytest.raises(IntegrityError):
+        await PairingRow.create(event_id=event_id + 1, santa_id=1, recipient_id=2)
+    with pytest.raises(IntegrityError):
+        await OutboxRow.create(event_id=event_id + 1, user_id=1, kind="assignment")
+    other = (await repo.create_event(new_event(guild=1), now=NOW)).id
+    with pytest.raises(IntegrityError):
+        await PairingRow.filter(event_id=event_id, santa_id=1).update(event_id=other + 1)
+    with pytest.raises(IntegrityError):
+        await EventRow.filter(id=event_id).update(id=other + 1)
+    assert await repo.delete_event(event_id)
+    assert await PairingRow.filter(event_id=event_id).count() == 0
+    assert await OutboxRow.filter(event_id=event_id).count() == 0
+    assert await repo.get_event(other) is not None
