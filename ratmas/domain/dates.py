@@ -257,6 +257,8 @@ def check_instant(moment: datetime, field: str) -> datetime:
 
 
 def _require_aware(moment: datetime, field: str) -> datetime:
+    if moment.tzinfo is UTC:  # what the repository returns: nothing to convert
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{field} must be an aware datetime, got a naive one")
     return moment.astimezone(UTC)
