@@ -1,14 +1,15 @@
 """Benchmark of the `ratmas` processes an operator runs, at 10,000 live events.
 
-One SQLite database built by `world.py` (10,000 live events in 10,000 guilds), then
-each command as a real process (`python -m ratmas.cli`, as the console script runs):
+For each backend (PostgreSQL only when reachable, see `databases.py`) a database
+built by `world.py` (10,000 live events in 10,000 guilds), then each command as a
+real process (`python -m ratmas.cli`, as the console script runs):
 
 - `ratmas jobs` and `ratmas jobs --json`: the wall time from start to exit and the
   peak RSS of the process (its `VmHWM` as it exits);
 - `ratmas run` against the loopback Discord (`ratmas.sandbox`, in this process): the
   peak RSS (`VmHWM` in `/proc/<pid>/status`) once the startup reconcile of the
   10,000 events has run and the bot has idled for a moment, and the acknowledgement
-  latency of `/ratmas status` commands sent every 5 ms from the moment the bot logs
+  latency of `/ratmas status` commands sent every 50 ms from the moment the bot logs
   that it is ready (its startup backup, when one is due, and the startup reconcile
   run then) until the startup reconcile has logged its report.
 """
@@ -26,9 +27,10 @@ import time
 from pathlib import Path
 
 import world
+from databases import BACKENDS, LABELS, database
 from table import Row, format_table, seconds
 
-from ratmas.persistence.db import close_db, init_db, migrate
+from ratmas.persistence.db import close_db, init_db
 from ratmas.sandbox import Sandbox
 from ratmas.sandbox.controls import SandboxError
 
@@ -50,7 +52,7 @@ MEASURED = [
 ]
 GOALS = {"jobs_time": 1.0, "jobs_rss": 100.0, "run_rss": 100.0, "ack_p99": 0.1}
 RUNS = 3
-COMMAND_EVERY = 0.005  # seconds between two `/ratmas status` during the reconcile
+COMMAND_EVERY = 0.05  # seconds between two `/ratmas status` during the startup
 SETTLE = 2.0  # seconds the bot idles after the reconcile before its RSS is read
 
 
@@ -79,7 +81,7 @@ def _timed(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, floa
     return elapsed, int(peaks[-1]) / 1024  # KiB
 
 
-def _jobs_rows(url: str, config: Path, cwd: Path) -> list[Row]:
+def _jobs_rows(url: str, config: Path, cwd: Path, backend: str) -> list[Row]:
     rows: list[Row] = []
     env = _environment(url, config)
     for label, args in (("ratmas jobs", ["jobs"]), ("ratmas jobs --json", ["jobs", "--json"])):
@@ -87,7 +89,7 @@ def _jobs_rows(url: str, config: Path, cwd: Path) -> list[Row]:
         times = sorted(t for t, _ in runs)
         rows.append(
             Row(
-                f"{label}, 10k live events, SQLite",
+                f"{label}, 10k live events, {backend}",
                 times[len(times) // 2],
                 GOALS["jobs_time"],
                 f"whole process, median of {RUNS}",
@@ -95,7 +97,7 @@ def _jobs_rows(url: str, config: Path, cwd: Path) -> list[Row]:
         )
         rows.append(
             Row(
-                f"  peak RSS of {label}",
+                f"  peak RSS of {label}, {backend}",
                 max(rss for _, rss in runs),
                 GOALS["jobs_rss"],
                 "VmHWM at exit, highest of the runs",
@@ -182,7 +184,6 @@ async def _run_bot(url: str, folder: Path) -> tuple[float, list[float], str]:
 
 
 async def _build(url: str) -> None:
-    await migrate(url)
     await init_db(url)
     try:
         await world.build()
@@ -190,35 +191,50 @@ async def _build(url: str) -> None:
         await close_db()
 
 
-def run() -> list[Row]:
-    """Build the database, time the commands, run the bot; the rows `main` prints."""
-    with tempfile.TemporaryDirectory(prefix="ratmas-bench-") as tmp:
-        folder = Path(tmp)
-        url = f"sqlite://{folder / 'world.sqlite'}"
-        asyncio.run(_build(url))
-        config = folder / "ratmas.toml"
-        config.write_text("", encoding="utf-8")
-        rows = _jobs_rows(url, config, folder)
-        rss, latencies, _ = asyncio.run(_run_bot(url, folder))
+def _run_rows(rss: float, latencies: list[float], backend: str) -> list[Row]:
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-    rows += [
+    return [
         Row(
-            "peak RSS of ratmas run, 10k live events, SQLite",
+            f"peak RSS of ratmas run, 10k live events, {backend}",
             rss,
             GOALS["run_rss"],
             f"VmHWM {SETTLE:.0f} s after the startup reconcile",
             unit="MiB",
         ),
         Row(
-            "  /ratmas status ack during its startup reconcile, p99",
+            f"  /ratmas status ack during its startup reconcile, p99, {backend}",
             p99,
             GOALS["ack_p99"],
             f"{len(latencies)} commands via the sandbox from ready to its report, p50 "
             f"{seconds(latencies[len(latencies) // 2])}",
         ),
     ]
+
+
+async def _rows() -> list[Row]:
+    rows: list[Row] = []
+    for backend in BACKENDS:
+        label = LABELS[backend]
+        async with database(backend) as url:
+            if url is None:
+                rows.append(Row(f"processes, {label}", 0.0, None, "server unreachable: skipped"))
+                continue
+            await _build(url)
+            with tempfile.TemporaryDirectory(prefix="ratmas-bench-") as tmp:
+                folder = Path(tmp)
+                config = folder / "ratmas.toml"
+                config.write_text("", encoding="utf-8")
+                # Processes of their own: blocking this loop while they run is fine.
+                rows += _jobs_rows(url, config, folder, label)
+                rss, latencies, _ = await _run_bot(url, folder)
+            rows += _run_rows(rss, latencies, label)
     return rows
+
+
+def run() -> list[Row]:
+    """Build each database, time the commands, run the bot; the rows `main` prints."""
+    return asyncio.run(_rows())
 
 
 def main() -> None:
