@@ -6,11 +6,12 @@ derivation the scheduler adapter uses, so what is printed is what would be sched
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from jobs.ids import job_id
 from jobs.specs import job_specs
@@ -24,33 +25,48 @@ DifferenceKind = Literal["missing", "extra", "wrong_time"]
 # --- the database's view: `ratmas jobs` ---------------------------------------------------
 
 
-def render_text(event_schedules: Sequence[EventSchedule], now: datetime) -> str:
+# Lines are written in batches of this many events: the output streams, never one
+# string of the whole listing (10,000 events are 3 MB of text and 8 MB of JSON).
+_BATCH = 256
+
+
+def write_text(event_schedules: Sequence[EventSchedule], now: datetime, out: TextIO) -> None:
     """Per live event: guild, event id, status, hold, and each pending phase with its
-    due time in the event's timezone and in UTC and how long until it."""
+    due time in the event's timezone and in UTC and how long until it. Ends without a
+    newline, as `render_text` does."""
     if not event_schedules:
-        return f"No live events (as of {format_utc(now)})."
+        out.write(f"No live events (as of {format_utc(now)}).")
+        return
     lines = [f"Live events as of {format_utc(now)}:"]
-    for s in event_schedules:
+    for count, s in enumerate(event_schedules, 1):
         e = s.event
         lines.append("")
         lines.append(f"guild {e.guild_id}  event {e.id}  {e.status}  ({e.timezone})")
         if e.held_reason is not None:
             lines.append(f"  HELD: {e.held_reason}")
             lines.append("  nothing scheduled until an admin reschedules, advances or cancels")
-            continue
-        if not s.pending:
+        elif not s.pending:
             lines.append("  no dated phase left (archive it to start a new Ratmas)")
-            continue
-        width = max(len(p.phase.value) for p in s.pending)
-        for p in s.pending:
-            when = relative(p.due, now)
-            if p.overdue:
-                when += " (overdue: performed at the next reconcile)"
-            lines.append(
-                f"  {p.phase.value:<{width}}  {format_local(p.due, e.timezone)}  "
-                f"{format_utc(p.due)}  {when}"
-            )
-    return "\n".join(lines)
+        else:
+            width = max(len(p.phase.value) for p in s.pending)
+            for p in s.pending:
+                when = relative(p.due, now)
+                if p.overdue:
+                    when += " (overdue: performed at the next reconcile)"
+                lines.append(
+                    f"  {p.phase.value:<{width}}  {format_local(p.due, e.timezone)}  "
+                    f"{format_utc(p.due)}  {when}"
+                )
+        if count % _BATCH == 0:
+            out.write("\n".join(lines) + "\n")
+            lines.clear()
+    out.write("\n".join(lines))
+
+
+def render_text(event_schedules: Sequence[EventSchedule], now: datetime) -> str:
+    out = io.StringIO()
+    write_text(event_schedules, now, out)
+    return out.getvalue()
 
 
 def json_data(event_schedules: Sequence[EventSchedule], now: datetime) -> dict[str, Any]:
@@ -82,8 +98,67 @@ def json_data(event_schedules: Sequence[EventSchedule], now: datetime) -> dict[s
     }
 
 
+def _json_event(s: EventSchedule, now: datetime) -> str:
+    """One element of "events", exactly as `json.dumps(json_data(...), indent=2)`
+    writes it, without building the dict or running the (pure Python) indenting
+    encoder; strings that are not ours go through `json.dumps`."""
+    e = s.event
+    head = (
+        "    {\n"
+        f'      "guild_id": "{e.guild_id}",\n'
+        f'      "event_id": {e.id},\n'
+        f'      "status": {json.dumps(e.status.value)},\n'
+        f'      "timezone": {json.dumps(e.timezone)},\n'
+        f'      "held_reason": {json.dumps(e.held_reason)},\n'
+    )
+    if not s.pending:
+        return head + '      "pending": []\n    }'
+    phases = ",\n".join(
+        "        {\n"
+        f'          "phase": {json.dumps(p.phase.value)},\n'
+        f'          "job_id": {json.dumps(job_id(p.event_id, p.phase))},\n'
+        f'          "due_local": "{iso_local(p.due, e.timezone)}",\n'
+        f'          "due_utc": "{p.due.isoformat()}",\n'
+        f'          "seconds_until": {int(p.until(now).total_seconds())},\n'
+        f'          "overdue": {"true" if p.overdue else "false"}\n'
+        "        }"
+        for p in s.pending
+    )
+    return f'{head}      "pending": [\n{phases}\n      ]\n    }}'
+
+
+def write_json(
+    event_schedules: Sequence[EventSchedule],
+    now: datetime,
+    out: TextIO,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """`json.dumps(json_data(...) | extra, indent=2)`, written event by event (no
+    trailing newline)."""
+    out.write(f'{{\n  "generated_at": "{now.isoformat()}",\n  "events": [')
+    if event_schedules:
+        chunk: list[str] = []
+        for count, s in enumerate(event_schedules, 1):
+            chunk.append(_json_event(s, now))
+            if count % _BATCH == 0:
+                out.write(("\n" if count == _BATCH else ",\n") + ",\n".join(chunk))
+                chunk.clear()
+        if chunk:
+            lead = "\n" if len(event_schedules) <= _BATCH else ",\n"
+            out.write(lead + ",\n".join(chunk))
+        out.write("\n  ]")
+    else:
+        out.write("]")
+    for key, value in (extra or {}).items():
+        text = json.dumps(value, indent=2).replace("\n", "\n  ")
+        out.write(f",\n  {json.dumps(key)}: {text}")
+    out.write("\n}")
+
+
 def render_json(event_schedules: Sequence[EventSchedule], now: datetime) -> str:
-    return json.dumps(json_data(event_schedules, now), indent=2)
+    out = io.StringIO()
+    write_json(event_schedules, now, out)
+    return out.getvalue()
 
 
 async def load_schedules(
@@ -96,6 +171,24 @@ async def load_schedules(
     return schedules(events, now)
 
 
+async def write_jobs(
+    repo: EventRepository,
+    clock: Clock,
+    out: TextIO,
+    *,
+    as_json: bool,
+    guild_filter: Callable[[int], bool] | None = None,
+    extra_json: Mapping[str, Any] | None = None,
+) -> None:
+    """Write the output of `ratmas jobs [--json]`, read from the database."""
+    now = clock.now()
+    found = await load_schedules(repo, now, guild_filter)
+    if as_json:
+        write_json(found, now, out, extra_json)
+    else:
+        write_text(found, now, out)
+
+
 async def jobs_command(
     repo: EventRepository,
     clock: Clock,
@@ -104,9 +197,9 @@ async def jobs_command(
     guild_filter: Callable[[int], bool] | None = None,
 ) -> str:
     """The output of `ratmas jobs [--json]`, read from the database."""
-    now = clock.now()
-    found = await load_schedules(repo, now, guild_filter)
-    return render_json(found, now) if as_json else render_text(found, now)
+    out = io.StringIO()
+    await write_jobs(repo, clock, out, as_json=as_json, guild_filter=guild_filter)
+    return out.getvalue()
 
 
 # --- the live scheduler against the database: `/ratmas jobs` ------------------------------

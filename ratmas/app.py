@@ -5,30 +5,22 @@ and `ratmas demo` call: it applies migrations, connects the database *before* th
 client starts (Tortoise keeps its connection in the task that initialised it), runs
 the bot until it is told to stop, and always shuts the scheduler down and closes the
 database connections on the way out. The other `ratmas` commands ask it for what
-they need (`migrate_database`, `jobs_listing`, `export_events`, `import_events`,
+they need (`migrate_database`, `write_jobs_listing`, `export_events`, `import_events`,
 `backup_database`), so the CLI never builds an adapter itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-import nextcord
-import nextcord.http
-
-from jobs.inspect import jobs_command, load_schedules, render_comparison
+from jobs.inspect import load_schedules, render_comparison, write_jobs
 from jobs.scheduler import BACKUP_JOB_ID, PhaseScheduler, Timeline
-from ratmas.bot.client import RatmasBot
-from ratmas.bot.discord_port import NextcordDiscord
-from ratmas.bot.services import BotServices
-from ratmas.bot.shutdown import GRACE_SECONDS, stop_bot
 from ratmas.config import Settings, redact_url
 from ratmas.domain.dates import format_utc
 from ratmas.domain.errors import ConfigError, NotFound
@@ -46,6 +38,12 @@ from ratmas.services.health import Heartbeat, HeartbeatRecorder
 from ratmas.services.phases import DEFAULT_HORIZON
 from ratmas.services.ports import Clock, SystemClock
 from ratmas.services.snapshots import SnapshotService
+
+if TYPE_CHECKING:
+    # The bot's modules (and nextcord: 0.4 s and 40 MB to import) are imported by what
+    # runs the bot, not at import: the operator commands (`ratmas jobs`, export, ...)
+    # never need them.
+    from ratmas.bot.client import RatmasBot
 
 log = logging.getLogger("ratmas")
 
@@ -90,6 +88,12 @@ def build(
     settings: Settings, *, clock: Clock | None = None, guild_ready_timeout: float = 2.0
 ) -> App:
     """Wire every adapter for `settings` (the database must already be initialised)."""
+    import nextcord.http
+
+    from ratmas.bot.client import RatmasBot
+    from ratmas.bot.discord_port import NextcordDiscord
+    from ratmas.bot.services import BotServices
+
     clock = clock or SystemClock()
     nextcord.http.Route.BASE = settings.discord.api_base_url
     shards = settings.discord
@@ -187,6 +191,10 @@ async def serve(
     started: asyncio.Future[App] | None = None,
 ) -> None:
     """Run the bot until `stop` is set (or the connection ends for good)."""
+    import nextcord
+
+    from ratmas.bot.shutdown import GRACE_SECONDS, stop_bot
+
     log.info("database %s", redact_url(settings.database_url))
     applied = await migrate(settings.database_url)
     if applied:
@@ -274,28 +282,33 @@ async def migrate_database(settings: Settings) -> list[str]:
     return await migrate(settings.database_url)
 
 
-async def jobs_listing(settings: Settings, *, as_json: bool) -> str:
-    """`ratmas jobs`: each live event of this process's guilds with its pending phases."""
+async def write_jobs_listing(settings: Settings, out: TextIO, *, as_json: bool) -> None:
+    """`ratmas jobs`: each live event of this process's guilds with its pending phases,
+    then the backup job; written to `out` as it is rendered (10,000 events never
+    become one string)."""
     shards = settings.discord
+    backups = backup_service(settings)
+    extra: dict[str, Any] | None = None
+    if as_json:
+        due = backups.next_due()
+        extra = {
+            "backup": {
+                "job_id": BACKUP_JOB_ID,
+                "every_hours": settings.backup.every_hours,
+                "next_due": None if due is None else due.isoformat(),
+                "taken_here": backups.enabled and takes_scheduled_backups(settings),
+            }
+        }
     async with connected(settings.database_url):
-        listing = await jobs_command(
+        await write_jobs(
             TortoiseEventRepository(),
             SystemClock(),
+            out,
             as_json=as_json,
             guild_filter=guild_filter_for(shards.shard_count, shards.shard_ids),
+            extra_json=extra,
         )
-    backups = backup_service(settings)
-    if not as_json:
-        return f"{listing}\n\n{backups.describe()}"
-    data = json.loads(listing)
-    due = backups.next_due()
-    data["backup"] = {
-        "job_id": BACKUP_JOB_ID,
-        "every_hours": settings.backup.every_hours,
-        "next_due": None if due is None else due.isoformat(),
-        "taken_here": backups.enabled and takes_scheduled_backups(settings),
-    }
-    return json.dumps(data, indent=2)
+    out.write("\n" if as_json else f"\n\n{backups.describe()}\n")
 
 
 async def export_events(

@@ -130,9 +130,9 @@ async def _migrate(args: argparse.Namespace, settings: Settings, out: TextIO) ->
 
 
 async def _jobs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from ratmas.app import jobs_listing
+    from ratmas.app import write_jobs_listing
 
-    out.write(await jobs_listing(settings, as_json=args.json) + "\n")
+    await write_jobs_listing(settings, out, as_json=args.json)
     return 0
 
 

@@ -8,6 +8,7 @@ name, then renamed, so a crash never leaves half a file under a real name.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from ratmas.domain.errors import NotFound, RatmasError
@@ -25,6 +26,26 @@ def write_private(target: Path, text: str) -> Path:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
+        partial.replace(target)
+    except OSError as error:
+        raise FileError(f"cannot write {target}: {error.strerror}") from None
+    return target
+
+
+async def write_private_stream(target: Path, chunks: AsyncIterator[str]) -> Path:
+    """`write_private` for text that comes in pieces, written as they come (a large
+    backup is never one string); nothing is left behind when `chunks` fails."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                async for chunk in chunks:
+                    file.write(chunk)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         partial.replace(target)
     except OSError as error:
         raise FileError(f"cannot write {target}: {error.strerror}") from None

@@ -56,6 +56,9 @@ class ParticipantRow(Model):
         unique_together = (("event", "user_id"),)
 
 
+# On PostgreSQL the foreign keys of PairingRow and OutboxRow to EventRow are not
+# constraints but statement-level triggers (migration 4): they check, lock and cascade
+# the same way once per statement, not once per row (a draw inserts 2 rows a santa).
 class PairingRow(Model):
     id = fields.BigIntField(primary_key=True)
     event: fields.ForeignKeyRelation[EventRow] = fields.ForeignKeyField(

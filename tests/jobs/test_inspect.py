@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from jobs.inspect import compare, jobs_command, render_comparison, render_json, render_text
+from jobs.inspect import (
+    compare,
+    jobs_command,
+    json_data,
+    render_comparison,
+    render_json,
+    render_text,
+    write_json,
+)
 from jobs.specs import job_specs
 from ratmas.domain.model import EventDates, NewEvent
 from ratmas.domain.status import EventStatus, Phase
@@ -89,6 +98,27 @@ async def test_text_and_json_come_from_the_scheduler_derivation() -> None:
     data = json.loads(render_json(found, NOW))
     assert {p["job_id"] for e in data["events"] for p in e["pending"]} == ids
     assert all(i.split(":")[2] in render_text(found, NOW) for i in ids)
+
+
+async def test_streamed_json_is_the_indented_dump_byte_for_byte() -> None:
+    """`write_json` builds no dict and runs no indenting encoder, event by event in
+    batches: its text must be exactly what `json.dumps(..., indent=2)` writes."""
+    repo, _ = await seeded()
+    held = (await repo.list_live_events())[1]
+    await repo.set_hold(held.id, 'Zoë said "no" \\ \n again', now=NOW)
+    dates = EventDates(START, START + timedelta(days=19), START + timedelta(days=23))
+    for guild in range(600):  # more than two batches, and not a multiple of one
+        await repo.create_event(NewEvent(GUILD + 10 + guild, dates, "America/New_York"), now=NOW)
+    extra = {"backup": {"job_id": "ratmas:backup", "next_due": None, "taken_here": True}}
+    for found in (
+        schedules(await repo.list_live_events(), NOW + timedelta(days=20)),
+        schedules((await repo.list_live_events())[:2], NOW),
+        [],
+    ):
+        out = io.StringIO()
+        write_json(found, NOW, out, extra)
+        assert out.getvalue() == json.dumps(json_data(found, NOW) | extra, indent=2)
+        assert render_json(found, NOW) == json.dumps(json_data(found, NOW), indent=2)
 
 
 async def test_compare_reports_missing_extra_and_wrong_times() -> None:

@@ -11,7 +11,7 @@ import pytest
 from aerich import Command
 
 from ratmas.domain.errors import DatabaseUnavailable
-from ratmas.domain.model import EventDates, NewEvent, Pairing
+from ratmas.domain.model import EventDates, NewEvent
 from ratmas.persistence import db
 from ratmas.persistence.repository import TortoiseEventRepository
 from tests.persistence.test_repository_contract import NOW, event_with, new_event
@@ -59,15 +59,21 @@ async def test_replace_pairings_rolls_back_whole_when_it_fails_midway(
     await repo.mark_notified(event_id, 1, NOW)
     before = await repo.list_pairings(event_id)
 
-    real_insert = TortoiseEventRepository._insert_pairings
+    real_insert = TortoiseEventRepository._insert_fresh
 
     async def insert_half_then_fail(
-        self: TortoiseEventRepository, connection: Any, pairings: Sequence[Pairing]
+        self: TortoiseEventRepository,
+        connection: Any,
+        event_id: int,
+        santas: Sequence[int],
+        recipients: Sequence[int],
     ) -> None:
-        await real_insert(self, connection, pairings[:2])  # the old rows are already gone
+        # The old rows are already gone.
+        await real_insert(self, connection, event_id, santas[:2], recipients[:2])
         raise RuntimeError("connection lost midway")
 
-    monkeypatch.setattr(TortoiseEventRepository, "_insert_pairings", insert_half_then_fail)
+    # A draw that keeps nothing goes in as fresh rows only.
+    monkeypatch.setattr(TortoiseEventRepository, "_insert_fresh", insert_half_then_fail)
     with pytest.raises(RuntimeError, match="midway"):
         await repo.replace_pairings(event_id, {1: 3, 3: 2, 2: 4, 4: 1})
     monkeypatch.undo()
@@ -118,3 +124,29 @@ async def test_unusable_sqlite_path_is_a_clear_error(tmp_path: Path) -> None:
 def test_new_event_type_is_plain_data() -> None:
     event = NewEvent(1, EventDates(NOW, NOW, NOW), "UTC")
     assert event.created_by is None
+
+
+async def test_pairings_and_outbox_rows_need_their_event_and_go_with_it(database: str) -> None:
+    """A foreign key on SQLite, statement-level triggers on PostgreSQL (migration 4):
+    either way a row of a missing event is refused, and deleting an event deletes its
+    pairings and outbox rows."""
+    from tortoise.exceptions import IntegrityError
+
+    from ratmas.persistence.models import EventRow, OutboxRow, PairingRow
+
+    repo = TortoiseEventRepository()
+    event_id = await event_with(repo, 1, 2, 3)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1}, now=NOW)
+    with pytest.raises(IntegrityError):
+        await PairingRow.create(event_id=event_id + 1, santa_id=1, recipient_id=2)
+    with pytest.raises(IntegrityError):
+        await OutboxRow.create(event_id=event_id + 1, user_id=1, kind="assignment")
+    other = (await repo.create_event(new_event(guild=1), now=NOW)).id
+    with pytest.raises(IntegrityError):
+        await PairingRow.filter(event_id=event_id, santa_id=1).update(event_id=other + 1)
+    with pytest.raises(IntegrityError):
+        await EventRow.filter(id=event_id).update(id=other + 1)
+    assert await repo.delete_event(event_id)
+    assert await PairingRow.filter(event_id=event_id).count() == 0
+    assert await OutboxRow.filter(event_id=event_id).count() == 0
+    assert await repo.get_event(other) is not None

@@ -8,10 +8,14 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from jobs.scheduler import BACKUP_JOB_ID, PhaseScheduler
+from ratmas.domain.status import EventStatus
 from ratmas.persistence.backups import DatabaseBackups
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.backups import BackupFile, BackupService
+from ratmas.services.export import FORMAT, export_event
 from tests.fakes import FixedClock
 from tests.persistence.test_repository_contract import new_event
 from tests.services.world import NOW
@@ -90,3 +94,30 @@ async def test_the_backup_job_has_a_stable_id() -> None:
     # Not started yet: the first backup is one period after the job was added.
     assert before + timedelta(hours=24) <= due <= datetime.now(UTC) + timedelta(hours=24)
     assert scheduler.jobs() == []  # not a phase job
+
+
+async def test_a_postgresql_backup_is_the_whole_export_written_event_by_event(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streamed, it is byte for byte the dump of the whole export object; and an export
+    that fails midway leaves no file, not even a partial one."""
+    if database.startswith("sqlite"):
+        pytest.skip("SQLite backups are VACUUM INTO copies")
+    repo = TortoiseEventRepository()
+    first = await repo.create_event(new_event(), now=NOW)
+    await repo.set_status(first.id, EventStatus.SCHEDULED, EventStatus.CANCELLED, now=NOW)
+    second = await repo.create_event(new_event(), now=NOW)
+    await repo.set_hold(second.id, "Zoë is away", now=NOW)
+    writer = DatabaseBackups(tmp_path / "backups")
+    where = Path(await writer.write(NOW))
+    events = [await export_event(repo, e.id) for e in reversed(await repo.list_events(None))]
+    whole = {"format": FORMAT, "taken_at": NOW.isoformat(), "events": events}
+    assert where.read_text(encoding="utf-8") == json.dumps(whole, ensure_ascii=False)
+
+    async def broken(repo: object, event_id: int) -> dict[str, object]:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr("ratmas.persistence.backups.export_event", broken)
+    with pytest.raises(RuntimeError):
+        await DatabaseBackups(tmp_path / "other").write(NOW)
+    assert list((tmp_path / "other").iterdir()) == []
