@@ -420,6 +420,8 @@ def snapshots_from_file(data: Any) -> list[EventSnapshot]:
         items = data["events"]
         if not isinstance(items, list):
             raise InvalidInput("import", f"events = {shown(items)}: expected a list of exports")
+        if not items:
+            raise InvalidInput("import", "events = []: the file holds no event to import")
         return [snapshot_from_export(item, index) for index, item in enumerate(items)]
     return [snapshot_from_export(data)]
 

@@ -111,3 +111,8 @@ async def test_a_bad_export_names_the_field_and_imports_nothing(
     with pytest.raises(InvalidInput) as caught:
         snapshots_from_file(data)
     assert named in str(caught.value)
+
+
+def test_a_file_without_events_is_refused_in_one_line() -> None:
+    with pytest.raises(InvalidInput, match="holds no event to import"):
+        snapshots_from_file({"format": FORMAT, "events": []})
