@@ -623,6 +623,16 @@ class InMemoryEventRepository:
             await self.record_delivery_failure(entry.event_id, entry.user_id, code, text, at)
         return True
 
+    async def with_unsent_notices(self, event_ids: Collection[int]) -> set[int]:
+        wanted = set(event_ids)
+        return {
+            e.event_id
+            for e in self.outbox.values()
+            if e.event_id in wanted
+            and e.kind is not OutboxKind.ASSIGNMENT
+            and e.state in (OutboxState.PENDING, OutboxState.SENDING)
+        }
+
     async def delivery_progress(self, event_ids: Collection[int]) -> dict[int, DeliveryProgress]:
         found = {}
         for event_id in set(event_ids):

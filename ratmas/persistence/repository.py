@@ -1194,6 +1194,21 @@ class TortoiseEventRepository:
                 )
         return True
 
+    async def with_unsent_notices(self, event_ids: Collection[int]) -> set[int]:
+        found: set[int] = set()
+        for chunk in _chunks(sorted(set(event_ids))):
+            rows = (
+                await OutboxRow.filter(
+                    event_id__in=list(chunk),
+                    state__in=[OutboxState.PENDING.value, OutboxState.SENDING.value],
+                )
+                .exclude(kind=OutboxKind.ASSIGNMENT.value)
+                .distinct()
+                .values_list("event_id", flat=True)
+            )
+            found.update(cast(int, event_id) for event_id in rows)
+        return found
+
     async def delivery_progress(self, event_ids: Collection[int]) -> dict[int, DeliveryProgress]:
         connection = connections.get("default")
         postgres = connection.capabilities.dialect == "postgres"

@@ -217,6 +217,7 @@ class PhaseEngine:
         progress = await self._repo.delivery_progress(
             [e.id for e in candidates if e.status in DRAWN_STATUSES]
         )
+        unsent = await self._repo.with_unsent_notices([e.id for e in candidates])
         current: list[Event] = []
         for count, event in enumerate(candidates, start=1):
             if self._needs_driving(event, at, progress.get(event.id)):
@@ -225,8 +226,8 @@ class PhaseEngine:
                 if moved is not None:
                     current.append(moved)
             else:
-                # Perhaps only notices or wishlist DMs a crash left unsent.
-                await self._send_notices(event, report)
+                if event.id in unsent:  # notices or wishlist DMs a crash left unsent
+                    await self._send_notices(event, report)
                 current.append(event)
             if count % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # let interactions in between chunks

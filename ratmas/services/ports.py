@@ -261,6 +261,11 @@ class EventRepository(Protocol):
         without any are left out), counted with grouped queries, not one per event."""
         ...
 
+    async def with_unsent_notices(self, event_ids: Collection[int]) -> set[int]:
+        """Those of these events with notices or wishlist DMs not sent yet (pending or
+        sending), in grouped queries, not one per event."""
+        ...
+
     async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
         """(santa, recipient) pairs of the guild's most recent earlier event that had any."""
         ...

@@ -198,10 +198,13 @@ async def test_events_to_reconcile_are_the_due_and_the_unfinished(repo: Repo) ->
         quiet.id, [OutboxDraft(600_000_000_000_000_001, OutboxKind.NOTICE, content="hold")], now=NOW
     )
     assert [e.id for e in await repo.events_to_reconcile(due_before=NOW)] == [quiet.id]
+    assert await repo.with_unsent_notices([quiet.id, due.id, 999]) == {quiet.id}
     await repo.outbox_sending(notice.id, dm_channel_id=None, at=NOW)
     assert [e.id for e in await repo.events_to_reconcile(due_before=NOW)] == [quiet.id]
+    assert await repo.with_unsent_notices([quiet.id]) == {quiet.id}
     await repo.outbox_delivered(notice.id, dm_channel_id=5, message_id=6, at=NOW)
     assert await repo.events_to_reconcile(due_before=NOW) == []
+    assert await repo.with_unsent_notices([quiet.id]) == set()
     found = await repo.events_to_reconcile(due_before=later + timedelta(days=11))
     assert [e.id for e in found] == [due.id, quiet.id]
     assert found[1] == await repo.get_event(quiet.id)
