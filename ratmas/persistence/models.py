@@ -34,6 +34,8 @@ class EventRow(Model):
     # The id the event had in the original TypeScript bot's database, when it came
     # from there (`ratmas import-legacy`): importing the same file again skips it.
     legacy_id = fields.CharField(max_length=64, null=True, unique=True)
+    # Free text the managers set at creation ("€20–30"), shown with the event.
+    budget = fields.CharField(max_length=100, null=True)
 
     class Meta:
         table = "ratmas_event"
@@ -47,6 +49,8 @@ class ParticipantRow(Model):
     user_id = fields.BigIntField()
     display_name = fields.CharField(max_length=100)
     wishlist_url = fields.CharField(max_length=512, null=True)
+    # Sizes, allergies, a delivery hint: shown only to this participant's santa.
+    notes = fields.CharField(max_length=500, null=True)
     joined_at = fields.DatetimeField()
 
     event_id: int
@@ -71,6 +75,10 @@ class PairingRow(Model):
     last_error_text = fields.TextField(null=True)
     attempts = fields.IntField(default=0)
     last_attempt_at = fields.DatetimeField(null=True)
+    # Marked by the santa (`/ratmas gift sent`) and by the recipient (`gift received`);
+    # a redraw replaces the pairing and with it these marks.
+    gift_sent_at = fields.DatetimeField(null=True)
+    gift_received_at = fields.DatetimeField(null=True)
 
     event_id: int
 
