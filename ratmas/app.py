@@ -81,6 +81,7 @@ def service_options(settings: Settings) -> ServiceOptions:
         progress_after=settings.delivery.progress_after_seconds,
         progress_every=settings.delivery.progress_every_seconds,
         keep_snapshots=settings.backup.keep_snapshots,
+        max_messages_per_day=settings.messages.max_per_day,
     )
 
 

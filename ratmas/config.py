@@ -41,6 +41,7 @@ MAX_CONCURRENT_DMS = (1, 50)
 # Discord keeps a nonce "a few minutes": resending with it must stay well inside that.
 NONCE_WINDOW_SECONDS = (1, 240)
 MIN_PARTICIPANTS = (2, 10_000)
+MESSAGES_PER_DAY = (1, 1000)
 SHARD_COUNT = (1, 65_536)
 # Names zoneinfo resolves that are not IANA timezones a guild could mean.
 NOT_TIMEZONES = frozenset({"localtime", "Factory", "posixrules"})
@@ -80,6 +81,14 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagesConfig:
+    """Anonymous messages between santas and giftees (`/ratmas message`)."""
+
+    # Per sender and event, over a rolling 24 hours.
+    max_per_day: int = 20
+
+
+@dataclass(frozen=True, slots=True)
 class BackupConfig:
     """Where snapshots and scheduled backups go, how often, and how many are kept."""
 
@@ -110,6 +119,7 @@ class Settings:
     delivery: DeliveryConfig = DeliveryConfig()
     guilds: tuple[GuildConfig, ...] = ()
     backup: BackupConfig = BackupConfig()
+    messages: MessagesConfig = MessagesConfig()
     # Things the operator should know that do not stop the program (one line each).
     warnings: tuple[str, ...] = ()
 
@@ -321,6 +331,7 @@ class _Reader:
                 "logging",
                 "guilds",
                 "backup",
+                "messages",
             },
         )
         db = self.table(top, "database", {"url"})
@@ -349,6 +360,7 @@ class _Reader:
             },
         )
         backup = self.table(top, "backup", {"dir", "every_hours", "keep", "keep_snapshots"})
+        messages = self.table(top, "messages", {"max_per_day"})
 
         url = normalize_database_url(
             self.get(db, "database", "url", str, DEFAULT_DATABASE_URL, validate_database_url)
@@ -420,6 +432,11 @@ class _Reader:
                 keep=self.get(backup, "backup", "keep", int, 7, _within(1, 10_000)),
                 keep_snapshots=self.get(
                     backup, "backup", "keep_snapshots", int, 100, _within(1, 100_000)
+                ),
+            ),
+            messages=MessagesConfig(
+                max_per_day=self.get(
+                    messages, "messages", "max_per_day", int, 20, _within(*MESSAGES_PER_DAY)
                 ),
             ),
         )

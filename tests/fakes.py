@@ -19,6 +19,7 @@ from jobs.specs import job_specs
 from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidInput, NotFound
 from ratmas.domain.model import (
     OPEN_OUTBOX_STATES,
+    AnonymousMessage,
     AuditEntry,
     Event,
     EventDates,
@@ -26,6 +27,7 @@ from ratmas.domain.model import (
     Exclusion,
     GuildSettings,
     Member,
+    MessageDirection,
     NewEvent,
     OutboxDraft,
     OutboxEntry,
@@ -63,6 +65,14 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _settled_message(entry: OutboxEntry) -> bool:
+    """A refused anonymous message is final (its text is gone), unlike other refused DMs."""
+    return entry.kind is OutboxKind.MESSAGE and entry.state in (
+        OutboxState.CLOSED,
+        OutboxState.FAILED,
+    )
+
+
 class InMemoryEventRepository:
     """`EventRepository` in dictionaries; same semantics as the Tortoise one."""
 
@@ -75,8 +85,10 @@ class InMemoryEventRepository:
         self.guild_settings: dict[int, GuildSettings] = {}
         self.outbox: dict[int, OutboxEntry] = {}  # by id, ids never reused
         self.legacy: dict[str, int] = {}
+        self.messages: dict[int, AnonymousMessage] = {}  # by id, ids never reused
         self._next_id = 1
         self._next_outbox_id = 1
+        self._next_message_id = 1
 
     # --- events -----------------------------------------------------------------------
     def _require(self, event_id: int) -> Event:
@@ -195,6 +207,10 @@ class InMemoryEventRepository:
             updated_at=_utc(now),
             cancel_reason=cancel_reason if cancel_reason is not None else event.cancel_reason,
         )
+        if new.is_final:
+            for entry in list(self.outbox.values()):
+                if entry.event_id == event_id and entry.kind is OutboxKind.MESSAGE and entry.open:
+                    self.outbox[entry.id] = replace(entry, state=OutboxState.SUPERSEDED, content="")
         return True
 
     async def claim_announcement(
@@ -260,6 +276,7 @@ class InMemoryEventRepository:
         for table in (self.participants, self.exclusions, self.pairings, self.audit):
             table.pop(event_id, None)
         self.outbox = {k: e for k, e in self.outbox.items() if e.event_id != event_id}
+        self.messages = {k: m for k, m in self.messages.items() if m.event_id != event_id}
         self.legacy = {k: v for k, v in self.legacy.items() if v != event_id}
         return True
 
@@ -483,6 +500,20 @@ class InMemoryEventRepository:
     async def list_pairings(self, event_id: int) -> list[Pairing]:
         return [p for _, p in sorted(self.pairings.get(event_id, {}).items())]
 
+    async def get_pairing(
+        self, event_id: int, *, santa_id: int | None = None, recipient_id: int | None = None
+    ) -> Pairing | None:
+        if (santa_id is None) == (recipient_id is None):
+            raise ValueError("give exactly one of santa_id and recipient_id")
+        return next(
+            (
+                p
+                for p in self.pairings.get(event_id, {}).values()
+                if p.santa_id == santa_id or p.recipient_id == recipient_id
+            ),
+            None,
+        )
+
     async def pending_pairings(self, event_id: int) -> list[Pairing]:
         return [p for p in await self.list_pairings(event_id) if p.pending]
 
@@ -567,7 +598,7 @@ class InMemoryEventRepository:
         self, entry_id: int, *, dm_channel_id: int | None, at: datetime
     ) -> bool:
         entry = self.outbox.get(entry_id)
-        if entry is None or not entry.open:
+        if entry is None or not entry.open or _settled_message(entry):
             return False
         self.outbox[entry_id] = replace(
             entry,
@@ -592,6 +623,7 @@ class InMemoryEventRepository:
             message_id=message_id,
             last_error_code=None,
             last_error_text=None,
+            content="" if entry.kind is OutboxKind.MESSAGE else entry.content,
         )
         pairing = self.pairings.get(entry.event_id, {}).get(entry.user_id)
         if (
@@ -603,16 +635,29 @@ class InMemoryEventRepository:
         return True
 
     async def outbox_refused(
-        self, entry_id: int, state: OutboxState, code: int | None, text: str, *, at: datetime
+        self,
+        entry_id: int,
+        state: OutboxState,
+        code: int | None,
+        text: str,
+        *,
+        at: datetime,
+        outbox: Sequence[OutboxDraft] = (),
     ) -> bool:
         if state not in (OutboxState.PENDING, OutboxState.CLOSED, OutboxState.FAILED):
             raise ValueError(f"a refused DM is pending, closed or failed, not {state}")
         entry = self.outbox.get(entry_id)
-        if entry is None or entry.state not in OPEN_OUTBOX_STATES:
+        if entry is None or entry.state not in OPEN_OUTBOX_STATES or _settled_message(entry):
             return False
+        erase = entry.kind is OutboxKind.MESSAGE and state is not OutboxState.PENDING
         self.outbox[entry_id] = replace(
-            entry, state=state, last_error_code=code, last_error_text=text[:1000]
+            entry,
+            state=state,
+            last_error_code=code,
+            last_error_text=text[:1000],
+            content="" if erase else entry.content,
         )
+        self._add_outbox(entry.event_id, outbox, _utc(at))
         pairing = self.pairings.get(entry.event_id, {}).get(entry.user_id)
         if (
             state is not OutboxState.PENDING
@@ -622,6 +667,46 @@ class InMemoryEventRepository:
         ):
             await self.record_delivery_failure(entry.event_id, entry.user_id, code, text, at)
         return True
+
+    # --- anonymous messages --------------------------------------------------------------
+    async def store_message(
+        self,
+        event_id: int,
+        *,
+        sender_id: int,
+        addressee_id: int,
+        direction: MessageDirection,
+        content: str,
+        now: datetime,
+    ) -> AnonymousMessage:
+        self._require(event_id)
+        (entry,) = self._add_outbox(
+            event_id, [OutboxDraft(addressee_id, OutboxKind.MESSAGE, content=content)], _utc(now)
+        )
+        message = AnonymousMessage(
+            id=self._next_message_id,
+            event_id=event_id,
+            sender_id=sender_id,
+            addressee_id=addressee_id,
+            direction=direction,
+            outbox_id=entry.id,
+            sent_at=_utc(now),
+        )
+        self._next_message_id += 1
+        self.messages[message.id] = message
+        return message
+
+    async def messages_sent_after(
+        self, event_id: int, sender_id: int, since: datetime
+    ) -> list[datetime]:
+        return sorted(
+            m.sent_at
+            for m in self.messages.values()
+            if m.event_id == event_id and m.sender_id == sender_id and m.sent_at > _utc(since)
+        )
+
+    async def message_for_outbox(self, outbox_id: int) -> AnonymousMessage | None:
+        return next((m for m in self.messages.values() if m.outbox_id == outbox_id), None)
 
     async def with_unsent_notices(self, event_ids: Collection[int]) -> set[int]:
         wanted = set(event_ids)

@@ -169,6 +169,9 @@ class OutboxKind(StrEnum):
     ASSIGNMENT = "assignment"  # rendered at send time from the pairing's recipient
     WISHLIST = "wishlist"  # stored text: a giftee changed their wishlist
     NOTICE = "notice"  # stored text: anything else that must reach one member
+    # Stored text: an anonymous message between a santa and their giftee; the text is
+    # erased once the DM is delivered (or can no longer be) and never logged.
+    MESSAGE = "message"
 
 
 class OutboxState(StrEnum):
@@ -230,3 +233,34 @@ class OutboxEntry:
     @property
     def open(self) -> bool:
         return self.state in OPEN_OUTBOX_STATES
+
+
+class MessageDirection(StrEnum):
+    """Which way an anonymous message goes along a pairing (`/ratmas message to:`)."""
+
+    TO_GIFTEE = "giftee"  # a santa writes to the member they give to
+    TO_SANTA = "santa"  # a giftee writes to the santa who gives to them
+
+    @property
+    def reverse(self) -> MessageDirection:
+        """The way a reply goes."""
+        if self is MessageDirection.TO_GIFTEE:
+            return MessageDirection.TO_SANTA
+        return MessageDirection.TO_GIFTEE
+
+
+@dataclass(frozen=True, slots=True)
+class AnonymousMessage:
+    """The record of one anonymous message: who wrote to whom and when, never the text.
+
+    It is what the per-day limit counts and what a Reply button (which carries only
+    `outbox_id`) is resolved against; the text itself lives only in the outbox row
+    `outbox_id` until that DM is delivered."""
+
+    id: int
+    event_id: int
+    sender_id: int
+    addressee_id: int
+    direction: MessageDirection
+    outbox_id: int
+    sent_at: datetime

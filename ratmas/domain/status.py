@@ -46,6 +46,11 @@ PHASE_ORDER: Final[tuple[Phase, ...]] = (Phase.START, Phase.PURCHASE_DEADLINE, P
 # Statuses in which a draw exists (or is being made): changes to the participants
 # must splice it, and santas may still be waiting for their DM.
 DRAWN_STATUSES: Final = frozenset({EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED})
+# Statuses in which santas and giftees may write to each other anonymously: from the
+# draw until the event is archived (or cancelled).
+MESSAGE_STATUSES: Final = frozenset(
+    {EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED, EventStatus.REVEALED}
+)
 # Statuses whose arrival is announced in the event channel by the phase that led there.
 ANNOUNCED_STATUSES: Final = frozenset(
     {EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED, EventStatus.REVEALED}

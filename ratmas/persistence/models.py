@@ -159,6 +159,27 @@ class OutboxRow(Model):
         indexes = (("event", "state"),)
 
 
+# One anonymous message between a santa and their giftee: who, to whom, which way and
+# when, never the text (that lives only in its outbox row until delivered). The per-day
+# limit counts these rows; a Reply button carries only `outbox_id`.
+class MessageRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation[EventRow] = fields.ForeignKeyField(
+        "models.EventRow", related_name="messages", on_delete=fields.CASCADE
+    )
+    sender_id = fields.BigIntField()
+    addressee_id = fields.BigIntField()
+    direction = fields.CharField(max_length=10)
+    outbox_id = fields.BigIntField(unique=True)
+    sent_at = fields.DatetimeField()
+
+    event_id: int
+
+    class Meta:
+        table = "ratmas_message"
+        indexes = (("event", "sender_id", "sent_at"),)
+
+
 class HeartbeatRow(Model):
     """What a running bot last said about itself, one row per shard (0 when unsharded);
     read by `ratmas health`."""

@@ -31,6 +31,7 @@ from ratmas.domain.errors import (
 )
 from ratmas.domain.model import (
     OPEN_OUTBOX_STATES,
+    AnonymousMessage,
     AuditEntry,
     Event,
     EventDates,
@@ -38,6 +39,7 @@ from ratmas.domain.model import (
     Exclusion,
     GuildSettings,
     Member,
+    MessageDirection,
     NewEvent,
     OutboxDraft,
     OutboxEntry,
@@ -54,6 +56,7 @@ from ratmas.persistence.models import (
     EventRow,
     ExclusionRow,
     GuildSettingsRow,
+    MessageRow,
     OutboxRow,
     PairingRow,
     ParticipantRow,
@@ -65,6 +68,15 @@ from ratmas.services.ports import DeliveryProgress
 CHUNK = 900
 _LIVE = [s.value for s in LIVE_STATUSES]
 _OPEN = sorted(s.value for s in OPEN_OUTBOX_STATES)
+# What a DM whose outcome is final leaves of its text: an anonymous message keeps none.
+_ERASED: dict[str, dict[str, Any]] = {OutboxKind.MESSAGE.value: {"content": ""}}
+# Refused states: open for every DM (an explicit retry sends them again) except an
+# anonymous message, for which a refusal is final (its text is gone).
+_REFUSED = [OutboxState.CLOSED.value, OutboxState.FAILED.value]
+
+
+def _settled_message(row: OutboxRow) -> bool:
+    return row.kind == OutboxKind.MESSAGE.value and row.state in _REFUSED
 
 
 def utc(value: datetime) -> datetime:
@@ -313,6 +325,18 @@ def _outbox(row: OutboxRow) -> OutboxEntry:
     )
 
 
+def _message(row: MessageRow) -> AnonymousMessage:
+    return AnonymousMessage(
+        id=row.id,
+        event_id=row.event_id,
+        sender_id=row.sender_id,
+        addressee_id=row.addressee_id,
+        direction=MessageDirection(row.direction),
+        outbox_id=row.outbox_id,
+        sent_at=_out(row.sent_at),
+    )
+
+
 class TortoiseEventRepository:
     """`EventRepository` on whatever database Tortoise was initialised with."""
 
@@ -425,7 +449,24 @@ class TortoiseEventRepository:
             changes["live_guild_id"] = None
         if cancel_reason is not None:
             changes["cancel_reason"] = cancel_reason
-        updated = await EventRow.filter(id=event_id, status=expected.value).update(**changes)
+        if not new.is_final:
+            updated = await EventRow.filter(id=event_id, status=expected.value).update(**changes)
+            return updated == 1
+        async with in_transaction() as connection:
+            updated = (
+                await EventRow.filter(id=event_id, status=expected.value)
+                .using_db(connection)
+                .update(**changes)
+            )
+            if updated == 1:
+                # Anonymous messages still waiting will never be sent: their text goes now.
+                await (
+                    OutboxRow.filter(
+                        event_id=event_id, kind=OutboxKind.MESSAGE.value, state__in=_OPEN
+                    )
+                    .using_db(connection)
+                    .update(state=OutboxState.SUPERSEDED.value, content="")
+                )
         return updated == 1
 
     async def claim_announcement(
@@ -991,6 +1032,19 @@ class TortoiseEventRepository:
         rows = await PairingRow.filter(event_id=event_id).order_by("santa_id")
         return [_pairing(row) for row in rows]
 
+    async def get_pairing(
+        self, event_id: int, *, santa_id: int | None = None, recipient_id: int | None = None
+    ) -> Pairing | None:
+        if (santa_id is None) == (recipient_id is None):
+            raise ValueError("give exactly one of santa_id and recipient_id")
+        query = PairingRow.filter(event_id=event_id)
+        if santa_id is not None:
+            query = query.filter(santa_id=santa_id)
+        else:
+            query = query.filter(recipient_id=recipient_id)
+        row = await query.first()
+        return None if row is None else _pairing(row)
+
     async def pending_pairings(self, event_id: int) -> list[Pairing]:
         rows = await PairingRow.filter(event_id=event_id, notified_at__isnull=True).order_by(
             "santa_id"
@@ -1114,7 +1168,11 @@ class TortoiseEventRepository:
         }
         if dm_channel_id is not None:
             changes["dm_channel_id"] = dm_channel_id
-        updated = await OutboxRow.filter(id=entry_id, state__in=_OPEN).update(**changes)
+        updated = (
+            await OutboxRow.filter(id=entry_id, state__in=_OPEN)
+            .filter(~Q(kind=OutboxKind.MESSAGE.value) | ~Q(state__in=_REFUSED))
+            .update(**changes)
+        )
         return updated == 1
 
     async def outbox_delivered(
@@ -1135,6 +1193,7 @@ class TortoiseEventRepository:
                     message_id=message_id,
                     last_error_code=None,
                     last_error_text=None,
+                    **_ERASED.get(row.kind, {}),
                 )
             )
             if row.kind == OutboxKind.ASSIGNMENT.value:
@@ -1164,18 +1223,26 @@ class TortoiseEventRepository:
         text: str,
         *,
         at: datetime,
+        outbox: Sequence[OutboxDraft] = (),
     ) -> bool:
         if state not in (OutboxState.PENDING, OutboxState.CLOSED, OutboxState.FAILED):
             raise ValueError(f"a refused DM is pending, closed or failed, not {state}")
         async with in_transaction() as connection:
             row = await OutboxRow.get_or_none(id=entry_id, using_db=connection)
-            if row is None or row.state not in _OPEN:
+            if row is None or row.state not in _OPEN or _settled_message(row):
                 return False
+            final = state is not OutboxState.PENDING
             await (
                 OutboxRow.filter(id=entry_id)
                 .using_db(connection)
-                .update(state=state.value, last_error_code=code, last_error_text=text[:1000])
+                .update(
+                    state=state.value,
+                    last_error_code=code,
+                    last_error_text=text[:1000],
+                    **(_ERASED.get(row.kind, {}) if final else {}),
+                )
             )
+            await self._insert_outbox(connection, row.event_id, outbox, at)
             if state is not OutboxState.PENDING and row.kind == OutboxKind.ASSIGNMENT.value:
                 await (
                     PairingRow.filter(
@@ -1193,6 +1260,55 @@ class TortoiseEventRepository:
                     )
                 )
         return True
+
+    # --- anonymous messages --------------------------------------------------------------
+    async def store_message(
+        self,
+        event_id: int,
+        *,
+        sender_id: int,
+        addressee_id: int,
+        direction: MessageDirection,
+        content: str,
+        now: datetime,
+    ) -> AnonymousMessage:
+        await self._require_event(event_id)
+        when = utc(now)
+        async with in_transaction() as connection:
+            entry = await OutboxRow.create(
+                event_id=event_id,
+                user_id=addressee_id,
+                kind=OutboxKind.MESSAGE.value,
+                content=content,
+                state=OutboxState.PENDING.value,
+                attempts=0,
+                created_at=when,
+                using_db=connection,
+            )
+            row = await MessageRow.create(
+                event_id=event_id,
+                sender_id=sender_id,
+                addressee_id=addressee_id,
+                direction=direction.value,
+                outbox_id=entry.id,
+                sent_at=when,
+                using_db=connection,
+            )
+        return _message(row)
+
+    async def messages_sent_after(
+        self, event_id: int, sender_id: int, since: datetime
+    ) -> list[datetime]:
+        sent = (
+            await MessageRow.filter(event_id=event_id, sender_id=sender_id, sent_at__gt=utc(since))
+            .order_by("sent_at", "id")
+            .values_list("sent_at", flat=True)
+        )
+        return [_out(cast(datetime, when)) for when in sent]
+
+    async def message_for_outbox(self, outbox_id: int) -> AnonymousMessage | None:
+        row = await MessageRow.get_or_none(outbox_id=outbox_id)
+        return None if row is None else _message(row)
 
     async def with_unsent_notices(self, event_ids: Collection[int]) -> set[int]:
         found: set[int] = set()

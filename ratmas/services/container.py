@@ -16,6 +16,7 @@ from datetime import timedelta
 from ratmas.domain.model import GuildSettings
 from ratmas.services.admin import AdminService
 from ratmas.services.announcements import Announcer
+from ratmas.services.anonymous import DEFAULT_MAX_PER_DAY, AnonymousMessageService
 from ratmas.services.delivery import (
     DEFAULT_MAX_CONCURRENT_DMS,
     DEFAULT_NONCE_WINDOW,
@@ -59,6 +60,8 @@ class ServiceOptions:
     default_timezone: str = "UTC"
     rng: Callable[[], random.Random] = fresh_rng
     keep_snapshots: int = DEFAULT_KEEP_SNAPSHOTS
+    # Anonymous messages one sender may send per event within 24 hours (`[messages]`).
+    max_messages_per_day: int = DEFAULT_MAX_PER_DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ class Services:
     announcer: Announcer
     locks: EventLocks
     snapshots: SnapshotService
+    anonymous: AnonymousMessageService
 
 
 def build_services(
@@ -166,4 +170,7 @@ def build_services(
         announcer=announcer,
         locks=locks,
         snapshots=snapshots,
+        anonymous=AnonymousMessageService(
+            repo, clock, delivery=delivery, max_per_day=opts.max_messages_per_day
+        ),
     )

@@ -26,6 +26,10 @@ Why it is shaped this way (see DESIGN.md, Discord facts):
   (`retry_failed`, the Retry button), so a reconcile tick never hammers closed DMs.
 - 40003 / the anti-spam quarantine stop the blast at once; the rows go back to
   `pending` (untried), and the next reconcile tick sends them.
+- An anonymous message (kind `message`) carries its text only until it is delivered:
+  delivery erases it in the same transaction. A refusal other than slow-down is final
+  for it (never retried, text erased), and its sender is told by a notice stored in
+  that same transaction — that it was not delivered, nothing about the addressee.
 - Any other refusal marks the row `failed` and the rest go on; an unexpected
   exception (a lost database connection, a bug) stops the blast, lets the DMs in
   flight finish, and is raised again for the caller to log and resume.
@@ -50,6 +54,7 @@ from typing import Final
 
 from ratmas.domain.model import (
     Event,
+    OutboxDraft,
     OutboxEntry,
     OutboxKind,
     OutboxState,
@@ -80,6 +85,8 @@ HISTORY_LIMIT: Final = 50
 STORED_TEXT_KINDS: Final = frozenset(OutboxKind) - {OutboxKind.ASSIGNMENT}
 # What a round for the santas sends (and reports): not the organisers' notices.
 SANTA_KINDS: Final = frozenset(OutboxKind) - {OutboxKind.NOTICE}
+# A DM whose outcome is not known yet (never tried, or tried with no answer seen).
+UNSETTLED: Final = frozenset({OutboxState.PENDING, OutboxState.SENDING})
 
 
 @dataclass(slots=True)
@@ -217,27 +224,33 @@ class SantaDelivery:
         states = {OutboxState.PENDING, OutboxState.SENDING}
         if retry_failed:
             states |= {OutboxState.CLOSED, OutboxState.FAILED}
+        only = next(iter(users)) if users is not None and len(users) == 1 else None
         rows = [
             e
-            for e in await self._repo.list_outbox(event.id, states=states)
-            if (users is None or e.user_id in users) and e.kind in (kinds or SANTA_KINDS)
+            for e in await self._repo.list_outbox(event.id, states=states, user_id=only)
+            if (users is None or e.user_id in users)
+            and e.kind in (kinds or SANTA_KINDS)
+            # A refused anonymous message is final: its text is gone.
+            and (e.kind is not OutboxKind.MESSAGE or e.state in UNSETTLED)
         ]
         if not rows:
             return outcome
-        # An assignment is only sent while its pairing waits for it: a santa already
-        # told this very assignment (e.g. by a process that died right after) is not
-        # told again.
-        waiting = {
-            (p.santa_id, p.recipient_id) for p in await self._repo.pending_pairings(event.id)
-        }
-        rows = [
-            e
-            for e in rows
-            if e.kind is not OutboxKind.ASSIGNMENT or (e.user_id, e.recipient_id) in waiting
-        ]
-        if not rows:
-            return outcome
-        people = {p.user_id: p for p in await self._repo.list_participants(event.id)}
+        people: dict[int, Participant] = {}
+        if any(e.kind is OutboxKind.ASSIGNMENT for e in rows):
+            # An assignment is only sent while its pairing waits for it: a santa already
+            # told this very assignment (e.g. by a process that died right after) is not
+            # told again.
+            waiting = {
+                (p.santa_id, p.recipient_id) for p in await self._repo.pending_pairings(event.id)
+            }
+            rows = [
+                e
+                for e in rows
+                if e.kind is not OutboxKind.ASSIGNMENT or (e.user_id, e.recipient_id) in waiting
+            ]
+            if not rows:
+                return outcome
+            people = {p.user_id: p for p in await self._repo.list_participants(event.id)}
         queue = iter(rows)
         done = 0
 
@@ -302,6 +315,9 @@ class SantaDelivery:
     def _render(
         self, event: Event, entry: OutboxEntry, people: Mapping[int, Participant]
     ) -> Message | None:
+        if entry.kind is OutboxKind.MESSAGE:
+            # The Reply button carries this row's id; whom it answers stays in the database.
+            return Message(entry.content, reply_button_outbox_id=entry.id)
         if entry.kind is not OutboxKind.ASSIGNMENT:
             return Message(entry.content)
         recipient = people.get(entry.recipient_id or 0)
@@ -400,9 +416,11 @@ class SantaDelivery:
                 "event %s: Discord asked to slow down (%s); stopping the DMs", event.id, error
             )
             return
-        if error.kind is DeliveryFailure.DMS_CLOSED:
+        closed = error.kind is DeliveryFailure.DMS_CLOSED
+        tell = await self._tell_sender(entry, dms_closed=closed)
+        if closed:
             await self._repo.outbox_refused(
-                entry.id, OutboxState.CLOSED, error.code, error.text, at=now
+                entry.id, OutboxState.CLOSED, error.code, error.text, at=now, outbox=tell
             )
             outcome.closed.append(entry.user_id)
             # Ping once per failure streak: a row whose last attempt already failed
@@ -411,10 +429,21 @@ class SantaDelivery:
                 outcome.to_ping.append(entry.user_id)
             return
         await self._repo.outbox_refused(
-            entry.id, OutboxState.FAILED, error.code, error.text, at=now
+            entry.id, OutboxState.FAILED, error.code, error.text, at=now, outbox=tell
         )
         outcome.failed.append(entry.user_id)
         self._log.warning("event %s: DM to %s failed: %s", event.id, entry.user_id, error)
+
+    async def _tell_sender(self, entry: OutboxEntry, *, dms_closed: bool) -> list[OutboxDraft]:
+        """For a refused anonymous message, the notice its sender gets (stored with the
+        refusal, so it is written exactly once): that it was not delivered, nothing more."""
+        if entry.kind is not OutboxKind.MESSAGE:
+            return []
+        sent = await self._repo.message_for_outbox(entry.id)
+        if sent is None:
+            return []
+        text = messages.message_undelivered(sent.direction, dms_closed=dms_closed).content
+        return [OutboxDraft(sent.sender_id, OutboxKind.NOTICE, content=text)]
 
     # === progress =======================================================================
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ratmas.domain.dates import discord_timestamp
-from ratmas.domain.model import Event, Participant
+from ratmas.domain.model import Event, MessageDirection, Participant
 from ratmas.services.ports import BlastProgress, DeliveryReport, Message
 
 CONTENT_LIMIT: Final = 2000  # Discord's limit on a message's content
@@ -36,6 +36,8 @@ _ZERO_WIDTH: Final = "\u200b"
 _MARKDOWN: Final = re.compile(r"([\\*_~`|>\[\]()#<:-])")
 _WHITESPACE: Final = re.compile(r"\s+")
 _MENTION: Final = re.compile(r"<@(\d+)>")
+# What makes a mention of a member's text: `<@id>`, `<@!id>`, `<@&role>`, @everyone, @here.
+_MENTION_START: Final = re.compile(r"(<@|@(?=everyone|here))", re.IGNORECASE)
 
 
 # --- names ------------------------------------------------------------------------------
@@ -146,6 +148,46 @@ def wishlist_changed_dm(recipient: Participant) -> Message:
     else:
         text = f"📝 {who} removed their Ratmas wishlist; surprise them!"
     return Message(text + "\n🤫 Still a secret!")
+
+
+# --- anonymous messages -----------------------------------------------------------------
+
+FROM_SANTA: Final = "📨 From your Secret Santa:"
+FROM_GIFTEE: Final = "📨 From your giftee:"
+
+
+def no_mentions(text: str) -> str:
+    """A member's text in which nothing is a mention any more: a zero-width space goes
+    after the `@` of `<@id>`, `<@!id>`, `<@&id>`, @everyone and @here. The message is also
+    sent with mentions disabled; this keeps them from even rendering as mentions."""
+    return _MENTION_START.sub(lambda found: found.group(1) + _ZERO_WIDTH, text)
+
+
+def anonymous_dm(direction: MessageDirection, text: str) -> Message:
+    """What the addressee of an anonymous message receives: who they are to the sender
+    (never who the sender is) and the text, quoted to the end so nothing in it can pass
+    for the bot's own words. Pings nobody; the Reply button is added when it is sent."""
+    header = FROM_SANTA if direction is MessageDirection.TO_GIFTEE else FROM_GIFTEE
+    return Message(f"{header}\n>>> {no_mentions(text)}")
+
+
+def addressee_words(direction: MessageDirection) -> str:
+    """ "your giftee" / "your Secret Santa": whom a message in this direction reaches."""
+    return "your giftee" if direction is MessageDirection.TO_GIFTEE else "your Secret Santa"
+
+
+def message_undelivered(direction: MessageDirection, *, dms_closed: bool) -> Message:
+    """Tell a sender their anonymous message could not be delivered, and no more: not
+    who, not why beyond closed DMs. The text was erased; nobody was told they tried."""
+    why = (
+        "they don't accept direct messages from this server's members"
+        if dms_closed
+        else "Discord refused it"
+    )
+    return Message(
+        f"📭 Your anonymous message to {addressee_words(direction)} could not be delivered: "
+        f"{why}. It has been deleted, and they were not told anything."
+    )
 
 
 # --- channel messages -------------------------------------------------------------------

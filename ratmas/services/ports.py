@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
 from ratmas.domain.model import (
+    AnonymousMessage,
     AuditEntry,
     Event,
     EventDates,
@@ -19,6 +20,7 @@ from ratmas.domain.model import (
     Exclusion,
     GuildSettings,
     Member,
+    MessageDirection,
     NewEvent,
     OutboxDraft,
     OutboxEntry,
@@ -103,7 +105,8 @@ class EventRepository(Protocol):
         """Compare-and-set: move to `new` only if the stored status is `expected`.
 
         Returns whether this caller won. Moving to a final status frees the guild for
-        a new live event."""
+        a new live event and, in the same transaction, drops the anonymous messages not
+        delivered yet (superseded, text erased)."""
         ...
 
     async def claim_announcement(
@@ -237,6 +240,13 @@ class EventRepository(Protocol):
         """Pairings ordered by santa id."""
         ...
 
+    async def get_pairing(
+        self, event_id: int, *, santa_id: int | None = None, recipient_id: int | None = None
+    ) -> Pairing | None:
+        """The pairing whose santa is `santa_id` or whose recipient is `recipient_id`
+        (give exactly one), if the event has it."""
+        ...
+
     async def pending_pairings(self, event_id: int) -> list[Pairing]:
         """Pairings whose santa has not been told yet, ordered by santa id."""
         ...
@@ -304,15 +314,53 @@ class EventRepository(Protocol):
         self, entry_id: int, *, dm_channel_id: int, message_id: int, at: datetime
     ) -> bool:
         """Discord has the message: mark the DM delivered with its ids and, for an
-        assignment, its pairing notified, in one transaction. False if it already was."""
+        assignment, its pairing notified, or for an anonymous message erase its text, in
+        one transaction. False if it already was."""
         ...
 
     async def outbox_refused(
-        self, entry_id: int, state: OutboxState, code: int | None, text: str, *, at: datetime
+        self,
+        entry_id: int,
+        state: OutboxState,
+        code: int | None,
+        text: str,
+        *,
+        at: datetime,
+        outbox: Sequence[OutboxDraft] = (),
     ) -> bool:
         """Discord refused: `pending` (try later: slow-down), `closed` (50007) or
         `failed`; closed/failed also count a failed attempt on an assignment's pairing,
-        in the same transaction. False when the DM is no longer open."""
+        and erase an anonymous message's text (it is never sent again), in the same
+        transaction, which also stores `outbox` (e.g. telling the sender). False, and
+        nothing stored, when the DM is no longer open."""
+        ...
+
+    # --- anonymous messages (the text only ever lives in the outbox row) ----------------
+    async def store_message(
+        self,
+        event_id: int,
+        *,
+        sender_id: int,
+        addressee_id: int,
+        direction: MessageDirection,
+        content: str,
+        now: datetime,
+    ) -> AnonymousMessage:
+        """Record an anonymous message (who, to whom, which way, when) and store its DM
+        to `addressee_id` in the outbox (kind `message`, carrying `content`), in one
+        transaction. Delivering that DM, or its final refusal, erases `content`; so
+        does the event becoming archived or cancelled before it was delivered."""
+        ...
+
+    async def messages_sent_after(
+        self, event_id: int, sender_id: int, since: datetime
+    ) -> list[datetime]:
+        """When `sender_id` sent anonymous messages in the event after `since` (not at
+        it), oldest first (what the per-day limit counts)."""
+        ...
+
+    async def message_for_outbox(self, outbox_id: int) -> AnonymousMessage | None:
+        """The anonymous message whose DM is outbox row `outbox_id`, if there is one."""
         ...
 
     # --- audit ----------------------------------------------------------------------
@@ -346,13 +394,17 @@ class Message:
 
     `mention_user_ids` are the only mentions allowed to ping; @everyone, @here and
     roles never ping, whatever the content says. `join_buttons` attaches the event's
-    persistent Join/Leave buttons; `file_name`/`file_content` attach one text file."""
+    persistent Join/Leave buttons, `reply_button_outbox_id` an anonymous message's
+    Reply button; `file_name`/`file_content` attach one text file."""
 
     content: str
     mention_user_ids: tuple[int, ...] = ()
     embeds: tuple[Embed, ...] = ()
     join_buttons_event_id: int | None = None
     retry_button: bool = False
+    # An anonymous message's persistent Reply button; its custom id carries only this
+    # outbox id, from which the database knows who wrote to whom.
+    reply_button_outbox_id: int | None = None
     file_name: str | None = None
     file_content: bytes | None = None
 
