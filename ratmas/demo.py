@@ -355,9 +355,7 @@ class Season:
         """`user` runs `/ratmas-admin <subcommand>`; like `slash`."""
         did = f"/ratmas-admin {subcommand}"
         handle: InteractionHandle = await self.expect(
-            self.sb.slash(
-                self.cast.guild_id, user.id, "ratmas-admin", subcommand, options=options
-            ),
+            self.sb.slash(self.cast.guild_id, user.id, "ratmas-admin", subcommand, options=options),
             f"{did} could not be sent",
         )
         return await self.answered(user, handle, f"runs {did}{shown}", did, answer)
