@@ -19,7 +19,8 @@ from ratmas.bot.admin_cog import RatmasAdminCog
 from ratmas.bot.cog import RatmasCog
 from ratmas.bot.errors import answer_error, lost_race
 from ratmas.bot.services import BotServices
-from ratmas.bot.views import JoinLeaveView, RetryView
+from ratmas.bot.views import JoinLeaveView, ReplyButtonView, ReplyRouter, RetryView
+from ratmas.domain.model import MessageDirection
 from ratmas.services.ports import Message
 
 log = logging.getLogger("ratmas.bot")
@@ -51,6 +52,7 @@ class RatmasBot(commands.Bot):
         self._ready_once = False
         self.join_view = JoinLeaveView(self._join, self._leave)
         self.retry_view = RetryView(self._retry)
+        self.replies = ReplyRouter(self._reply_direction, self._reply)
 
     def attach(
         self,
@@ -73,7 +75,10 @@ class RatmasBot(commands.Bot):
         return self._services
 
     def view_for(self, message: Message) -> nextcord.ui.View | None:
-        """The persistent view a message asks for (the same instances every time)."""
+        """The persistent view a message asks for (the same instances every time, but
+        for an anonymous message's Reply button, whose custom id is its own)."""
+        if message.reply_button_outbox_id is not None:
+            return ReplyButtonView(message.reply_button_outbox_id)
         if message.join_buttons_event_id is not None:
             return self.join_view
         if message.retry_button:
@@ -85,6 +90,20 @@ class RatmasBot(commands.Bot):
 
     async def _retry(self, guild_id: int, user_id: int, name: str) -> str:
         return render.retried(await self.services.season.participants.retry_own(guild_id, user_id))
+
+    async def _reply_direction(self, outbox_id: int, user_id: int) -> MessageDirection:
+        return await self.services.season.anonymous.reply_direction(outbox_id, user_id)
+
+    async def _reply(self, outbox_id: int, user_id: int, text: str) -> str:
+        return render.message_sent(
+            await self.services.season.anonymous.reply(outbox_id, user_id, text)
+        )
+
+    async def on_interaction(self, interaction: nextcord.Interaction[Any]) -> None:
+        """Reply buttons and forms first (their custom ids vary), then the commands."""
+        if self._services is not None and await self.replies.route(interaction):
+            return
+        await self.process_application_commands(interaction)
 
     async def _leave(self, guild_id: int, user_id: int, name: str) -> str:
         return render.left(await self.services.season.participants.leave(guild_id, user_id))

@@ -16,10 +16,11 @@ from nextcord import Interaction, SlashOption
 from ratmas.bot import render
 from ratmas.bot.errors import reply
 from ratmas.bot.interactions import GUILD_ONLY, RatmasCogBase
+from ratmas.services.anonymous import MAX_MESSAGE_LENGTH
 
 
 class RatmasCog(RatmasCogBase):
-    """The members' commands: join, leave, wishlist, status."""
+    """The members' commands: join, leave, wishlist, status, message."""
 
     # --- the group ------------------------------------------------------------------
     @nextcord.slash_command(
@@ -89,3 +90,25 @@ class RatmasCog(RatmasCogBase):
     @status.on_autocomplete("event")
     async def _status_events(self, interaction: Interaction[Any], event: str) -> None:
         await self._complete_events(interaction, event)
+
+    @ratmas.subcommand(
+        name="message", description="Write anonymously to your giftee or your Secret Santa"
+    )
+    async def message(
+        self,
+        interaction: Interaction[Any],
+        to: str = SlashOption(
+            description="whom to write to; they never learn it is you",
+            choices={"my giftee": "giftee", "my Secret Santa": "santa"},
+        ),
+        text: str = SlashOption(
+            description=f"what to say (at most {MAX_MESSAGE_LENGTH} characters; pings nobody)",
+            min_length=1,
+            max_length=MAX_MESSAGE_LENGTH,
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        result = await self.s.anonymous.send(
+            self._guild(interaction), self._user(interaction).id, to, text
+        )
+        await reply(interaction, render.message_sent(result))

@@ -13,8 +13,9 @@ from ratmas.domain.dates import discord_timestamp, format_local, relative
 from ratmas.domain.model import Event, Participant
 from ratmas.domain.status import PHASE_ORDER, PHASE_TITLES, STATUS_LABELS
 from ratmas.services.admin import OverrideResult
+from ratmas.services.anonymous import MessageResult
 from ratmas.services.guild_settings import EffectiveSettings, Setting
-from ratmas.services.messages import CONTENT_LIMIT, blast_progress
+from ratmas.services.messages import CONTENT_LIMIT, addressee_words, blast_progress
 from ratmas.services.participants import (
     JoinResult,
     LeaveResult,
@@ -204,3 +205,22 @@ def retried(result: RetryResult) -> str:
     if result.slow_down:
         return "Discord asked me to slow down; your DM is sent automatically in a moment."
     return "I could not send your DM this time; try again later or ask an organiser."
+
+
+def message_sent(result: MessageResult) -> str:
+    """How an anonymous message (or a reply) went, for its sender only."""
+    whom = addressee_words(result.direction)
+    left = f"You can send {result.remaining} more in the next 24 hours."
+    if result.delivered:
+        return f"📨 Delivered to {whom}, anonymously. {left}"
+    if result.dms_closed:
+        return (
+            f"📭 Not delivered: {whom} doesn't accept direct messages from this server's "
+            "members. Your message was deleted and they were not told anything."
+        )
+    if result.failed:
+        return (
+            f"📭 Not delivered: Discord refused it. Your message was deleted and {whom} was "
+            "not told anything."
+        )
+    return f"📨 On its way to {whom}: it will be delivered shortly, anonymously. {left}"

@@ -1,4 +1,4 @@
-"""Persistent Join/Leave buttons.
+"""Persistent buttons: Join/Leave, Retry, and an anonymous message's Reply.
 
 The custom ids are stable and carry no event id: a click is resolved against the
 guild's live event when it happens, so the buttons on an announcement keep working
@@ -7,11 +7,14 @@ after a restart (the view is registered once at startup with `timeout=None`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import nextcord
 
 from ratmas.bot.errors import Inter, answer_error, reply
+from ratmas.domain.model import MessageDirection
+from ratmas.services.anonymous import MAX_MESSAGE_LENGTH
 
 JOIN_ID = "ratmas:join"
 LEAVE_ID = "ratmas:leave"
@@ -78,3 +81,139 @@ class RetryView(nextcord.ui.View):
         interaction: Inter,
     ) -> None:
         await answer_error(interaction, error)
+
+
+# --- anonymous messages: Reply --------------------------------------------------------
+#
+# The Reply button's custom id carries the outbox id of the DM it sits under, and the
+# form's custom id the same: nothing else, so neither names anybody, and the database
+# says who is who when they are used. nextcord 3.2 matches a persistent view's custom
+# ids exactly (it has no templated items), so these are not views held in memory but a
+# router the bot consults for every interaction (`ReplyRouter.route`), from startup on:
+# a Reply pressed on a DM sent before a restart works the same.
+
+REPLY_PREFIX = "ratmas:reply:"
+REPLY_FORM_PREFIX = "ratmas:reply-form:"
+REPLY_TEXT_ID = "text"
+REPLY_TITLES = {
+    MessageDirection.TO_SANTA: "Reply to your Secret Santa",
+    MessageDirection.TO_GIFTEE: "Reply to your giftee",
+}
+MESSAGE_COMPONENT = 3
+MODAL_SUBMIT = 5
+
+# (outbox id, presser id) -> whom their reply goes to; refuses with a RatmasError.
+ReplyCheck = Callable[[int, int], Awaitable[MessageDirection]]
+# (outbox id, presser id, text) -> the answer to show them.
+ReplySend = Callable[[int, int, str], Awaitable[str]]
+
+
+def reply_custom_id(outbox_id: int) -> str:
+    return f"{REPLY_PREFIX}{outbox_id}"
+
+
+def _outbox_id(custom_id: object, prefix: str) -> int | None:
+    if not isinstance(custom_id, str) or not custom_id.startswith(prefix):
+        return None
+    digits = custom_id.removeprefix(prefix)
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 20 else None
+
+
+class ReplyButtonView(nextcord.ui.View):
+    """The Reply button under one anonymous message (rendered only; see the router)."""
+
+    def __init__(self, outbox_id: int) -> None:
+        super().__init__(timeout=None)
+        self.add_item(
+            nextcord.ui.Button(
+                label="Reply",
+                emoji="↩️",
+                style=nextcord.ButtonStyle.blurple,
+                custom_id=reply_custom_id(outbox_id),
+            )
+        )
+
+
+class ReplyForm(nextcord.ui.Modal):
+    """The form Reply opens: one text of at most 1,500 characters.
+
+    Its submission is handled by the router, not by this object (which a restart would
+    lose): the callback only lets nextcord forget it."""
+
+    def __init__(self, outbox_id: int, direction: MessageDirection) -> None:
+        super().__init__(
+            REPLY_TITLES[direction],
+            custom_id=f"{REPLY_FORM_PREFIX}{outbox_id}",
+            auto_defer=False,
+            timeout=15 * 60,
+        )
+        self.add_item(
+            nextcord.ui.TextInput(
+                label="Your anonymous reply",
+                custom_id=REPLY_TEXT_ID,
+                style=nextcord.TextInputStyle.paragraph,
+                min_length=1,
+                max_length=MAX_MESSAGE_LENGTH,
+                required=True,
+                placeholder="They will not learn who wrote it.",
+            )
+        )
+
+    async def callback(self, interaction: Inter) -> None:
+        self.stop()
+
+
+def _form_text(data: Mapping[str, Any]) -> str:
+    """The text input's value in a form submission (Discord nests it in action rows)."""
+    for row in data.get("components") or []:
+        for item in row.get("components") or []:
+            if item.get("custom_id") == REPLY_TEXT_ID:
+                return str(item.get("value") or "")
+    return ""
+
+
+class ReplyRouter:
+    """Answers Reply presses and Reply forms, whatever their outbox id."""
+
+    def __init__(self, check: ReplyCheck, send: ReplySend) -> None:
+        self._check = check
+        self._send = send
+
+    async def route(self, interaction: Inter) -> bool:
+        """Handle the interaction if it is a Reply press or form; whether it was."""
+        data: Mapping[str, Any] = interaction.data or {}
+        kind = interaction.type.value if interaction.type is not None else None
+        if kind == MESSAGE_COMPONENT:
+            outbox_id = _outbox_id(data.get("custom_id"), REPLY_PREFIX)
+            if outbox_id is None:
+                return False
+            await self._guarded(interaction, self._open(interaction, outbox_id))
+            return True
+        if kind == MODAL_SUBMIT:
+            outbox_id = _outbox_id(data.get("custom_id"), REPLY_FORM_PREFIX)
+            if outbox_id is None:
+                return False
+            await self._guarded(interaction, self._submit(interaction, outbox_id, data))
+            return True
+        return False
+
+    async def _open(self, interaction: Inter, outbox_id: int) -> None:
+        if interaction.user is None:  # pragma: no cover - Discord always sends one
+            return
+        # Checked before the form opens: nobody types a reply that cannot be sent.
+        direction = await self._check(outbox_id, interaction.user.id)
+        await interaction.response.send_modal(ReplyForm(outbox_id, direction))
+
+    async def _submit(self, interaction: Inter, outbox_id: int, data: Mapping[str, Any]) -> None:
+        if interaction.user is None:  # pragma: no cover
+            return
+        await interaction.response.defer(ephemeral=True)
+        text = await self._send(outbox_id, interaction.user.id, _form_text(data))
+        await reply(interaction, text)
+
+    @staticmethod
+    async def _guarded(interaction: Inter, work: Awaitable[None]) -> None:
+        try:
+            await work
+        except Exception as error:  # answered like a command's error, never a traceback
+            await answer_error(interaction, error)

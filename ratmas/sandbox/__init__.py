@@ -1,7 +1,8 @@
 """A loopback Discord (REST API v10 + JSON gateway) for the offline demo and end-to-end tests.
 
 The real nextcord client connects to it; tests build guilds and members, play users (slash
-commands, buttons), inject faults (closed DMs, 429s) and read back every message and request.
+commands, buttons, modals), inject faults (closed DMs, 429s) and read back every message and
+request.
 """
 
 from ratmas.sandbox.clock import FastForwardClock

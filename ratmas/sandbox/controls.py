@@ -1,4 +1,4 @@
-"""Playing a user: slash commands, autocomplete, button clicks and select menus.
+"""Playing a user: slash commands, autocomplete, button clicks, select menus and modals.
 
 Each action builds the INTERACTION_CREATE payload Discord would send (command id, options with
 their registered types, resolved users/members/roles/channels, the member with its computed
@@ -23,11 +23,15 @@ from ratmas.sandbox.state import (
     Message,
     SandboxState,
     find_component,
+    walk_components,
 )
 
 APPLICATION_COMMAND = 2
 MESSAGE_COMPONENT = 3
 AUTOCOMPLETE = 4
+MODAL_SUBMIT = 5
+
+ACTION_ROW, TEXT_INPUT = 1, 4
 
 SUB_COMMAND = 1
 SUB_COMMAND_GROUP = 2
@@ -83,6 +87,12 @@ class InteractionHandle:
         """The autocomplete choices the bot offered."""
         return await self._state.feed.wait_until(
             lambda: self.record.choices, timeout, f"autocomplete choices for {self.id}"
+        )
+
+    async def modal(self, timeout: float = 3.0) -> JSON:
+        """The modal the bot opened in answer (callback type 9): title, custom id, inputs."""
+        return await self._state.feed.wait_until(
+            lambda: self.record.modal, timeout, f"a modal in answer to {self.id}"
         )
 
     async def followup(self, index: int = 0, timeout: float = 15.0) -> Message:
@@ -167,6 +177,55 @@ class UserActor:
         data = {"custom_id": custom_id, "component_type": kind, "values": values}
         return await self._dispatch(
             MESSAGE_COMPONENT, guild_id, user_id, message.channel_id, data, message
+        )
+
+    async def submit(
+        self, user_id: int, opened: InteractionHandle, values: Mapping[str, str]
+    ) -> InteractionHandle:
+        """Fill in and submit the modal the bot opened in answer to ``opened``.
+
+        ``values`` maps each text input's custom id to what the user typed; the sandbox
+        refuses what Discord's client would not send (an unknown input, a required one
+        left out, a value outside the input's lengths)."""
+        modal = opened.record.modal
+        if modal is None:
+            raise SandboxError(f"interaction {opened.id} did not open a modal")
+        if opened.record.user_id != user_id:
+            raise SandboxError(f"the modal of interaction {opened.id} is not open for {user_id}")
+        inputs = {str(c.get("custom_id")): c for _, c in walk_components(modal["components"])}
+        unknown_ids = sorted(set(values) - set(inputs))
+        if unknown_ids:
+            raise SandboxError(f"the modal has no text input {unknown_ids[0]!r}")
+        rows: list[JSON] = []
+        for custom_id, schema in inputs.items():
+            value = values.get(custom_id, "")
+            required = schema.get("required", True)
+            if required and not value:
+                raise SandboxError(f"text input {custom_id!r} is required")
+            low, high = int(schema.get("min_length") or 0), int(schema.get("max_length") or 4000)
+            if value and not low <= len(value) <= high:
+                raise SandboxError(
+                    f"text input {custom_id!r} takes {low} to {high} characters, not {len(value)}"
+                )
+            rows.append(
+                {
+                    "type": ACTION_ROW,
+                    "components": [{"type": TEXT_INPUT, "custom_id": custom_id, "value": value}],
+                }
+            )
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        message = (
+            self._state.messages.get(opened.record.message_id)
+            if opened.record.message_id is not None
+            else None
+        )
+        return await self._dispatch(
+            MODAL_SUBMIT,
+            opened.record.guild_id,
+            user_id,
+            opened.record.channel_id,
+            data,
+            message,
         )
 
     # --- payload building ---------------------------------------------------------------------

@@ -35,6 +35,7 @@ from ratmas.sandbox.state import (
 
 API_PREFIX = "/api/v10"
 ACK_DEADLINE_SECONDS = 3.0
+MODAL_SUBMIT_TYPE = 5  # an interaction that answers a modal
 # The parsed JSON body of a request, kept for the request log.
 BODY_KEY = web.RequestKey("sandbox_body", object)
 # The rate-limit headers of the bucket a request was counted in.
@@ -627,6 +628,9 @@ class RestApi:
         elif kind == 8:
             record.choices = list(data.get("choices") or [])
         elif kind == 9:
+            if record.type == MODAL_SUBMIT_TYPE:
+                record.callback_type = None
+                raise DiscordError(400, 50035, "Invalid Form Body: a modal cannot open a modal")
             record.modal = data
         elif kind != 1:
             record.callback_type = None

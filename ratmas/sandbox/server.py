@@ -461,3 +461,10 @@ class Sandbox:
     ) -> InteractionHandle:
         """``user_id`` picks values in a select menu on a message."""
         return await self._actor.select(guild_id, user_id, message_id, custom_id, values)
+
+    async def submit_modal(
+        self, user_id: int, opened: InteractionHandle, values: Mapping[str, str]
+    ) -> InteractionHandle:
+        """``user_id`` fills in and submits the modal the bot opened in answer to
+        ``opened`` (``values``: text input custom id -> text)."""
+        return await self._actor.submit(user_id, opened, values)

@@ -338,7 +338,7 @@ class Message:
     @property
     def custom_ids(self) -> list[str]:
         """The custom ids of every component (buttons, selects) on the message."""
-        return [cid for cid, _ in _walk_components(self.components)]
+        return [cid for cid, _ in walk_components(self.components)]
 
     @property
     def text(self) -> str:
@@ -413,18 +413,19 @@ class Message:
         return data
 
 
-def _walk_components(components: list[JSON]) -> list[tuple[str, JSON]]:
+def walk_components(components: list[JSON]) -> list[tuple[str, JSON]]:
+    """(custom id, component) of every component with a custom id, rows flattened."""
     found: list[tuple[str, JSON]] = []
     for component in components:
         if "custom_id" in component:
             found.append((str(component["custom_id"]), component))
-        found.extend(_walk_components(component.get("components", [])))
+        found.extend(walk_components(component.get("components", [])))
     return found
 
 
 def find_component(message: Message, custom_id: str) -> JSON | None:
     """The component with this custom id on the message, if any."""
-    for cid, component in _walk_components(message.components):
+    for cid, component in walk_components(message.components):
         if cid == custom_id:
             return component
     return None

@@ -159,9 +159,11 @@ class AnonymousMessageService:
 
     async def reply_direction(self, outbox_id: int, presser_id: int) -> MessageDirection:
         """Whom a Reply pressed on the DM of outbox row `outbox_id` answers (checked
-        before the reply's form opens): refused unless the presser received that DM
-        and can still write along that pairing."""
-        original, _ = await self._replying(outbox_id, presser_id)
+        before the reply's form opens): refused unless the presser received that DM,
+        can still write along that pairing and is within the per-day limit."""
+        original, event = await self._replying(outbox_id, presser_id)
+        # Refused before they type, when it would be refused after.
+        await self._within_limit(event, presser_id)
         return original.direction.reverse
 
     async def reply(self, outbox_id: int, presser_id: int, text: object) -> MessageResult:
@@ -224,11 +226,7 @@ class AnonymousMessageService:
             if addressee is None or (to is not None and addressee != to):
                 raise NotFound(self._no_pairing(direction, reply=to is not None))
             now = self._clock.now()
-            recent = await self._repo.messages_sent_after(event.id, sender_id, now - WINDOW)
-            if len(recent) >= self._max_per_day:
-                raise TooManyMessages(
-                    self._max_per_day, recent[len(recent) - self._max_per_day] + WINDOW
-                )
+            recent = await self._within_limit(event, sender_id)
             stored = await self._repo.store_message(
                 event.id,
                 sender_id=sender_id,
@@ -270,6 +268,16 @@ class AnonymousMessageService:
             failed=state is OutboxState.FAILED,
             remaining=max(0, self._max_per_day - len(recent) - 1),
         )
+
+    async def _within_limit(self, event: Event, sender_id: int) -> list[datetime]:
+        """The sender's messages of the last 24 hours; `TooManyMessages` at the limit."""
+        now = self._clock.now()
+        recent = await self._repo.messages_sent_after(event.id, sender_id, now - WINDOW)
+        if len(recent) >= self._max_per_day:
+            raise TooManyMessages(
+                self._max_per_day, recent[len(recent) - self._max_per_day] + WINDOW
+            )
+        return recent
 
     @staticmethod
     def _no_pairing(direction: MessageDirection, *, reply: bool) -> str:

@@ -53,6 +53,7 @@ EVERYONE_OPTIONS: dict[str, Options] = {
     "join": lambda w: {},
     "wishlist": lambda w: {"url": "https://example.com/list"},
     "status": lambda w: {},
+    "message": lambda w: {"to": "giftee", "text": "What do you like?"},
     "leave": lambda w: {},
 }
 

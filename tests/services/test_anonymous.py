@@ -195,6 +195,14 @@ async def test_the_limit_is_a_rolling_24_hours_and_says_when_the_next_may_go() -
     assert refused.value.next_at == first_free
     assert f"<t:{int(first_free.timestamp())}:R>" in str(refused.value)
     assert (await anonymous.send(GUILD, 2, "giftee", "others still may")).delivered
+    # Reply refuses before the form opens, not after the text is typed.
+    santa_of_1 = next(s for s, r in (await pairs(world, event)).items() if r == 1)
+    sent_to_1 = await anonymous.send(GUILD, santa_of_1, "giftee", "for 1")
+    assert sent_to_1.delivered
+    to_1 = anonymous_dms(world, 1)[-1]
+    assert to_1.reply_button_outbox_id is not None
+    with pytest.raises(TooManyMessages):
+        await anonymous.reply_direction(to_1.reply_button_outbox_id, 1)
     # The oldest leaves the window at exactly 24 hours; then the next one does.
     world.at(first_free)
     assert (await anonymous.send(GUILD, 1, "giftee", "back again")).delivered
