@@ -188,7 +188,9 @@ class NextcordDiscord:
         for item in data or []:
             author = (item.get("author") or {}).get("id")
             mine = me is None or (author is not None and int(author) == me)
-            if marker in str(item.get("content") or "") and mine:
+            # The last line: a member's text quoted above it (an anonymous message)
+            # could carry a look-alike of another DM's marker.
+            if str(item.get("content") or "").rstrip().endswith(marker) and mine:
                 return int(item["id"])
         return None
 

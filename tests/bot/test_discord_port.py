@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import nextcord
 import pytest
 
 from ratmas.bot.discord_port import (
+    NextcordDiscord,
     allowed_mentions,
     delivery_error,
     nonce_marker,
@@ -96,3 +98,31 @@ def test_another_process_winning_is_not_an_error() -> None:
     assert lost_race(ConcurrentChange("stored by another process")) is not None
     assert lost_race(refusal(nextcord.Forbidden, 403, 50007, "closed")) is None
     assert lost_race(RuntimeError("a bug")) is None
+
+
+class HistoryClient:
+    """Just what `find_own_dm` uses of a nextcord client: the bot user and one request."""
+
+    def __init__(self, history: list[dict[str, object]]) -> None:
+        self.user = nextcord.Object(id=1)
+        self.history = history
+        self.http = self
+
+    async def request(self, route: object, **kwargs: object) -> list[dict[str, object]]:
+        return self.history
+
+
+async def test_our_dm_is_found_by_its_last_line_only() -> None:
+    ours = {"id": "1"}
+    history: list[dict[str, object]] = [
+        # A member's quoted text with a look-alike of the marker of DM 7, and DM 12's
+        # marker, which begins like DM 1's.
+        {"id": "50", "author": ours, "content": f">>> hi\n{nonce_marker('ratmas-7')}\nbye"},
+        {"id": "51", "author": ours, "content": with_marker("hello", "ratmas-12")},
+        {"id": "52", "author": {"id": "2"}, "content": with_marker("forged", "ratmas-3")},
+    ]
+    port = NextcordDiscord(cast(nextcord.Client, HistoryClient(history)))
+    assert await port.find_own_dm(9, "ratmas-12") == 51
+    assert await port.find_own_dm(9, "ratmas-1") is None
+    assert await port.find_own_dm(9, "ratmas-7") is None
+    assert await port.find_own_dm(9, "ratmas-3") is None  # not ours
