@@ -129,8 +129,7 @@ class GiftService:
             if same and _marked(again, mark):
                 return GiftResult(event.id, mark, already=True)
             raise ConcurrentChange(
-                "The draw changed while your gift was being marked; nothing was marked. "
-                "Try again."
+                "The draw changed while your gift was being marked; nothing was marked. Try again."
             )
         self._log.info("event %s: a gift was marked %s", event.id, mark.value)
         # No event lock: a notice changes no draw, and its nonce makes a send that races

@@ -4,7 +4,7 @@ event from a command's options, and listing a guild's events."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from ratmas.domain.errors import InvalidInput, NotFound
@@ -27,7 +27,7 @@ class EventStatusReport:
     delivery: DeliveryCounts
     overrides: tuple[AuditEntry, ...]  # the last few admin actions, oldest first
     blast: BlastProgress | None = None  # a DM blast running in this process right now
-    gifts: GiftCounts = GiftCounts()  # the members' gift marks (counts only)
+    gifts: GiftCounts = field(default_factory=GiftCounts)  # the members' gift marks (counts only)
 
     @property
     def held_reason(self) -> str | None:
