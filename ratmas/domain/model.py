@@ -192,6 +192,19 @@ class OutboxKind(StrEnum):
     NOTICE = "notice"  # stored text: anything else that must reach one member
 
 
+NONCE_PREFIX = "ratmas-"
+
+
+def outbox_id_of(nonce: str | None) -> int | None:
+    """The outbox row a nonce (`OutboxEntry.nonce`) names, or None for anything else."""
+    if nonce is None or not nonce.startswith(NONCE_PREFIX):
+        return None
+    digits = nonce[len(NONCE_PREFIX) :]
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 19:
+        return None
+    return int(digits)
+
+
 class OutboxState(StrEnum):
     """Where an outbox DM is. `sending` is an attempt whose outcome nobody saw yet."""
 
@@ -251,7 +264,7 @@ class OutboxEntry:
     @property
     def nonce(self) -> str:
         """The idempotency key of every send of this row (Discord allows 25 characters)."""
-        return f"ratmas-{self.id}"
+        return f"{NONCE_PREFIX}{self.id}"
 
     @property
     def open(self) -> bool:
