@@ -200,7 +200,7 @@ def outbox_id_of(nonce: str | None) -> int | None:
     if nonce is None or not nonce.startswith(NONCE_PREFIX):
         return None
     digits = nonce[len(NONCE_PREFIX) :]
-    if not digits.isascii() or not digits.isdigit() or len(digits) > 19:
+    if not digits.isascii() or not digits.isdigit() or len(nonce) > 25:
         return None
     return int(digits)
 
