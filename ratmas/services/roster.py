@@ -211,7 +211,8 @@ class RosterService:
         return ExclusionResult(event.id, removed)
 
     async def participants(self, event_id: int) -> Roster:
-        """The participants, exclusions and delivery progress, for admins."""
+        """The participants, exclusions, delivery progress and the santas who have not
+        marked their gift sent (not whom they give to), for admins."""
         event = await require_event(self._repo, event_id)
         pairings = await self._repo.list_pairings(event.id)
         participants = tuple(await self._repo.list_participants(event.id))
