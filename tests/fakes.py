@@ -24,6 +24,8 @@ from ratmas.domain.model import (
     EventDates,
     EventSnapshot,
     Exclusion,
+    GiftCounts,
+    GiftMark,
     GuildSettings,
     Member,
     NewEvent,
@@ -474,6 +476,7 @@ class InMemoryEventRepository:
                 dm_channel_id=None,
                 message_id=None,
                 created_at=None if now is None else _utc(now),
+                gift_button=d.gift_button,
             )
             self._next_outbox_id += 1
             self.outbox[entry.id] = entry
@@ -563,6 +566,9 @@ class InMemoryEventRepository:
             and (user_id is None or e.user_id == user_id)
         ]
 
+    async def get_outbox_entry(self, entry_id: int) -> OutboxEntry | None:
+        return self.outbox.get(entry_id)
+
     async def outbox_sending(
         self, entry_id: int, *, dm_channel_id: int | None, at: datetime
     ) -> bool:
@@ -632,6 +638,42 @@ class InMemoryEventRepository:
             and e.kind is not OutboxKind.ASSIGNMENT
             and e.state in (OutboxState.PENDING, OutboxState.SENDING)
         }
+
+    async def mark_gift(
+        self,
+        event_id: int,
+        santa_id: int,
+        recipient_id: int,
+        mark: GiftMark,
+        *,
+        at: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        pairing = self.pairings.get(event_id, {}).get(santa_id)
+        if pairing is None or pairing.recipient_id != recipient_id:
+            return False
+        if mark is GiftMark.SENT:
+            if pairing.gift_sent_at is not None:
+                return False
+            changed = pairing._replace(gift_sent_at=_utc(at))
+        else:
+            if pairing.gift_received_at is not None:
+                return False
+            changed = pairing._replace(gift_received_at=_utc(at))
+        self.pairings[event_id][santa_id] = changed
+        self._add_outbox(event_id, outbox, _utc(at))
+        return True
+
+    async def gift_counts(self, event_id: int) -> GiftCounts:
+        pairings = list(self.pairings.get(event_id, {}).values())
+        return GiftCounts(
+            pairings=len(pairings),
+            sent=sum(1 for p in pairings if p.gift_sent_at is not None),
+            received=sum(1 for p in pairings if p.gift_received_at is not None),
+            neither=sum(
+                1 for p in pairings if p.gift_sent_at is None and p.gift_received_at is None
+            ),
+        )
 
     async def delivery_progress(self, event_ids: Collection[int]) -> dict[int, DeliveryProgress]:
         found = {}

@@ -16,10 +16,11 @@ from nextcord import Interaction, SlashOption
 from ratmas.bot import render
 from ratmas.bot.errors import reply
 from ratmas.bot.interactions import GUILD_ONLY, RatmasCogBase
+from ratmas.domain.model import GiftMark
 
 
 class RatmasCog(RatmasCogBase):
-    """The members' commands: join, leave, wishlist, status."""
+    """The members' commands: join, leave, wishlist, status, gift."""
 
     # --- the group ------------------------------------------------------------------
     @nextcord.slash_command(
@@ -89,3 +90,21 @@ class RatmasCog(RatmasCogBase):
     @status.on_autocomplete("event")
     async def _status_events(self, interaction: Interaction[Any], event: str) -> None:
         await self._complete_events(interaction, event)
+
+    @ratmas.subcommand(name="gift", description="Say how your gift is doing")
+    async def gift(self, interaction: Interaction[Any]) -> None:
+        """The gift subcommands; Discord never invokes it directly."""
+
+    @gift.subcommand(name="sent", description="You sent the gift for your giftee")
+    async def gift_sent(self, interaction: Interaction[Any]) -> None:
+        await self._mark_gift(interaction, GiftMark.SENT)
+
+    @gift.subcommand(name="received", description="Your gift from your Secret Santa arrived")
+    async def gift_received(self, interaction: Interaction[Any]) -> None:
+        await self._mark_gift(interaction, GiftMark.RECEIVED)
+
+    async def _mark_gift(self, interaction: Interaction[Any], mark: GiftMark) -> None:
+        await self._defer(interaction)
+        user = self._user(interaction)
+        result = await self.s.gifts.mark(self._guild(interaction), user.id, mark)
+        await reply(interaction, render.gift_marked(result))

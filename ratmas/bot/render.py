@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from ratmas.domain.dates import discord_timestamp, format_local, relative
-from ratmas.domain.model import Event, Participant
-from ratmas.domain.status import PHASE_ORDER, PHASE_TITLES, STATUS_LABELS
+from ratmas.domain.model import Event, GiftCounts, GiftMark, Participant
+from ratmas.domain.status import GIFT_STATUSES, PHASE_ORDER, PHASE_TITLES, STATUS_LABELS
 from ratmas.services.admin import OverrideResult
+from ratmas.services.gifts import GiftResult
 from ratmas.services.guild_settings import EffectiveSettings, Setting
 from ratmas.services.messages import CONTENT_LIMIT, blast_progress
 from ratmas.services.participants import (
@@ -99,6 +100,8 @@ def status(
             f"🤫 You give to **{my_recipient.display_name}** (<@{my_recipient.user_id}>)"
             + (f" — wishlist: <{my_recipient.wishlist_url}>" if my_recipient.wishlist_url else "")
         )
+    if manager and report.gifts.pairings:
+        lines.append(gift_counts(report.gifts))
     if manager and report.overrides:
         lines.append("Recent actions:")
         lines.extend(
@@ -141,6 +144,14 @@ def participants(roster: Roster) -> str:
         lines.append(
             f"Santa DMs: {roster.pairings_told} delivered, {roster.pairings_pending} pending"
         )
+    drawn = roster.pairings_told + roster.pairings_pending
+    if drawn and roster.event.status in GIFT_STATUSES:
+        waiting = roster.gift_not_sent
+        if waiting:
+            names = ", ".join(f"{p.display_name} (<@{p.user_id}>)" for p in waiting)
+            lines.append(f"Gift not marked sent yet ({len(waiting)} of {drawn}): {names}")
+        else:
+            lines.append(f"Every santa has marked their gift sent ({drawn}).")
     if roster.exclusions:
         lines.append("Exclusions (santa may not draw recipient):")
         lines.extend(f"- <@{x.user_id}> ↛ <@{x.excluded_user_id}>" for x in roster.exclusions)
@@ -204,3 +215,31 @@ def retried(result: RetryResult) -> str:
     if result.slow_down:
         return "Discord asked me to slow down; your DM is sent automatically in a moment."
     return "I could not send your DM this time; try again later or ask an organiser."
+
+
+def gift_counts(counts: GiftCounts) -> str:
+    """The managers' line: counts only, never who gives to whom."""
+    return (
+        f"Gifts: {counts.sent} marked sent, {counts.received} marked received, "
+        f"{counts.neither} with neither (of {counts.pairings})"
+    )
+
+
+def gift_marked(result: GiftResult) -> str:
+    if result.mark is GiftMark.SENT:
+        if result.already:
+            return "You had already marked your gift sent; nobody was told twice. 📦"
+        told = (
+            "Your giftee has been told by DM"
+            if result.other_told
+            else "Your giftee will be told by DM as soon as I can reach them"
+        )
+        return f"Marked sent! 📦 {told}, without your name: your secret is safe. 🤫"
+    if result.already:
+        return "You had already marked your gift received; nobody was told twice. 🎉"
+    told = (
+        "Your Secret Santa has been told by DM"
+        if result.other_told
+        else "Your Secret Santa will be told by DM as soon as I can reach them"
+    )
+    return f"Marked received! 🎉 {told}."

@@ -24,6 +24,7 @@ from ratmas.services.delivery import (
     SantaDelivery,
 )
 from ratmas.services.draw import DrawService, fresh_rng
+from ratmas.services.gifts import GiftService
 from ratmas.services.guild_settings import GuildSettingsService
 from ratmas.services.locks import EventLocks
 from ratmas.services.participants import ParticipantService
@@ -72,6 +73,7 @@ class Services:
     roster: RosterService
     status: StatusService
     guild_settings: GuildSettingsService
+    gifts: GiftService
     draw: DrawService
     delivery: SantaDelivery
     announcer: Announcer
@@ -161,6 +163,7 @@ def build_services(
         guild_settings=GuildSettingsService(
             repo, clock, declared=opts.declared_guilds, default_timezone=opts.default_timezone
         ),
+        gifts=GiftService(repo, clock, delivery=delivery),
         draw=draw,
         delivery=delivery,
         announcer=announcer,

@@ -87,6 +87,8 @@ async def export_event(repo: EventRepository, event_id: int) -> dict[str, Any]:
                 "attempts": p.attempts,
                 "last_error_code": p.last_error_code,
                 "last_error_text": p.last_error_text,
+                "gift_sent_at": _time(p.gift_sent_at),
+                "gift_received_at": _time(p.gift_received_at),
             }
             for p in await repo.list_pairings(event.id)
         ],
@@ -398,6 +400,11 @@ def _pairings(
                 f"pairings[{i}].attempts",
                 p.get("attempts", 0),
                 lambda v: check_int32(v, "attempts", minimum=0),
+            ),
+            # Files written before gift tracking have no marks: none were made.
+            gift_sent_at=f.maybe_instant(f"pairings[{i}].gift_sent_at", p.get("gift_sent_at")),
+            gift_received_at=f.maybe_instant(
+                f"pairings[{i}].gift_received_at", p.get("gift_received_at")
             ),
         )
         for i, p in enumerate(items)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ratmas.domain.dates import discord_timestamp
-from ratmas.domain.model import Event, Participant
+from ratmas.domain.model import Event, GiftMark, Participant
 from ratmas.services.ports import BlastProgress, DeliveryReport, Message
 
 CONTENT_LIMIT: Final = 2000  # Discord's limit on a message's content
@@ -125,7 +125,28 @@ def santa_dm(event: Event, recipient: Participant, *, note: str | None = None) -
     lines.append(f"Buy your gift by {discord_timestamp(event.dates.purchase_deadline, 'F')}.")
     lines.append(f"The reveal is at {discord_timestamp(event.dates.reveal_at, 'F')}.")
     lines.append("🤫 Keep it secret: don't tell anyone, least of all them!")
-    return Message("\n".join(lines))
+    lines.append(f"Once it is on its way, press **{GIFT_SENT_LABEL}** below.")
+    return Message("\n".join(lines), gift_button=GiftMark.SENT)
+
+
+GIFT_SENT_LABEL: Final = "Gift sent"
+GIFT_RECEIVED_LABEL: Final = "Gift received"
+
+
+def gift_on_its_way_dm() -> Message:
+    """Tell a giftee that their santa marked their gift sent, with the "Gift received"
+    button. Never says who the santa is."""
+    return Message(
+        "🎁 **Ratmas**: your Secret Santa says your gift is on its way!\n"
+        f"When it arrives, press **{GIFT_RECEIVED_LABEL}** below.",
+        gift_button=GiftMark.RECEIVED,
+    )
+
+
+def gift_received_dm(recipient_id: int, recipient_name: str | None) -> Message:
+    """Tell a santa that their giftee (whom they know) marked the gift received."""
+    who = person(recipient_id, recipient_name)
+    return Message(f"🎉 **Ratmas**: your giftee {who} received your gift. Thank you, santa!")
 
 
 CHANGED_NOTE: Final = (

@@ -238,6 +238,8 @@ def test_export_and_backup_of_a_sqlite_database(tmp_path: Path) -> None:
         "attempts": 0,
         "last_error_code": None,
         "last_error_text": None,
+        "gift_sent_at": None,
+        "gift_received_at": None,
     }
     written = run("export", "--guild", "777", "--output", "guild.json", cwd=tmp_path, env=env)
     assert written.returncode == 0, written.stderr

@@ -14,6 +14,8 @@ from ratmas.domain.model import (
     AuditEntry,
     EventDates,
     EventSnapshot,
+    GiftCounts,
+    GiftMark,
     GuildSettings,
     Member,
     NewEvent,
@@ -420,6 +422,58 @@ async def test_replace_pairings_refuses_non_permutations(repo: Repo, bad: dict[i
     ]
 
 
+# --- gifts ------------------------------------------------------------------------------
+
+
+async def test_gift_marks_are_compare_and_set_with_their_dm(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1}, now=NOW)
+    assert await repo.gift_counts(event_id) == GiftCounts(3, 0, 0, 3)
+    told = OutboxDraft(2, OutboxKind.NOTICE, "on its way", gift_button=GiftMark.RECEIVED)
+    later = NOW + timedelta(hours=1)
+    assert await repo.mark_gift(event_id, 1, 2, GiftMark.SENT, at=later, outbox=[told])
+    # Only the first mark counts, and its DM is stored only with it.
+    assert not await repo.mark_gift(event_id, 1, 2, GiftMark.SENT, at=NOW, outbox=[told])
+    # A pair that is not (or no longer) drawn is never marked.
+    assert not await repo.mark_gift(event_id, 1, 3, GiftMark.RECEIVED, at=NOW, outbox=[told])
+    assert not await repo.mark_gift(event_id, 9, 1, GiftMark.SENT, at=NOW)
+    # Received without sent: allowed, and counted apart.
+    thanks = OutboxDraft(3, OutboxKind.NOTICE, "received")
+    assert await repo.mark_gift(event_id, 3, 1, GiftMark.RECEIVED, at=later, outbox=[thanks])
+    assert not await repo.mark_gift(event_id, 3, 1, GiftMark.RECEIVED, at=later)
+    marks = [(p.gift_sent_at, p.gift_received_at) for p in await repo.list_pairings(event_id)]
+    assert marks == [(later, None), (None, None), (None, later)]
+    assert await repo.gift_counts(event_id) == GiftCounts(3, 1, 1, 1)
+    entries = await repo.list_outbox(event_id, states=[OutboxState.PENDING], user_id=2)
+    notices = [e for e in entries if e.kind is OutboxKind.NOTICE]
+    assert [(e.content, e.gift_button, e.note) for e in notices] == [
+        ("on its way", GiftMark.RECEIVED, None)
+    ]
+    assert await repo.get_outbox_entry(notices[0].id) == notices[0]
+    assert await repo.get_outbox_entry(notices[0].id + 1000) is None
+    (thanked,) = [e for e in await repo.list_outbox(event_id, user_id=3) if e.content]
+    assert thanked.gift_button is None
+    assert await repo.gift_counts(event_id + 1000) == GiftCounts()
+
+
+async def test_gift_marks_stay_with_kept_pairs_and_go_with_replaced_ones(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3, 4)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 4, 4: 1})
+    assert await repo.mark_gift(event_id, 1, 2, GiftMark.SENT, at=NOW)
+    assert await repo.mark_gift(event_id, 2, 3, GiftMark.SENT, at=NOW)
+    assert await repo.mark_gift(event_id, 1, 2, GiftMark.RECEIVED, at=NOW)
+    await repo.remove_participant(event_id, 3)
+    # A splice keeps 1 -> 2 with its marks; 2 now gives to 4: a new pair, unmarked.
+    await repo.replace_pairings(event_id, {1: 2, 2: 4, 4: 1}, keep_notified=True)
+    marks = {
+        p.santa_id: (p.gift_sent_at, p.gift_received_at) for p in await repo.list_pairings(event_id)
+    }
+    assert marks == {1: (NOW, NOW), 2: (None, None), 4: (None, None)}
+    # A redraw replaces every pairing, and the marks go with them.
+    await repo.replace_pairings(event_id, {1: 4, 4: 2, 2: 1})
+    assert await repo.gift_counts(event_id) == GiftCounts(3, 0, 0, 3)
+
+
 # --- outbox -----------------------------------------------------------------------------
 
 
@@ -578,6 +632,8 @@ async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> Non
     await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1})
     await repo.mark_notified(event_id, 1, NOW)
     await repo.record_delivery_failure(event_id, 2, 50007, "closed", NOW)
+    await repo.mark_gift(event_id, 1, 2, GiftMark.SENT, at=NOW)
+    await repo.mark_gift(event_id, 3, 1, GiftMark.RECEIVED, at=NOW)
     await repo.set_status(event_id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
     await repo.add_audit(AuditEntry(event_id, 5, "advance", "now", NOW))
     original = await repo.get_event(event_id)
@@ -616,4 +672,9 @@ async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> Non
     ]
     assert pairs[0].notified_at == NOW
     assert pairs[1].last_error_code == 50007
+    assert [(p.gift_sent_at, p.gift_received_at) for p in pairs] == [
+        (NOW, None),
+        (None, None),
+        (None, NOW),
+    ]
     assert [(a.actor_id, a.action) for a in await repo.list_audit(restored.id)] == [(5, "advance")]
