@@ -18,6 +18,7 @@ from jobs.ids import parse_job_id
 from jobs.specs import job_specs
 from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidInput, NotFound
 from ratmas.domain.model import (
+    LATEST_ONLY_KINDS,
     OPEN_OUTBOX_STATES,
     AuditEntry,
     Event,
@@ -111,6 +112,7 @@ class InMemoryEventRepository:
             cancel_reason=None,
             created_at=now,
             updated_at=now,
+            budget=new.budget,
         )
         self._next_id += 1
         self.events[event.id] = event
@@ -256,6 +258,11 @@ class InMemoryEventRepository:
         self.events[event_id] = updated
         return updated
 
+    async def set_budget(self, event_id: int, budget: str | None, *, now: datetime) -> Event:
+        updated = replace(self._require(event_id), budget=budget, updated_at=_utc(now))
+        self.events[event_id] = updated
+        return updated
+
     async def delete_event(self, event_id: int) -> bool:
         if self.events.pop(event_id, None) is None:
             return False
@@ -379,8 +386,37 @@ class InMemoryEventRepository:
             raise NotFound("You have not joined this Ratmas yet.")
         updated = replace(participant, wishlist_url=url)
         self.participants[event_id][user_id] = updated
+        self._supersede_older(event_id, outbox)
         self._add_outbox(event_id, outbox, now)
         return updated
+
+    async def set_notes(
+        self,
+        event_id: int,
+        user_id: int,
+        notes: str | None,
+        *,
+        outbox: Sequence[OutboxDraft] = (),
+        now: datetime | None = None,
+    ) -> Participant:
+        participant = self.participants.get(event_id, {}).get(user_id)
+        if participant is None:
+            raise NotFound("You have not joined this Ratmas yet.")
+        updated = replace(participant, notes=notes)
+        self.participants[event_id][user_id] = updated
+        self._supersede_older(event_id, outbox)
+        self._add_outbox(event_id, outbox, now)
+        return updated
+
+    def _supersede_older(self, event_id: int, drafts: Sequence[OutboxDraft]) -> None:
+        replaced = {(d.user_id, d.kind) for d in drafts if d.kind in LATEST_ONLY_KINDS}
+        for entry in list(self.outbox.values()):
+            if (
+                entry.event_id == event_id
+                and entry.open
+                and (entry.user_id, entry.kind) in replaced
+            ):
+                self.outbox[entry.id] = replace(entry, state=OutboxState.SUPERSEDED)
 
     # --- exclusions -------------------------------------------------------------------
     async def add_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:

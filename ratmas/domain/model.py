@@ -42,6 +42,7 @@ class NewEvent:
     participant_role_id: int | None = None
     manager_role_id: int | None = None
     created_by: int | None = None
+    budget: str | None = None  # free text the managers chose, e.g. "€20–30"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,8 @@ class Event:
     cancel_reason: str | None
     created_at: datetime
     updated_at: datetime
+    # What a gift should cost, as the managers wrote it (`limits.validate_budget`).
+    budget: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,9 @@ class Participant:
     display_name: str
     wishlist_url: str | None
     joined_at: datetime
+    # Sizes, allergies, a delivery hint: for this participant's santa only
+    # (`limits.validate_notes`).
+    notes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +195,7 @@ class OutboxKind(StrEnum):
 
     ASSIGNMENT = "assignment"  # rendered at send time from the pairing's recipient
     WISHLIST = "wishlist"  # stored text: a giftee changed their wishlist
+    NOTES = "notes"  # stored text: a giftee changed their notes for their santa
     NOTICE = "notice"  # stored text: anything else that must reach one member
 
 
@@ -215,6 +222,10 @@ class OutboxState(StrEnum):
     FAILED = "failed"  # another refusal: same rule as closed
     SUPERSEDED = "superseded"  # replaced by a newer DM before it was delivered
 
+
+# A giftee's update to their santa: a newer one of the same kind to the same santa
+# supersedes one not delivered yet, so only the latest wishlist or notes are sent.
+LATEST_ONLY_KINDS = frozenset({OutboxKind.WISHLIST, OutboxKind.NOTES})
 
 OPEN_OUTBOX_STATES = frozenset(
     {OutboxState.PENDING, OutboxState.SENDING, OutboxState.CLOSED, OutboxState.FAILED}

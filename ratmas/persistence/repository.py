@@ -30,6 +30,7 @@ from ratmas.domain.errors import (
     NotFound,
 )
 from ratmas.domain.model import (
+    LATEST_ONLY_KINDS,
     OPEN_OUTBOX_STATES,
     AuditEntry,
     Event,
@@ -125,6 +126,7 @@ _EVENT_COLUMNS = ", ".join(
         "cancel_reason",
         "created_at",
         "updated_at",
+        "budget",
     )
 )
 _STATUS = {status.value: status for status in EventStatus}
@@ -150,6 +152,7 @@ def _event_from_record(record: Any) -> Event:
         cancel_reason,
         created_at,
         updated_at,
+        budget,
     ) = record
     return Event(
         id=event_id,
@@ -170,6 +173,7 @@ def _event_from_record(record: Any) -> Event:
         cancel_reason=cancel_reason,
         created_at=_read_required(created_at),
         updated_at=_read_required(updated_at),
+        budget=budget,
     )
 
 
@@ -270,6 +274,7 @@ def _event(row: EventRow) -> Event:
         cancel_reason=row.cancel_reason,
         created_at=_out(row.created_at),
         updated_at=_out(row.updated_at),
+        budget=row.budget,
     )
 
 
@@ -280,6 +285,7 @@ def _participant(row: ParticipantRow) -> Participant:
         display_name=row.display_name,
         wishlist_url=row.wishlist_url,
         joined_at=_out(row.joined_at),
+        notes=row.notes,
     )
 
 
@@ -357,6 +363,7 @@ class TortoiseEventRepository:
                 participant_role_id=new.participant_role_id,
                 manager_role_id=new.manager_role_id,
                 created_by=new.created_by,
+                budget=new.budget,
                 created_at=now,
                 updated_at=now,
             )
@@ -514,6 +521,12 @@ class TortoiseEventRepository:
         await row.save()
         return _event(row)
 
+    async def set_budget(self, event_id: int, budget: str | None, *, now: datetime) -> Event:
+        updated = await EventRow.filter(id=event_id).update(budget=budget, updated_at=utc(now))
+        if updated != 1:
+            raise NotFound(f"There is no event {event_id}.")
+        return _event(await self._require_event(event_id))
+
     async def delete_event(self, event_id: int) -> bool:
         # The foreign keys cascade; one statement keeps it atomic on every backend.
         # SQLite's change count includes the cascaded rows, so test for "any".
@@ -576,6 +589,7 @@ class TortoiseEventRepository:
             created_at=utc(source.created_at),
             updated_at=utc(source.updated_at),
             legacy_id=snapshot.legacy_id,
+            budget=source.budget,
             using_db=connection,
         )
         await ParticipantRow.bulk_create(
@@ -585,6 +599,7 @@ class TortoiseEventRepository:
                     user_id=p.user_id,
                     display_name=p.display_name[:100],
                     wishlist_url=p.wishlist_url,
+                    notes=p.notes,
                     joined_at=utc(p.joined_at),
                 )
                 for p in snapshot.participants
@@ -726,8 +741,49 @@ class TortoiseEventRepository:
                 raise NotFound("You have not joined this Ratmas yet.")
             row.wishlist_url = url
             await row.save(update_fields=["wishlist_url"], using_db=connection)
+            await self._supersede_older(connection, event_id, outbox)
             await self._insert_outbox(connection, event_id, outbox, now)
         return _participant(row)
+
+    async def set_notes(
+        self,
+        event_id: int,
+        user_id: int,
+        notes: str | None,
+        *,
+        outbox: Sequence[OutboxDraft] = (),
+        now: datetime | None = None,
+    ) -> Participant:
+        async with in_transaction() as connection:
+            row = await ParticipantRow.get_or_none(
+                event_id=event_id, user_id=user_id, using_db=connection
+            )
+            if row is None:
+                raise NotFound("You have not joined this Ratmas yet.")
+            row.notes = notes
+            await row.save(update_fields=["notes"], using_db=connection)
+            await self._supersede_older(connection, event_id, outbox)
+            await self._insert_outbox(connection, event_id, outbox, now)
+        return _participant(row)
+
+    async def _supersede_older(
+        self, connection: Any, event_id: int, drafts: Sequence[OutboxDraft]
+    ) -> None:
+        """A giftee's newer update replaces the one their santa has not received yet:
+        the open DMs of each `LATEST_ONLY_KINDS` draft's kind to its santa are
+        superseded, in the caller's transaction."""
+        for draft in drafts:
+            if draft.kind in LATEST_ONLY_KINDS:
+                await (
+                    OutboxRow.filter(
+                        event_id=event_id,
+                        user_id=draft.user_id,
+                        kind=draft.kind.value,
+                        state__in=_OPEN,
+                    )
+                    .using_db(connection)
+                    .update(state=OutboxState.SUPERSEDED.value)
+                )
 
     # --- exclusions -------------------------------------------------------------------
     async def add_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:

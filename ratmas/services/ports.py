@@ -144,6 +144,10 @@ class EventRepository(Protocol):
         """Change the given (non-None) channel/role ids of an event."""
         ...
 
+    async def set_budget(self, event_id: int, budget: str | None, *, now: datetime) -> Event:
+        """Set or clear (None) an event's budget; `NotFound` when there is no such event."""
+        ...
+
     async def delete_event(self, event_id: int) -> bool:
         """Delete an event with its participants, exclusions, pairings and audit."""
         ...
@@ -198,7 +202,22 @@ class EventRepository(Protocol):
         now: datetime | None = None,
     ) -> Participant:
         """Set or clear the wishlist, storing `outbox` (e.g. the santa's DM about it) in
-        the same transaction; `NotFound` when they have not joined."""
+        the same transaction; `NotFound` when they have not joined. A draft of a
+        `LATEST_ONLY_KINDS` kind supersedes the open DMs of that kind to its santa."""
+        ...
+
+    async def set_notes(
+        self,
+        event_id: int,
+        user_id: int,
+        notes: str | None,
+        *,
+        outbox: Sequence[OutboxDraft] = (),
+        now: datetime | None = None,
+    ) -> Participant:
+        """Set or clear a participant's notes for their santa, like `set_wishlist`:
+        `outbox` stored in the same transaction, superseding the open DMs of the same
+        kind to the same santa; `NotFound` when they have not joined."""
         ...
 
     # --- exclusions -----------------------------------------------------------------

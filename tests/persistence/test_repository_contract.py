@@ -556,6 +556,94 @@ async def test_wishlist_and_its_dm_are_stored_together(repo: Repo) -> None:
     assert len(await repo.list_outbox(event_id)) == 1
 
 
+async def test_notes_and_their_dm_are_stored_together(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    draft = OutboxDraft(3, OutboxKind.NOTES, content="new notes")
+    noted = await repo.set_notes(event_id, 1, "size M, no nuts", outbox=[draft], now=NOW)
+    assert noted.notes == "size M, no nuts"
+    loaded = await repo.get_participant(event_id, 1)
+    assert loaded is not None
+    assert (loaded.notes, loaded.wishlist_url) == ("size M, no nuts", None)
+    assert [p.notes for p in await repo.list_participants(event_id)] == [
+        "size M, no nuts",
+        None,
+        None,
+    ]
+    (entry,) = await repo.list_outbox(event_id)
+    assert (entry.user_id, entry.kind, entry.content) == (3, OutboxKind.NOTES, "new notes")
+    with pytest.raises(NotFound):
+        await repo.set_notes(event_id, 9, "x", outbox=[draft], now=NOW)
+    assert len(await repo.list_outbox(event_id)) == 1
+    # The wishlist and the notes are kept apart; clearing is None.
+    await repo.set_wishlist(event_id, 1, "https://example.com/1")
+    assert (await repo.set_notes(event_id, 1, None)).notes is None
+    kept = await repo.get_participant(event_id, 1)
+    assert kept is not None
+    assert (kept.notes, kept.wishlist_url) == (None, "https://example.com/1")
+    # A rename by the participant sync keeps the notes.
+    await repo.set_notes(event_id, 2, "ring size 7")
+    await repo.sync_participants(
+        event_id, [Member(1, "a"), Member(2, "b"), Member(3, "c")], now=NOW
+    )
+    renamed = await repo.get_participant(event_id, 2)
+    assert renamed is not None
+    assert (renamed.display_name, renamed.notes) == ("b", "ring size 7")
+
+
+async def test_a_newer_giftee_update_supersedes_the_one_not_yet_delivered(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+
+    def notes(text: str) -> OutboxDraft:
+        return OutboxDraft(3, OutboxKind.NOTES, content=text)
+
+    await repo.set_notes(event_id, 1, "a", outbox=[notes("first")], now=NOW)
+    first = (await repo.list_outbox(event_id))[0]
+    assert await repo.outbox_sending(first.id, dm_channel_id=77, at=NOW)
+    assert await repo.outbox_delivered(first.id, dm_channel_id=77, message_id=1, at=NOW)
+    await repo.set_notes(event_id, 1, "b", outbox=[notes("second")], now=NOW)
+    await repo.set_wishlist(
+        event_id,
+        1,
+        "https://example.com/1",
+        outbox=[OutboxDraft(3, OutboxKind.WISHLIST, content="wishlist")],
+        now=NOW,
+    )
+    await repo.set_notes(event_id, 1, "c", outbox=[notes("third")], now=NOW)
+    # Another santa's DM of the same kind is not touched.
+    await repo.enqueue(event_id, [OutboxDraft(2, OutboxKind.NOTES, content="other")], now=NOW)
+    entries = await repo.list_outbox(event_id)
+    assert [(e.user_id, e.kind, e.content, e.state) for e in entries] == [
+        (3, OutboxKind.NOTES, "first", OutboxState.DELIVERED),
+        (3, OutboxKind.NOTES, "second", OutboxState.SUPERSEDED),
+        (3, OutboxKind.WISHLIST, "wishlist", OutboxState.PENDING),
+        (3, OutboxKind.NOTES, "third", OutboxState.PENDING),
+        (2, OutboxKind.NOTES, "other", OutboxState.PENDING),
+    ]
+    # A superseded DM is never sent.
+    assert not await repo.outbox_sending(entries[1].id, dm_channel_id=77, at=NOW)
+
+
+async def test_budget_is_stored_changed_and_cleared(repo: Repo) -> None:
+    created = await repo.create_event(replace(new_event(), budget="€20–30"), now=NOW)
+    assert created.budget == "€20–30"
+    assert (await repo.get_event(created.id)) == created
+    assert (await repo.get_live_event(GUILD)) == created
+    # The raw listings read it too.
+    (listed,) = await repo.list_live_events()
+    assert listed.budget == "€20–30"
+    (due,) = await repo.events_to_reconcile(due_before=NOW + timedelta(days=2))
+    assert due.budget == "€20–30"
+    later = NOW + timedelta(hours=1)
+    changed = await repo.set_budget(created.id, "up to £15", now=later)
+    assert (changed.budget, changed.updated_at) == ("up to £15", later)
+    assert (await repo.get_event(created.id)) == changed
+    assert (await repo.set_budget(created.id, None, now=later)).budget is None
+    with pytest.raises(NotFound):
+        await repo.set_budget(created.id + 100, "x", now=later)
+    plain = await repo.create_event(new_event(OTHER_GUILD), now=NOW)
+    assert plain.budget is None
+
+
 async def test_missing_assignment_dms_are_enqueued_once(repo: Repo) -> None:
     event_id = await event_with(repo, 1, 2, 3)
     await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1})
@@ -628,6 +716,8 @@ async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> Non
 
     event_id = await event_with(repo, 1, 2, 3)
     await repo.set_wishlist(event_id, 2, "https://example.com/2")
+    await repo.set_notes(event_id, 3, "size M")
+    await repo.set_budget(event_id, "€20–30", now=NOW)
     await repo.add_exclusion(event_id, 1, 3)
     await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1})
     await repo.mark_notified(event_id, 1, NOW)
@@ -656,10 +746,13 @@ async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> Non
     assert restored.status is EventStatus.ACTIVE
     assert restored.dates == original.dates
     assert (await repo.get_live_event(GUILD)) == restored
-    assert [(p.user_id, p.wishlist_url) for p in await repo.list_participants(restored.id)] == [
-        (1, None),
-        (2, "https://example.com/2"),
-        (3, None),
+    assert restored.budget == "€20–30"
+    assert [
+        (p.user_id, p.wishlist_url, p.notes) for p in await repo.list_participants(restored.id)
+    ] == [
+        (1, None, None),
+        (2, "https://example.com/2", None),
+        (3, None, "size M"),
     ]
     assert [(x.user_id, x.excluded_user_id) for x in await repo.list_exclusions(restored.id)] == [
         (1, 3)
