@@ -22,8 +22,6 @@ from ratmas.domain.errors import ConfigError, RatmasError
 from ratmas.services.ports import SystemClock
 
 log = logging.getLogger("ratmas")
-# nextcord's loggers that write whole payloads at DEBUG.
-PAYLOAD_LOGGERS = ("nextcord.http", "nextcord.gateway", "nextcord.webhook", "nextcord.state")
 
 Handler = Callable[[argparse.Namespace, Settings, TextIO], Coroutine[Any, Any, int]]
 
@@ -336,11 +334,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         # These narrate every connect, transition, job run and request at INFO.
         for noisy in ("tortoise", "transitions", "apscheduler", "aiohttp.access"):
             logging.getLogger(noisy).setLevel(max(logging.WARNING, log.getEffectiveLevel()))
-        # At DEBUG these print request bodies and gateway events whole, members'
-        # anonymous messages included, which must never reach a log.
-        for carrier in PAYLOAD_LOGGERS:
-            if logging.getLogger(carrier).getEffectiveLevel() < logging.INFO:
-                logging.getLogger(carrier).setLevel(logging.INFO)
+        # nextcord's DEBUG lines carry raw gateway events and request bodies, i.e. what
+        # members typed (notes for their santa): never in the log, even at DEBUG.
+        logging.getLogger("nextcord").setLevel(max(logging.INFO, log.getEffectiveLevel()))
         handler: Handler = args.handler
         return asyncio.run(handler(args, settings, stdout))
     except RatmasError as exc:

@@ -46,6 +46,9 @@ PHASE_ORDER: Final[tuple[Phase, ...]] = (Phase.START, Phase.PURCHASE_DEADLINE, P
 # Statuses in which a draw exists (or is being made): changes to the participants
 # must splice it, and santas may still be waiting for their DM.
 DRAWN_STATUSES: Final = frozenset({EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED})
+# Statuses in which members mark their gifts sent and received: from the draw until
+# the event is archived.
+GIFT_STATUSES: Final = DRAWN_STATUSES | {EventStatus.REVEALED}
 # Statuses in which santas and giftees may write to each other anonymously: from the
 # draw until the event is archived (or cancelled).
 MESSAGE_STATUSES: Final = frozenset(

@@ -25,6 +25,7 @@ from ratmas.services.delivery import (
     SantaDelivery,
 )
 from ratmas.services.draw import DrawService, fresh_rng
+from ratmas.services.gifts import GiftService
 from ratmas.services.guild_settings import GuildSettingsService
 from ratmas.services.locks import EventLocks
 from ratmas.services.participants import ParticipantService
@@ -75,6 +76,7 @@ class Services:
     roster: RosterService
     status: StatusService
     guild_settings: GuildSettingsService
+    gifts: GiftService
     draw: DrawService
     delivery: SantaDelivery
     announcer: Announcer
@@ -165,6 +167,7 @@ def build_services(
         guild_settings=GuildSettingsService(
             repo, clock, declared=opts.declared_guilds, default_timezone=opts.default_timezone
         ),
+        gifts=GiftService(repo, clock, delivery=delivery),
         draw=draw,
         delivery=delivery,
         announcer=announcer,

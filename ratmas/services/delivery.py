@@ -319,7 +319,7 @@ class SantaDelivery:
             # The Reply button carries this row's id; whom it answers stays in the database.
             return Message(entry.content, reply_button_outbox_id=entry.id)
         if entry.kind is not OutboxKind.ASSIGNMENT:
-            return Message(entry.content)
+            return Message(entry.content, gift_button=entry.gift_button)
         recipient = people.get(entry.recipient_id or 0)
         if recipient is None or entry.user_id not in people:
             # A leaver whose splice could not be stored: the admins were told; a

@@ -15,7 +15,14 @@ from typing import Any, Final
 
 from ratmas.domain.dates import SUPPORTED_RANGE, check_instant, check_order, zone
 from ratmas.domain.errors import InvalidInput, InvalidPairings, NotFound
-from ratmas.domain.limits import check_id, check_int32, check_text, shown
+from ratmas.domain.limits import (
+    check_id,
+    check_int32,
+    check_text,
+    shown,
+    validate_budget,
+    validate_notes,
+)
 from ratmas.domain.model import (
     AuditEntry,
     Event,
@@ -65,12 +72,14 @@ async def export_event(repo: EventRepository, event_id: int) -> dict[str, Any]:
             "cancel_reason": event.cancel_reason,
             "created_at": _time(event.created_at),
             "updated_at": _time(event.updated_at),
+            "budget": event.budget,
         },
         "participants": [
             {
                 "user_id": _id(p.user_id),
                 "display_name": p.display_name,
                 "wishlist_url": p.wishlist_url,
+                "notes": p.notes,
                 "joined_at": _time(p.joined_at),
             }
             for p in await repo.list_participants(event.id)
@@ -87,6 +96,8 @@ async def export_event(repo: EventRepository, event_id: int) -> dict[str, Any]:
                 "attempts": p.attempts,
                 "last_error_code": p.last_error_code,
                 "last_error_text": p.last_error_text,
+                "gift_sent_at": _time(p.gift_sent_at),
+                "gift_received_at": _time(p.gift_received_at),
             }
             for p in await repo.list_pairings(event.id)
         ],
@@ -180,15 +191,17 @@ class _Fields:
     def __init__(self, label: str) -> None:
         self.label = label
 
-    def fail(self, path: str, value: Any, problem: str) -> InvalidInput:
-        return InvalidInput("import", f"{self.label}: {path} = {shown(value)}: {problem}")
+    def fail(self, path: str, value: Any, problem: str, *, quote: bool = True) -> InvalidInput:
+        shows = f" = {shown(value)}" if quote else ""
+        return InvalidInput("import", f"{self.label}: {path}{shows}: {problem}")
 
-    def check[T](self, path: str, value: Any, rule: Callable[[Any], T]) -> T:
-        """`rule(value)`, its `InvalidInput` re-raised naming the event and the path."""
+    def check[T](self, path: str, value: Any, rule: Callable[[Any], T], *, quote: bool = True) -> T:
+        """`rule(value)`, its `InvalidInput` re-raised naming the event and the path
+        (and the value, unless it is private: `quote=False`)."""
         try:
             return rule(value)
         except InvalidInput as error:
-            raise self.fail(path, value, error.problem) from None
+            raise self.fail(path, value, error.problem, quote=quote) from None
 
     def required(self, data: Mapping[str, Any], key: str, path: str) -> Any:
         if key not in data:
@@ -269,8 +282,8 @@ def snapshot_from_export(data: Any, index: int | None = None) -> EventSnapshot:
     """Read one event of an export (`export_event`'s shape) back, checking every field
     with the rules the commands use: ids that fit BIGINT, counters that fit INT, text
     without control characters or lone surrogates, dates in range and in order, the
-    wishlist rule, exclusions only between participants and never of oneself, pairings
-    that are a draw of the participants.
+    wishlist, budget and notes rules, exclusions only between participants and never
+    of oneself, pairings that are a draw of the participants.
 
     Bad input is one `InvalidInput("import", ...)` naming the event, the field and the
     value; nothing is stored."""
@@ -311,6 +324,8 @@ def snapshot_from_export(data: Any, index: int | None = None) -> EventSnapshot:
         ),
         created_at=f.instant("event.created_at", f.required(raw, "created_at", "event")),
         updated_at=f.instant("event.updated_at", f.required(raw, "updated_at", "event")),
+        # Older exports have no budget (nor notes below): not set.
+        budget=f.check("event.budget", raw.get("budget"), validate_budget),
     )
     try:
         event = replace(event, dates=check_order(event.dates, timezone=timezone))
@@ -349,6 +364,8 @@ def _participants(f: _Fields, items: list[Mapping[str, Any]]) -> tuple[Participa
             ),
             f.check(f"{where}.wishlist_url", p.get("wishlist_url"), validate_wishlist),
             f.instant(f"{where}.joined_at", f.required(p, "joined_at", where)),
+            # Private to the participant's santa: a refusal does not quote them.
+            notes=f.check(f"{where}.notes", p.get("notes"), validate_notes, quote=False),
         )
     return tuple(found.values())
 
@@ -398,6 +415,11 @@ def _pairings(
                 f"pairings[{i}].attempts",
                 p.get("attempts", 0),
                 lambda v: check_int32(v, "attempts", minimum=0),
+            ),
+            # Files written before gift tracking have no marks: none were made.
+            gift_sent_at=f.maybe_instant(f"pairings[{i}].gift_sent_at", p.get("gift_sent_at")),
+            gift_received_at=f.maybe_instant(
+                f"pairings[{i}].gift_received_at", p.get("gift_received_at")
             ),
         )
         for i, p in enumerate(items)
