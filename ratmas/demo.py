@@ -344,6 +344,22 @@ class Season:
         )
         return await self.answered(user, handle, f"runs {did}{shown}", did, answer)
 
+    async def admin(
+        self,
+        user: User,
+        subcommand: str,
+        answer: str,
+        options: dict[str, Any] | None = None,
+        shown: str = "",
+    ) -> Message:
+        """`user` runs `/ratmas-admin <subcommand>`; like `slash`."""
+        did = f"/ratmas-admin {subcommand}"
+        handle: InteractionHandle = await self.expect(
+            self.sb.slash(self.cast.guild_id, user.id, "ratmas-admin", subcommand, options=options),
+            f"{did} could not be sent",
+        )
+        return await self.answered(user, handle, f"runs {did}{shown}", did, answer)
+
     async def click(
         self, user: User, message: Message, custom_id: str, label: str, answer: str
     ) -> Message:
@@ -383,7 +399,7 @@ class Season:
             f"{manager.name} (Manage Server) and {len(cast.members)} members: "
             f"{', '.join(cast.members)}. {cast.closed.name} does not accept DMs from the server."
         )
-        await self.slash(
+        await self.admin(
             manager,
             "setup",
             "Settings saved",
@@ -408,7 +424,7 @@ class Season:
             "purchase_deadline": _local(deadline),
             "reveal": _local(reveal),
         }
-        await self.slash(
+        await self.admin(
             cast.manager,
             "create",
             "is scheduled",
@@ -450,7 +466,7 @@ class Season:
         self.t.narrate(f"{closed.name} allows DMs from the server")
         await self.click(closed, ping, "ratmas:retry", "Retry", "Sent!")
         await self.seen(self.dm_to(closed, SANTA_DM), f"santa DM to {closed.name}", 10)
-        await self.slash(cast.manager, "retry-dms", "Every santa has already received")
+        await self.admin(cast.manager, "retry-dms", "Every santa has already received")
         await self.set_wishlist(WISHLISTS[1])
         await self.seen(
             lambda m: "updated their Ratmas wishlist" in m.content, "wishlist DM to the santa", 10
@@ -489,7 +505,7 @@ class Season:
         await self.quiet()
         self.t.flush()
         await self.slash(cast.members["bob"], "status", "revealed")
-        jobs = await self.slash(cast.manager, "jobs", "Scheduler jobs")
+        jobs = await self.admin(cast.manager, "jobs", "Scheduler jobs")
         if "(none)" not in jobs.content:
             raise DemoError("a phase is still scheduled after the reveal: " + jobs.content)
 

@@ -110,7 +110,7 @@ def test_posts_are_numbered_in_order(transcript: str) -> None:
 
 def test_members_join_with_the_button_and_only_they_see_the_answer(transcript: str) -> None:
     signups = scene(transcript, "Sign-ups")
-    assert "manager runs /ratmas create start:" in signups
+    assert "manager runs /ratmas-admin create start:" in signups
     assert "[🎁 Join] [Leave]" in signups
     for name in MEMBERS:
         assert f"{name} clicks Join → (only {name} sees) You're in, {name}!" in signups
@@ -134,7 +134,7 @@ def test_shopping_retries_the_dm_tells_of_the_wishlist_and_splices_the_leaver(
     assert "Sent! Check your DMs" in shopping[retry:]
     assert f"DM to {CLOSED}: {SANTA_DM}" in shopping[retry:]
     # Nothing is left for the organisers to re-send.
-    assert "manager runs /ratmas retry-dms" in shopping
+    assert "manager runs /ratmas-admin retry-dms" in shopping
     assert "Every santa has already received their DM" in shopping
     assert "updated their Ratmas wishlist: https://example.com/ann/new-wishlist" in shopping
     leaves = shopping.index(f"* {LEAVER} leaves the server")
@@ -155,7 +155,7 @@ def test_nothing_is_pending_at_the_end(transcript: str) -> None:
     reveal = scene(transcript, "Reveal")
     assert "bob runs /ratmas status" in reveal
     assert "(only bob sees) Ratmas 1: revealed" in reveal
-    jobs = reveal[reveal.index("manager runs /ratmas jobs") :]
+    jobs = reveal[reveal.index("manager runs /ratmas-admin jobs") :]
     assert "(none)" in jobs
     assert "The scheduler matches the database." in jobs
 

@@ -1,4 +1,4 @@
-"""Per-guild settings: what config.toml declares, overridden at runtime by `/ratmas setup`.
+"""Per-guild settings: what config.toml declares, overridden at runtime by `/ratmas-admin setup`.
 
 The effective value of each setting is the runtime override stored in the database,
 else the value declared for the guild in config.toml, else the global default. The
@@ -20,7 +20,7 @@ from ratmas.services.ports import Clock, EventRepository
 
 
 class Source(StrEnum):
-    RUNTIME = "set with /ratmas setup"
+    RUNTIME = "set with /ratmas-admin setup"
     CONFIG = "from config.toml"
     DEFAULT = "default"
 
