@@ -98,7 +98,7 @@ def test_the_demo_returns_zero(played: tuple[int, str]) -> None:
 
 
 def test_the_transcript_has_every_scene_in_order(transcript: str) -> None:
-    titles = ["Setup", "Sign-ups", "The draw", "Shopping", "Reveal"]
+    titles = ["Setup", "Sign-ups", "The draw", "Shopping", "Reveal", "Next year"]
     positions = [transcript.index(f"== {t} ==") for t in titles]
     assert positions == sorted(positions)
 
@@ -158,6 +158,17 @@ def test_nothing_is_pending_at_the_end(transcript: str) -> None:
     jobs = reveal[reveal.index("manager runs /ratmas-admin jobs") :]
     assert "(none)" in jobs
     assert "The scheduler matches the database." in jobs
+
+
+def test_next_year_nobody_draws_last_years_giftee(transcript: str) -> None:
+    reveal, next_year = scene(transcript, "Reveal"), scene(transcript, "Next year")
+    last = dict(re.findall(r"^\s+(\w+) \(@\1\) → (\w+) \(@\2\)$", reveal, re.M))
+    assert "manager runs /ratmas-admin advance" in next_year
+    assert "manager runs /ratmas-admin create start:" in next_year
+    now = dict(re.findall(rf"^\[\d+\] DM to (\w+): {SANTA_DM} (\w+)", next_year, re.M))
+    assert sorted(now) == sorted(last)
+    assert all(now[santa] != last[santa] for santa in now), (last, now)
+    assert "nobody drew the same giftee as last year" in next_year
 
 
 def test_discord_markup_is_made_readable(transcript: str) -> None:
