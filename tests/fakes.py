@@ -29,6 +29,7 @@ from ratmas.domain.model import (
     GiftCounts,
     GiftMark,
     GuildSettings,
+    Household,
     Member,
     MessageDirection,
     NewEvent,
@@ -88,6 +89,8 @@ class InMemoryEventRepository:
         self.guild_settings: dict[int, GuildSettings] = {}
         self.outbox: dict[int, OutboxEntry] = {}  # by id, ids never reused
         self.legacy: dict[str, int] = {}
+        self.households: dict[int, Household] = {}  # by id, ids never reused
+        self._next_household_id = 1
         self.messages: dict[int, AnonymousMessage] = {}  # by id, ids never reused
         self._next_id = 1
         self._next_outbox_id = 1
@@ -811,7 +814,9 @@ class InMemoryEventRepository:
             )
         return found
 
-    async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
+    async def previous_pairings(
+        self, guild_id: int, before_event_id: int, *, events: int = 1
+    ) -> list[tuple[int, int]]:
         earlier = sorted(
             (
                 e.id
@@ -820,9 +825,10 @@ class InMemoryEventRepository:
             ),
             reverse=True,
         )
-        if not earlier:
-            return []
-        return [(p.santa_id, p.recipient_id) for p in await self.list_pairings(earlier[0])]
+        pairs: list[tuple[int, int]] = []
+        for event_id in earlier[: max(events, 0)]:
+            pairs.extend((p.santa_id, p.recipient_id) for p in await self.list_pairings(event_id))
+        return pairs
 
     # --- audit ------------------------------------------------------------------------
     async def add_audit(self, entry: AuditEntry) -> None:
@@ -831,6 +837,46 @@ class InMemoryEventRepository:
 
     async def list_audit(self, event_id: int) -> list[AuditEntry]:
         return list(self.audit.get(event_id, []))
+
+    # --- households ---------------------------------------------------------------------
+    async def add_household(
+        self, guild_id: int, members: Sequence[int], *, created_by: int | None, now: datetime
+    ) -> Household:
+        wanted = tuple(sorted(set(members)))
+        for user_id in wanted:
+            for household in await self.list_households(guild_id):
+                if user_id in household.members:
+                    raise InvalidInput(
+                        "members",
+                        f"<@{user_id}> is already in household {household.id}; a member is "
+                        "in one household at most (take them out of it first)",
+                    )
+        household = Household(self._next_household_id, guild_id, wanted, created_by, _utc(now))
+        self._next_household_id += 1
+        self.households[household.id] = household
+        return household
+
+    async def remove_household(self, guild_id: int, household_id: int) -> Household | None:
+        household = self.households.get(household_id)
+        if household is None or household.guild_id != guild_id:
+            return None
+        del self.households[household_id]
+        return household
+
+    async def remove_household_member(self, guild_id: int, user_id: int) -> Household | None:
+        for household in await self.list_households(guild_id):
+            if user_id in household.members:
+                if len(household.members) <= 2:
+                    del self.households[household.id]
+                else:
+                    self.households[household.id] = replace(
+                        household, members=tuple(m for m in household.members if m != user_id)
+                    )
+                return household
+        return None
+
+    async def list_households(self, guild_id: int) -> list[Household]:
+        return [h for _, h in sorted(self.households.items()) if h.guild_id == guild_id]
 
     # --- guild settings ---------------------------------------------------------------
     async def get_guild_settings(self, guild_id: int) -> GuildSettings | None:

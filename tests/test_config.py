@@ -24,7 +24,9 @@ def test_the_committed_config_loads_with_the_defaults() -> None:
     assert settings.discord.token_env == "DISCORD_TOKEN"
     assert settings.discord.api_base_url == "https://discord.com/api/v10"
     assert settings.min_participants == 3
+    assert settings.avoid_previous_events == 2
     assert settings.scheduler.tick_seconds == 60
+    assert settings.messages.max_per_day == 20
     assert settings.guilds == ()
 
 
@@ -51,6 +53,7 @@ shard_ids = [3]
 [ratmas]
 default_timezone = "Europe/Paris"
 min_participants = 4
+avoid_previous_events = 0
 [scheduler]
 tick_seconds = 5
 misfire_grace_seconds = 120
@@ -72,6 +75,7 @@ timezone = "Pacific/Auckland"
     assert settings.discord.shard_ids == (3,)
     assert settings.log_level == "DEBUG"
     assert settings.scheduler.coalesce is False
+    assert settings.avoid_previous_events == 0
     assert settings.scheduler.resume_after_seconds == 10
     guild = settings.guild(123456789012345678)
     assert guild is not None
@@ -102,6 +106,10 @@ def test_environment_overrides(tmp_path: Path) -> None:
         (
             "[ratmas]\nmin_participants = true\n",
             "min_participants = True: expected an integer",
+        ),
+        (
+            "[ratmas]\navoid_previous_events = -1\n",
+            "avoid_previous_events = -1: expected an integer from 0 to 50",
         ),
         ('[ratmas]\ndefault_timezone = "Mars/Olympus"\n', "'Mars/Olympus': unknown IANA timezone"),
         (
@@ -145,6 +153,11 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "resume_after_seconds = 9223372036854775807: expected an integer from 1 to 86400",
         ),
         (f"[[guilds]]\nid = {2**63}\n", "expected a Discord id"),
+        (
+            "[messages]\nmax_per_day = 0\n",
+            "messages.max_per_day = 0: expected an integer from 1 to 1000",
+        ),
+        ("[messages]\nper_day = 5\n", "messages.per_day = 5: unknown key"),
     ],
 )
 def test_bad_config_is_one_line_naming_file_key_and_value(

@@ -149,3 +149,21 @@ class RatmasCog(RatmasCogBase):
             self._guild(interaction), self._user(interaction).id, to, text
         )
         await reply(interaction, render.message_sent(result))
+
+    @ratmas.subcommand(
+        name="history", description="This server's past seasons, and who gave to whom"
+    )
+    async def history(
+        self,
+        interaction: Interaction[Any],
+        page: int = SlashOption(
+            description="which page (the newest seasons come first)",
+            required=False,
+            default=1,
+            min_value=1,
+            max_value=1000,
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        seasons = await self.s.history.seasons(self._guild(interaction))
+        await reply(interaction, render.history(seasons, page))
