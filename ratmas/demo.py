@@ -70,6 +70,8 @@ MEMBERS: Final = ("ann", "bob", "cat", "dan", "eve", "fay")
 WISHLISTS: Final = ("https://example.com/ann/wishlist", "https://example.com/ann/new-wishlist")
 NOTES: Final = ("size M, no nuts please", "size M, no nuts; leave parcels with the neighbour")
 BUDGET: Final = "€20–30"
+QUESTION: Final = "Hi Santa! I'm away from the 20th: can it arrive before then?"
+ANSWER: Final = "Of course! It'll be there by the 18th 🎁"
 HOUSEHOLD: Final = ("bob", "cat")  # never draw one another
 GIFT_SENT: Final = "ratmas:gift_sent"
 GIFT_RECEIVED: Final = "ratmas:gift_received"
@@ -520,6 +522,7 @@ class Season:
             lambda m: "someone left" in m.content, f"new DM to {leaver.name}'s santa", 10
         )
         await self.quiet()
+        await self.anonymous_messages()
         await self.gifts()
         if self.clock.now() >= dates.deadline:
             raise DemoError(
@@ -618,6 +621,43 @@ class Season:
             n for n, m in self.cast.members.items() if self.sb.member(self.cast.guild_id, m.id)
         }
         return {s: r for s, r in pairs.items() if s in present and r in present}
+
+    async def anonymous_messages(self) -> None:
+        """A giftee asks their santa a question; the santa answers with the Reply button.
+        Neither learns anything about the other that they did not already know."""
+        self.t.flush()
+        pairs = self.drawn()
+        giftee = self.cast.members[WISHER]
+        santa = self.cast.members[next(s for s, r in pairs.items() if r == WISHER)]
+        await self.slash(
+            giftee,
+            "message",
+            "Delivered to your Secret Santa",
+            {"to": "santa", "text": QUESTION},
+            f" to:santa text:{QUESTION}",
+        )
+        question = await self.seen(
+            self.dm_to(santa, "From your giftee"), f"question DM to {santa.name}", 10
+        )
+        self.t.flush()
+        (reply_id,) = question.custom_ids
+        pressed: InteractionHandle = await self.expect(
+            self.sb.click(None, santa.id, question.id, reply_id),
+            f"{santa.name} could not click Reply",
+        )
+        form = await self.expect(pressed.modal(REPLY_SECONDS), f"no Reply form for {santa.name}")
+        self.t.write(f'{santa.name} clicks Reply in their DM → the form "{form.get("title")}"')
+        submitted: InteractionHandle = await self.expect(
+            self.sb.submit_modal(santa.id, pressed, {"text": ANSWER}),
+            f"{santa.name} could not submit the Reply form",
+        )
+        await self.answered(
+            santa, submitted, f"submits it: {ANSWER}", "Reply form", "Delivered to your giftee"
+        )
+        await self.seen(
+            self.dm_to(giftee, "From your Secret Santa"), f"answer DM to {giftee.name}", 10
+        )
+        await self.quiet()
 
     async def gifts(self) -> None:
         """A santa presses Gift sent under their DM; their giftee, told without a name,

@@ -198,6 +198,24 @@ def test_a_gift_is_marked_sent_and_received_without_naming_the_santa(transcript:
     assert "Gifts: 1 marked sent, 1 marked received" in shopping
 
 
+def test_a_giftee_asks_their_santa_and_the_santa_replies_anonymously(transcript: str) -> None:
+    shopping = scene(transcript, "Shopping")
+    asked = shopping.index("ann runs /ratmas message to:santa text:")
+    assert "Delivered to your Secret Santa, anonymously" in shopping[asked:]
+    question = re.search(r"^\[\d+\] DM to (\w+): 📨 From your giftee:\n(.*)$", shopping, re.M)
+    assert question is not None
+    santa = question[1]
+    assert "I'm away from the 20th" in question[2]
+    assert "ann" not in question[2]
+    after = shopping[question.end() :]
+    assert f'{santa} clicks Reply in their DM → the form "Reply to your giftee"' in after
+    assert f"{santa} submits it: Of course!" in after
+    answer = re.search(r"^\[\d+\] DM to ann: 📨 From your Secret Santa:\n(.*)$", after, re.M)
+    assert answer is not None
+    assert "by the 18th" in answer[1]
+    assert santa not in answer[1]
+
+
 def test_history_shows_the_revealed_season(transcript: str) -> None:
     reveal = scene(transcript, "Reveal")
     history = reveal[reveal.index("cat runs /ratmas history") :]
