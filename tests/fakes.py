@@ -33,10 +33,18 @@ from ratmas.domain.model import (
     OutboxState,
     Pairing,
     Participant,
+    ReminderDays,
     SyncResult,
 )
 from ratmas.domain.pairing import check_draw
-from ratmas.domain.status import ANNOUNCED_STATUSES, DRAWN_STATUSES, EventStatus
+from ratmas.domain.reminders import reminder_due, reminder_pending
+from ratmas.domain.status import (
+    ANNOUNCED_STATUSES,
+    DRAWN_STATUSES,
+    REMINDER_ORDER,
+    EventStatus,
+    Reminder,
+)
 from ratmas.services.ports import DeliveryProgress, LiveJob
 from ratmas.services.schedule import EventSchedule
 
@@ -75,6 +83,9 @@ class InMemoryEventRepository:
         self.guild_settings: dict[int, GuildSettings] = {}
         self.outbox: dict[int, OutboxEntry] = {}  # by id, ids never reused
         self.legacy: dict[str, int] = {}
+        # Gifts marked sent: event -> santa -> the recipient they marked it for (a
+        # redraw that gives the santa someone else leaves their gift unmarked).
+        self.gifts_sent: dict[int, dict[int, int]] = {}
         self._next_id = 1
         self._next_outbox_id = 1
 
@@ -109,6 +120,7 @@ class InMemoryEventRepository:
             cancel_reason=None,
             created_at=now,
             updated_at=now,
+            reminder_days=new.reminder_days,
         )
         self._next_id += 1
         self.events[event.id] = event
@@ -167,7 +179,13 @@ class InMemoryEventRepository:
                 and e.state in (OutboxState.PENDING, OutboxState.SENDING)
                 for e in self.outbox.values()
             )
-            if event.id in due or unannounced or undrawn or untried or unsent_notices:
+            reminder = any(
+                due_at is not None and due_at < _utc(due_before)
+                for due_at in (
+                    reminder_due(event, r) for r in REMINDER_ORDER if reminder_pending(event, r)
+                )
+            )
+            if event.id in due or unannounced or undrawn or untried or unsent_notices or reminder:
                 result.append(event)
         return result
 
@@ -195,6 +213,25 @@ class InMemoryEventRepository:
             updated_at=_utc(now),
             cancel_reason=cancel_reason if cancel_reason is not None else event.cancel_reason,
         )
+        return True
+
+    async def claim_reminder(
+        self,
+        event_id: int,
+        reminder: Reminder,
+        expected: EventStatus,
+        *,
+        now: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        event = self.events.get(event_id)
+        if event is None or event.status != expected or event.reminded_at(reminder) is not None:
+            return False
+        if reminder is Reminder.WISHLIST:
+            self.events[event_id] = replace(event, reminded_wishlist_at=_utc(now))
+        else:
+            self.events[event_id] = replace(event, reminded_gift_at=_utc(now))
+        self._add_outbox(event_id, outbox, _utc(now))
         return True
 
     async def claim_announcement(
@@ -241,6 +278,7 @@ class InMemoryEventRepository:
         announcement_channel_id: int | None = None,
         participant_role_id: int | None = None,
         manager_role_id: int | None = None,
+        reminder_days: ReminderDays | None = None,
         now: datetime,
     ) -> Event:
         event = self._require(event_id)
@@ -249,6 +287,7 @@ class InMemoryEventRepository:
             announcement_channel_id=announcement_channel_id or event.announcement_channel_id,
             participant_role_id=participant_role_id or event.participant_role_id,
             manager_role_id=manager_role_id or event.manager_role_id,
+            reminder_days=reminder_days if reminder_days is not None else event.reminder_days,
             updated_at=_utc(now),
         )
         self.events[event_id] = updated
@@ -259,6 +298,7 @@ class InMemoryEventRepository:
             return False
         for table in (self.participants, self.exclusions, self.pairings, self.audit):
             table.pop(event_id, None)
+        self.gifts_sent.pop(event_id, None)
         self.outbox = {k: e for k, e in self.outbox.items() if e.event_id != event_id}
         self.legacy = {k: v for k, v in self.legacy.items() if v != event_id}
         return True
@@ -486,6 +526,19 @@ class InMemoryEventRepository:
     async def pending_pairings(self, event_id: int) -> list[Pairing]:
         return [p for p in await self.list_pairings(event_id) if p.pending]
 
+    async def santas_without_gift_sent(self, event_id: int) -> list[int]:
+        marked = self.gifts_sent.get(event_id, {})
+        return [
+            p.santa_id
+            for p in await self.list_pairings(event_id)
+            if marked.get(p.santa_id) != p.recipient_id
+        ]
+
+    def mark_gift_sent(self, event_id: int, santa_id: int) -> None:
+        """What `/ratmas gift sent` stores (tests arrange it directly)."""
+        pairing = self.pairings[event_id][santa_id]
+        self.gifts_sent.setdefault(event_id, {})[santa_id] = pairing.recipient_id
+
     async def mark_notified(self, event_id: int, santa_id: int, at: datetime) -> bool:
         pairing = self.pairings.get(event_id, {}).get(santa_id)
         if pairing is None or not pairing.pending:
@@ -711,7 +764,7 @@ class RecordingJobScheduler:
     ) -> None:
         self.syncs += 1
         wanted = {
-            spec.id: LiveJob(spec.id, spec.event_id, spec.phase, spec.run_date)
+            spec.id: LiveJob(spec.id, spec.event_id, spec.kind, spec.run_date)
             for spec in job_specs(schedules)
             if event_ids is None or spec.event_id in event_ids
         }

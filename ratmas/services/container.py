@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ratmas.domain.model import GuildSettings
+from ratmas.domain.model import GuildSettings, ReminderDays
+from ratmas.domain.reminders import DEFAULT_REMINDER_DAYS
 from ratmas.services.admin import AdminService
 from ratmas.services.announcements import Announcer
 from ratmas.services.delivery import (
@@ -59,6 +60,8 @@ class ServiceOptions:
     default_timezone: str = "UTC"
     rng: Callable[[], random.Random] = fresh_rng
     keep_snapshots: int = DEFAULT_KEEP_SNAPSHOTS
+    # The reminder days of a guild that sets none (config.toml's [reminders]).
+    reminder_days: ReminderDays = DEFAULT_REMINDER_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,14 @@ def build_services(
         resume_after=opts.resume_after,
         horizon=opts.horizon,
     )
+    guild_settings = GuildSettingsService(
+        repo,
+        clock,
+        declared=opts.declared_guilds,
+        default_timezone=opts.default_timezone,
+        default_reminder_days=opts.reminder_days,
+        event_changed=lambda event_id: engine.reconcile(event_id=event_id),
+    )
     participants = ParticipantService(
         repo,
         discord,
@@ -145,6 +156,7 @@ def build_services(
             announcer=announcer,
             audit=audit,
             snapshots=snapshots,
+            reminder_days=guild_settings.reminder_days,
         ),
         participants=participants,
         roster=RosterService(
@@ -158,9 +170,7 @@ def build_services(
             audit=audit,
         ),
         status=StatusService(repo, clock, blast=delivery.progress),
-        guild_settings=GuildSettingsService(
-            repo, clock, declared=opts.declared_guilds, default_timezone=opts.default_timezone
-        ),
+        guild_settings=guild_settings,
         draw=draw,
         delivery=delivery,
         announcer=announcer,

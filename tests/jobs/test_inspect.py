@@ -125,9 +125,9 @@ async def test_compare_reports_missing_extra_and_wrong_times() -> None:
     repo, _ = await seeded()
     found = schedules(await repo.list_live_events(), NOW)
     live = [
-        LiveJob(s.id, s.event_id, s.phase, s.run_date)
+        LiveJob(s.id, s.event_id, s.kind, s.run_date)
         for s in job_specs(found)
-        if s.phase is not Phase.REVEAL
+        if s.kind is not Phase.REVEAL
     ]
     assert [(d.kind, d.job_id) for d in compare(live, found)] == [("missing", "ratmas:1:reveal")]
     moved = replace(live[0], run_time=live[0].run_time + timedelta(hours=1))
@@ -142,5 +142,5 @@ async def test_compare_reports_missing_extra_and_wrong_times() -> None:
     assert "ratmas:1:start: scheduled 2026-12-01 19:00 UTC, due 2026-12-01 18:00 UTC" in text
     assert "ratmas:9:start: not in the database" in text
     assert "ratmas:1:reveal: missing (due 2026-12-24 18:00 UTC)" in text
-    everything = [LiveJob(s.id, s.event_id, s.phase, s.run_date) for s in job_specs(found)]
+    everything = [LiveJob(s.id, s.event_id, s.kind, s.run_date) for s in job_specs(found)]
     assert render_comparison(everything, found, NOW).endswith("matches the database.")
