@@ -25,6 +25,8 @@ def test_the_committed_config_loads_with_the_defaults() -> None:
     assert settings.discord.api_base_url == "https://discord.com/api/v10"
     assert settings.min_participants == 3
     assert settings.scheduler.tick_seconds == 60
+    assert settings.reminders.wishlist_days_before_start == 2
+    assert settings.reminders.gift_days_before_deadline == 3
     assert settings.guilds == ()
 
 
@@ -58,11 +60,18 @@ resume_after_seconds = 10
 coalesce = false
 [logging]
 level = "debug"
+[reminders]
+wishlist_days_before_start = 0
+gift_days_before_deadline = 30
 [[guilds]]
 id = 123456789012345678
 announcement_channel = 223456789012345678
 participant_role = 323456789012345678
 timezone = "Pacific/Auckland"
+wishlist_days_before_start = 5
+[[guilds]]
+id = 123456789012345679
+gift_days_before_deadline = 0
 """,
     )
     settings = load_settings(path, environ={"RATMAS_TOKEN": " abc "})
@@ -78,6 +87,15 @@ timezone = "Pacific/Auckland"
     assert guild.participant_role_id == 323456789012345678
     assert guild.manager_role_id is None
     assert guild.timezone == "Pacific/Auckland"
+    assert (settings.reminders.wishlist_days_before_start, guild.wishlist_days_before_start) == (
+        0,
+        5,
+    )
+    assert guild.gift_days_before_deadline is None  # the [reminders] value applies
+    other = settings.guild(123456789012345679)
+    assert other is not None
+    assert (other.wishlist_days_before_start, other.gift_days_before_deadline) == (None, 0)
+    assert settings.reminders.gift_days_before_deadline == 30
 
 
 def test_environment_overrides(tmp_path: Path) -> None:
@@ -145,6 +163,23 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "resume_after_seconds = 9223372036854775807: expected an integer from 1 to 86400",
         ),
         (f"[[guilds]]\nid = {2**63}\n", "expected a Discord id"),
+        (
+            "[reminders]\nwishlist_days_before_start = 31\n",
+            "reminders.wishlist_days_before_start = 31: expected an integer from 0 to 30",
+        ),
+        (
+            "[reminders]\ngift_days_before_deadline = 1.5\n",
+            "reminders.gift_days_before_deadline = 1.5: expected an integer",
+        ),
+        (
+            "[reminders]\ngift_days_before_deadline = -1\n",
+            "gift_days_before_deadline = -1: expected an integer from 0 to 30",
+        ),
+        ("[reminders]\ngift_days = 2\n", "reminders.gift_days = 2: unknown key"),
+        (
+            "[[guilds]]\nid = 1\nwishlist_days_before_start = 99\n",
+            "guilds[0].wishlist_days_before_start = 99: expected an integer from 0 to 30",
+        ),
     ],
 )
 def test_bad_config_is_one_line_naming_file_key_and_value(

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from ratmas.domain.errors import InvalidInput, NotFound
-from ratmas.domain.model import AuditEntry, EventDates, Member, NewEvent
+from ratmas.domain.model import AuditEntry, EventDates, Member, NewEvent, ReminderDays
+from ratmas.domain.status import EventStatus, Reminder
 from ratmas.services.export import FORMAT, export_event, export_json, snapshots_from_file
 from tests.fakes import InMemoryEventRepository
 
@@ -66,13 +67,19 @@ async def test_an_export_imports_back_as_it_was() -> None:
             "America/New_York",
             announcement_channel_id=BIG + 9,
             created_by=BIG + 1,
+            reminder_days=ReminderDays(wishlist=2, gift=30),
         ),
         now=NOW,
     )
     await source.sync_participants(event.id, [Member(BIG + i, f"m{i}") for i in range(3)], now=NOW)
     await source.replace_pairings(event.id, {BIG: BIG + 2, BIG + 2: BIG + 1, BIG + 1: BIG})
     await source.mark_notified(event.id, BIG, NOW)
+    await source.claim_reminder(event.id, Reminder.WISHLIST, EventStatus.SCHEDULED, now=NOW)
     exported = json.loads(await export_json(source, event.id))
+    assert exported["event"]["wishlist_reminder_days"] == 2
+    assert exported["event"]["gift_reminder_days"] == 30
+    assert exported["event"]["reminded_wishlist_at"] == NOW.isoformat()
+    assert exported["event"]["reminded_gift_at"] is None
 
     target = InMemoryEventRepository()
     (snapshot,) = snapshots_from_file(exported)
@@ -81,6 +88,29 @@ async def test_an_export_imports_back_as_it_was() -> None:
     for data in (exported, again):
         data["event"].pop("id")
     assert again == exported
+
+
+async def test_an_export_from_before_reminders_imports_without_any() -> None:
+    source = InMemoryEventRepository()
+    event = await source.create_event(
+        NewEvent(
+            BIG,
+            EventDates(NOW + timedelta(days=5), NOW + timedelta(days=9), NOW + timedelta(days=12)),
+            "UTC",
+        ),
+        now=NOW,
+    )
+    exported = json.loads(await export_json(source, event.id))
+    for key in (
+        "wishlist_reminder_days",
+        "gift_reminder_days",
+        "reminded_wishlist_at",
+        "reminded_gift_at",
+    ):
+        del exported["event"][key]
+    (snapshot,) = snapshots_from_file(exported)
+    assert snapshot.event.reminder_days == ReminderDays(0, 0)
+    assert snapshot.event.reminded_wishlist_at is None
 
 
 @pytest.mark.parametrize(
@@ -94,6 +124,18 @@ async def test_an_export_imports_back_as_it_was() -> None:
         (lambda d: d["participants"][0].update(user_id=-1), "participants[0].user_id = -1"),
         (lambda d: d["pairings"].pop(), "pairings: not a permutation"),
         (lambda d: d.update(audit="none"), "audit = 'none': expected a list"),
+        (
+            lambda d: d["event"].update(gift_reminder_days=31),
+            "event.gift_reminder_days = 31: from 0 (off) to 30 days",
+        ),
+        (
+            lambda d: d["event"].update(wishlist_reminder_days="2"),
+            "event.wishlist_reminder_days = '2': a whole number of days",
+        ),
+        (
+            lambda d: d["event"].update(reminded_gift_at="soon"),
+            "event.reminded_gift_at = 'soon'",
+        ),
     ],
 )
 async def test_a_bad_export_names_the_field_and_imports_nothing(
