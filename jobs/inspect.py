@@ -1,4 +1,4 @@
-"""What `ratmas jobs` prints, and how the bot's `/ratmas jobs` checks the live scheduler.
+"""What `ratmas jobs` prints, and how the bot's `/ratmas-admin jobs` checks the live scheduler.
 
 Both read the schedule through `ratmas.services.schedule` and `jobs.specs`: the very
 derivation the scheduler adapter uses, so what is printed is what would be scheduled.
@@ -245,7 +245,7 @@ async def jobs_command(
     return out.getvalue()
 
 
-# --- the live scheduler against the database: `/ratmas jobs` ------------------------------
+# --- the live scheduler against the database: `/ratmas-admin jobs` ------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +302,7 @@ def render_comparison(
     *,
     horizon: timedelta | None = None,
 ) -> str:
-    """The bot's `/ratmas jobs`: the live jobs, then any difference from the database
+    """The bot's `/ratmas-admin jobs`: the live jobs, then any difference from the database
     (which expects jobs only for phases within `horizon` when one is given)."""
     lines = [f"Scheduler jobs as of {format_utc(now)}:"]
     if not live_jobs:

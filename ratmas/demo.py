@@ -70,6 +70,10 @@ MEMBERS: Final = ("ann", "bob", "cat", "dan", "eve", "fay")
 WISHLISTS: Final = ("https://example.com/ann/wishlist", "https://example.com/ann/new-wishlist")
 
 
+# The giftee's mention in a santa DM.
+_RECIPIENT: Final = re.compile(r"Secret Santa of \*\*[^*]*\*\* \(<@(\d+)>\)")
+
+
 class DemoError(Exception):
     """The season did not go as scripted (the one line the demo prints)."""
 
@@ -296,12 +300,13 @@ class Season:
             raise DemoError(f"{what}: {exc}") from None
 
     async def seen(
-        self, predicate: Callable[[Message], bool], what: str, timeout: float
+        self, predicate: Callable[[Message], bool], what: str, timeout: float, *, since: int = 0
     ) -> Message:
-        """The first message the bot posted (anywhere) matching `predicate`."""
+        """The first message the bot posted (anywhere) matching `predicate`, among those
+        heard from the `since`-th on."""
 
         def found() -> Message | None:
-            return next((m for m in self.t.heard if predicate(m)), None)
+            return next((m for m in self.t.heard[since:] if predicate(m)), None)
 
         return await self.expect(
             self.sb.state.feed.wait_until(found, timeout, what), f"no {what} within {timeout:.0f} s"
@@ -344,6 +349,22 @@ class Season:
         )
         return await self.answered(user, handle, f"runs {did}{shown}", did, answer)
 
+    async def admin(
+        self,
+        user: User,
+        subcommand: str,
+        answer: str,
+        options: dict[str, Any] | None = None,
+        shown: str = "",
+    ) -> Message:
+        """`user` runs `/ratmas-admin <subcommand>`; like `slash`."""
+        did = f"/ratmas-admin {subcommand}"
+        handle: InteractionHandle = await self.expect(
+            self.sb.slash(self.cast.guild_id, user.id, "ratmas-admin", subcommand, options=options),
+            f"{did} could not be sent",
+        )
+        return await self.answered(user, handle, f"runs {did}{shown}", did, answer)
+
     async def click(
         self, user: User, message: Message, custom_id: str, label: str, answer: str
     ) -> Message:
@@ -374,6 +395,7 @@ class Season:
         await self.draw(dates)
         await self.shopping(dates)
         await self.reveal(dates)
+        await self.second_season(speed)
 
     async def setup(self) -> None:
         cast, manager = self.cast, self.cast.manager
@@ -383,7 +405,7 @@ class Season:
             f"{manager.name} (Manage Server) and {len(cast.members)} members: "
             f"{', '.join(cast.members)}. {cast.closed.name} does not accept DMs from the server."
         )
-        await self.slash(
+        await self.admin(
             manager,
             "setup",
             "Settings saved",
@@ -408,7 +430,7 @@ class Season:
             "purchase_deadline": _local(deadline),
             "reveal": _local(reveal),
         }
-        await self.slash(
+        await self.admin(
             cast.manager,
             "create",
             "is scheduled",
@@ -450,7 +472,7 @@ class Season:
         self.t.narrate(f"{closed.name} allows DMs from the server")
         await self.click(closed, ping, "ratmas:retry", "Retry", "Sent!")
         await self.seen(self.dm_to(closed, SANTA_DM), f"santa DM to {closed.name}", 10)
-        await self.slash(cast.manager, "retry-dms", "Every santa has already received")
+        await self.admin(cast.manager, "retry-dms", "Every santa has already received")
         await self.set_wishlist(WISHLISTS[1])
         await self.seen(
             lambda m: "updated their Ratmas wishlist" in m.content, "wishlist DM to the santa", 10
@@ -489,9 +511,74 @@ class Season:
         await self.quiet()
         self.t.flush()
         await self.slash(cast.members["bob"], "status", "revealed")
-        jobs = await self.slash(cast.manager, "jobs", "Scheduler jobs")
+        jobs = await self.admin(cast.manager, "jobs", "Scheduler jobs")
         if "(none)" not in jobs.content:
             raise DemoError("a phase is still scheduled after the reveal: " + jobs.content)
+
+    async def second_season(self, speed: float) -> None:
+        """Next year: the same guild plays again and nobody draws last year's giftee."""
+        cast = self.cast
+        last_year = self.drawn()
+        self.t.heading("Next year", "the guild plays again")
+        await self.admin(cast.manager, "advance", "archived")
+        since = len(self.t.heard)
+        start = _whole_second(self.clock.now() + timedelta(seconds=SIGN_UP_SECONDS / speed))
+        deadline = _whole_second(start + timedelta(seconds=SHOPPING_SECONDS / speed))
+        reveal = _whole_second(deadline + timedelta(seconds=WAIT_FOR_REVEAL_SECONDS / speed))
+        typed = {"start": _local(start), "purchase_deadline": _local(deadline)}
+        typed["reveal"] = _local(reveal)
+        await self.admin(
+            cast.manager,
+            "create",
+            "is scheduled",
+            typed,
+            "".join(f" {k}:{v}" for k, v in typed.items()),
+        )
+        announcement = await self.seen(
+            lambda m: "ratmas:join" in m.custom_ids, "second announcement", 10, since=since
+        )
+        self.t.flush()
+        playing = [m for name, m in cast.members.items() if name in last_year]
+        for member in playing:
+            await self.click(member, announcement, "ratmas:join", "Join", "You're in")
+        self.t.narrate(f"start date {start:%H:%M:%S}: the scheduler draws the names")
+        drawn_from = len(self.t.heard)
+        self.clock.fast_forward(start)
+        late = _until(self.clock, start) + LATE_MARGIN
+        for member in playing:
+            await self.seen(
+                self.dm_to(member, SANTA_DM),
+                f"new santa DM to {member.name}",
+                late,
+                since=drawn_from,
+            )
+        await self.quiet()
+        this_year = self.drawn(since=drawn_from)
+        repeated = sorted(s for s, r in this_year.items() if last_year.get(s) == r)
+        if repeated:
+            raise DemoError(f"{', '.join(repeated)} drew last year's giftee again")
+        self.t.narrate(
+            "nobody drew the same giftee as last year: "
+            + ", ".join(f"{s} → {r} (was {last_year[s]})" for s, r in sorted(this_year.items()))
+        )
+
+    def drawn(self, *, since: int = 0) -> dict[str, str]:
+        """Who each santa gives to, read from the newest santa DM each was sent (a DM
+        after someone left replaces the first)."""
+        names = self.t.names().users
+        santa_of = {
+            self.sb.state.dm_channels.get(m.id): name for name, m in self.cast.members.items()
+        }
+        pairs: dict[str, str] = {}
+        for message in self.t.heard[since:]:
+            santa = santa_of.get(message.channel_id)
+            found = _RECIPIENT.search(message.content)
+            if santa is not None and found is not None:
+                pairs[santa] = names.get(int(found[1]), found[1])
+        present = {
+            n for n, m in self.cast.members.items() if self.sb.member(self.cast.guild_id, m.id)
+        }
+        return {s: r for s, r in pairs.items() if s in present and r in present}
 
     async def set_wishlist(self, url: str) -> None:
         wisher = self.cast.members[WISHER]

@@ -98,7 +98,7 @@ def test_the_demo_returns_zero(played: tuple[int, str]) -> None:
 
 
 def test_the_transcript_has_every_scene_in_order(transcript: str) -> None:
-    titles = ["Setup", "Sign-ups", "The draw", "Shopping", "Reveal"]
+    titles = ["Setup", "Sign-ups", "The draw", "Shopping", "Reveal", "Next year"]
     positions = [transcript.index(f"== {t} ==") for t in titles]
     assert positions == sorted(positions)
 
@@ -110,7 +110,7 @@ def test_posts_are_numbered_in_order(transcript: str) -> None:
 
 def test_members_join_with_the_button_and_only_they_see_the_answer(transcript: str) -> None:
     signups = scene(transcript, "Sign-ups")
-    assert "manager runs /ratmas create start:" in signups
+    assert "manager runs /ratmas-admin create start:" in signups
     assert "[🎁 Join] [Leave]" in signups
     for name in MEMBERS:
         assert f"{name} clicks Join → (only {name} sees) You're in, {name}!" in signups
@@ -134,7 +134,7 @@ def test_shopping_retries_the_dm_tells_of_the_wishlist_and_splices_the_leaver(
     assert "Sent! Check your DMs" in shopping[retry:]
     assert f"DM to {CLOSED}: {SANTA_DM}" in shopping[retry:]
     # Nothing is left for the organisers to re-send.
-    assert "manager runs /ratmas retry-dms" in shopping
+    assert "manager runs /ratmas-admin retry-dms" in shopping
     assert "Every santa has already received their DM" in shopping
     assert "updated their Ratmas wishlist: https://example.com/ann/new-wishlist" in shopping
     leaves = shopping.index(f"* {LEAVER} leaves the server")
@@ -155,9 +155,20 @@ def test_nothing_is_pending_at_the_end(transcript: str) -> None:
     reveal = scene(transcript, "Reveal")
     assert "bob runs /ratmas status" in reveal
     assert "(only bob sees) Ratmas 1: revealed" in reveal
-    jobs = reveal[reveal.index("manager runs /ratmas jobs") :]
+    jobs = reveal[reveal.index("manager runs /ratmas-admin jobs") :]
     assert "(none)" in jobs
     assert "The scheduler matches the database." in jobs
+
+
+def test_next_year_nobody_draws_last_years_giftee(transcript: str) -> None:
+    reveal, next_year = scene(transcript, "Reveal"), scene(transcript, "Next year")
+    last = dict(re.findall(r"^\s+(\w+) \(@\1\) → (\w+) \(@\2\)$", reveal, re.M))
+    assert "manager runs /ratmas-admin advance" in next_year
+    assert "manager runs /ratmas-admin create start:" in next_year
+    now = dict(re.findall(rf"^\[\d+\] DM to (\w+): {SANTA_DM} (\w+)", next_year, re.M))
+    assert sorted(now) == sorted(last)
+    assert all(now[santa] != last[santa] for santa in now), (last, now)
+    assert "nobody drew the same giftee as last year" in next_year
 
 
 def test_discord_markup_is_made_readable(transcript: str) -> None:

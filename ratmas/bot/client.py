@@ -15,6 +15,7 @@ import nextcord
 from nextcord.ext import commands
 
 from ratmas.bot import render
+from ratmas.bot.admin_cog import RatmasAdminCog
 from ratmas.bot.cog import RatmasCog
 from ratmas.bot.errors import answer_error, lost_race
 from ratmas.bot.services import BotServices
@@ -63,6 +64,7 @@ class RatmasBot(commands.Bot):
         self.add_view(self.join_view)
         self.add_view(self.retry_view)
         self.add_cog(RatmasCog(services))
+        self.add_cog(RatmasAdminCog(services))
 
     @property
     def services(self) -> BotServices:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ratmas.sandbox.gateway import Gateway
 from ratmas.sandbox.state import (
+    ADMINISTRATOR,
     JSON,
     InteractionRecord,
     Message,
@@ -117,6 +118,7 @@ class UserActor:
     ) -> InteractionHandle:
         """Invoke ``/command path... options`` as ``user_id`` in a guild channel."""
         definition = await self._find_command(guild_id, command)
+        self._check_visible(definition, guild_id, user_id)
         leaf_options, wrap = self._walk(definition, path)
         typed = [self._option(leaf_options, name, value) for name, value in (options or {}).items()]
         data = self._command_data(definition, wrap(typed), guild_id)
@@ -135,6 +137,7 @@ class UserActor:
     ) -> InteractionHandle:
         """Type ``value`` into option ``focused`` of ``/command path...``; await ``choices()``."""
         definition = await self._find_command(guild_id, command)
+        self._check_visible(definition, guild_id, user_id)
         leaf_options, wrap = self._walk(definition, path)
         typed = [self._option(leaf_options, name, given) for name, given in (options or {}).items()]
         kind = _schema(leaf_options, focused).get("type", 3)
@@ -184,6 +187,29 @@ class UserActor:
             raise SandboxError(
                 f"/{name} is not registered (globally or in guild {guild_id})"
             ) from None
+
+    def _check_visible(self, definition: JSON, guild_id: int, user_id: int) -> None:
+        """Discord neither shows nor delivers a command whose `default_member_permissions`
+        the member lacks, unless a server admin allowed one of their roles (or them) in
+        Server Settings → Integrations (`Sandbox.allow_command`)."""
+        required = definition.get("default_member_permissions")
+        guild = self._state.guilds.get(guild_id)
+        if required is None or guild is None:
+            return
+        needed = int(required)
+        if needed and guild.permissions_of(user_id) & needed == needed:
+            return
+        if guild.permissions_of(user_id) & ADMINISTRATOR:
+            return
+        allowed = self._state.command_overrides.get((guild_id, definition["name"]), set())
+        member = guild.members.get(user_id)
+        roles = set(member.role_ids) if member is not None else set()
+        if user_id in allowed or roles & allowed:
+            return
+        raise SandboxError(
+            f"/{definition['name']} is hidden from user {user_id}: it needs permissions "
+            f"{needed} (default_member_permissions) and no override allows them"
+        )
 
     def _walk(self, definition: JSON, path: tuple[str, ...]) -> tuple[list[JSON], Any]:
         """The option schema at the end of ``path`` and a function nesting values back into it."""

@@ -362,6 +362,11 @@ class Sandbox:
         """Application commands registered globally (None) or in a guild."""
         return list(self.state.commands.get(guild_id, {}).values())
 
+    def allow_command(self, guild_id: int, name: str, role_or_user_id: int) -> None:
+        """What a server admin does in Server Settings → Integrations: let a role (or a
+        user) use the command `name` although it lacks its default_member_permissions."""
+        self.state.command_overrides.setdefault((guild_id, name), set()).add(role_or_user_id)
+
     def _target_channel(self, target: int) -> int:
         if target in self.state.users:
             return self.state.dm_channel(target).id

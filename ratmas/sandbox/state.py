@@ -535,6 +535,9 @@ class SandboxState:
         self.messages: dict[int, Message] = {}
         self.dm_channels: dict[int, int] = {}
         self.commands: dict[int | None, dict[int, JSON]] = {}
+        # Server Settings → Integrations: per guild and command name, the roles and
+        # users a server admin let use a command despite its default_member_permissions.
+        self.command_overrides: dict[tuple[int, str], set[int]] = {}
         self.requests: list[RecordedRequest] = []
         self.interactions: dict[int, InteractionRecord] = {}
         self.feed = ChangeFeed()

@@ -98,7 +98,7 @@ class BackupService:
             self._log.exception("the scheduled backup failed")
 
     def describe(self) -> str:
-        """One line for `ratmas jobs` and `/ratmas jobs`."""
+        """One line for `ratmas jobs` and `/ratmas-admin jobs`."""
         if not self.enabled:
             return "Backups: off ([backup] every_hours = 0)"
         last = self.last()

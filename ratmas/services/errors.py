@@ -49,7 +49,7 @@ class RoleMissing(RatmasError):
     def __init__(self, role_id: int | None) -> None:
         super().__init__(
             f"The participant role (<@&{role_id}>) no longer exists: choose one with "
-            "`/ratmas setup participant_role:`, then reschedule or advance this Ratmas."
+            "`/ratmas-admin setup participant_role:`, then reschedule or advance this Ratmas."
         )
         self.role_id = role_id
 

@@ -1,4 +1,4 @@
-"""An event as JSON, for archival and for admins (`/ratmas export`, `ratmas export`),
+"""An event as JSON, for archival and for admins (`/ratmas-admin export`, `ratmas export`),
 and back (`ratmas import`, e.g. to move a guild from SQLite to PostgreSQL).
 
 Discord ids are strings (they do not fit a JavaScript number); times are ISO-8601 in

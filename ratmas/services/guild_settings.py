@@ -1,4 +1,4 @@
-"""Per-guild settings: what config.toml declares, overridden at runtime by `/ratmas setup`.
+"""Per-guild settings: what config.toml declares, overridden at runtime by `/ratmas-admin setup`.
 
 The reminder days (`wishlist_reminder_days`, `gift_reminder_days`) default to
 config.toml's `[reminders]`; an event takes the guild's values when it is created, and
@@ -25,7 +25,7 @@ from ratmas.services.ports import Clock, EventRepository
 
 
 class Source(StrEnum):
-    RUNTIME = "set with /ratmas setup"
+    RUNTIME = "set with /ratmas-admin setup"
     CONFIG = "from config.toml"
     DEFAULT = "default"
 

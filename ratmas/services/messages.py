@@ -27,7 +27,7 @@ from ratmas.services.ports import BlastProgress, DeliveryReport, Message
 
 CONTENT_LIMIT: Final = 2000  # Discord's limit on a message's content
 NAME_LIMIT: Final = 100  # Discord display names are at most 32; stored ones at most 100
-RETRY_COMMAND: Final = "/ratmas retry-dms"  # managers: every pending DM
+RETRY_COMMAND: Final = "/ratmas-admin retry-dms"  # managers: every pending DM
 RETRY_HINT: Final = "press **Retry** below"  # the santa: their own DM
 UNKNOWN_NAME: Final = "a former participant"
 

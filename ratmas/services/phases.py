@@ -553,7 +553,7 @@ class PhaseEngine:
                 claimed,
                 f"The announcement for '{event.status}' could not be posted in the event "
                 f"channel (Discord said: {refused.text}). Check that the channel exists and "
-                "that the bot may post there (`/ratmas setup channel:`).",
+                "that the bot may post there (`/ratmas-admin setup channel:`).",
             )
         except Exception:
             # The post may not have gone out (network, crash): give the claim back, so

@@ -88,7 +88,9 @@ class StatusService:
             if events:
                 return events[0]
             raise NotFound("This server has no Ratmas yet.")
-        raise NotFound("This server has no Ratmas in progress; a manager can `/ratmas create`.")
+        raise NotFound(
+            "This server has no Ratmas in progress; a manager can `/ratmas-admin create`."
+        )
 
     async def events(self, guild_id: int) -> list[Event]:
         """Every event of the guild, newest first."""

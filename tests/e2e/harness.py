@@ -93,6 +93,17 @@ class World:
         handle = await self.sb.slash(self.guild.id, user.id, "ratmas", *path, options=options)
         return await handle.response(timeout)
 
+    async def admin(
+        self,
+        user: User,
+        *path: str,
+        options: Mapping[str, Any] | None = None,
+        timeout: float = 30.0,
+    ) -> Message:
+        """`user` runs `/ratmas-admin <path> <options>`; the reply they finally see."""
+        handle = await self.sb.slash(self.guild.id, user.id, "ratmas-admin", *path, options=options)
+        return await handle.response(timeout)
+
     async def click(self, user: User, message: Message, custom_id: str) -> Message:
         handle = await self.sb.click(self.guild.id, user.id, message.id, custom_id)
         return await handle.response(10.0)

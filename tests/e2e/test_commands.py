@@ -1,14 +1,18 @@
-"""Sweeps over the `/ratmas` command tree as Discord sees it (the registered payload):
-guild-only, described, managers-only where it says so, and private wherever a secret may be."""
+"""Sweeps over the `/ratmas` and `/ratmas-admin` command trees as Discord sees them (the
+registered payloads): guild-only, described, `/ratmas-admin` shown only to managers and
+still checked by the bot, and private wherever a secret may be."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from ratmas.sandbox import Message
+import pytest
+
+from ratmas.sandbox import Message, SandboxError
 from tests.e2e.harness import (
     E2E,
+    MANAGE_GUILD,
     World,
     assignment_dm,
     dates_from_now,
@@ -53,25 +57,29 @@ EVERYONE_OPTIONS: dict[str, Options] = {
 }
 
 
-def _subcommands(world: World) -> list[dict[str, Any]]:
-    (ratmas,) = [c for c in world.sb.commands(None) if c["name"] == "ratmas"]
-    return [o for o in ratmas["options"] if o["type"] == SUBCOMMAND]
+def _command(world: World, name: str) -> dict[str, Any]:
+    (command,) = [c for c in world.sb.commands(None) if c["name"] == name]
+    return command
+
+
+def _subcommands(world: World, name: str) -> list[dict[str, Any]]:
+    return [o for o in _command(world, name)["options"] if o["type"] == SUBCOMMAND]
 
 
 async def _scheduled_event(world: World) -> None:
     """Settings, an event a long way off, and two members in it (one excluded pair)."""
-    await world.run(
+    await world.admin(
         world.manager,
         "setup",
         options={"channel": world.channel.id, "participant_role": world.participant_role.id},
     )
-    created = await world.run(
+    created = await world.admin(
         world.manager, "create", options=dates_from_now(world.clock, 3600, 7200, 10800).options()
     )
     assert "is scheduled" in created.content, created.content
     for member in world.members[:4]:
         assert "You're in" in (await world.run(member, "join")).content
-    await world.run(
+    await world.admin(
         world.manager,
         "exclude",
         options={"santa": world.members[2].id, "recipient": world.members[3].id},
@@ -80,20 +88,23 @@ async def _scheduled_event(world: World) -> None:
 
 async def test_every_subcommand_is_guild_only_and_described(world: World, sqlite_url: str) -> None:
     async with running(settings_for(world.sb, sqlite_url), world.sb):
-        await world.run(world.manager, "jobs")  # the commands are registered by now
-        (ratmas,) = [c for c in world.sb.commands(None) if c["name"] == "ratmas"]
-        assert ratmas["contexts"] == [GUILD_CONTEXT]
-        assert ratmas["description"]
+        await world.admin(world.manager, "jobs")  # the commands are registered by now
+        assert {c["name"] for c in world.sb.commands(None)} == {"ratmas", "ratmas-admin"}
         assert world.sb.commands(world.guild.id) == []  # one global tree, no guild copies
-        subcommands = _subcommands(world)
-        assert {s["name"] for s in subcommands} == {*MANAGER_OPTIONS, *EVERYONE_OPTIONS}
-        for sub in subcommands:
+        members, managers = _command(world, "ratmas"), _command(world, "ratmas-admin")
+        for command in (members, managers):
+            assert command["contexts"] == [GUILD_CONTEXT]
+            assert command["description"]
+        # Members see /ratmas; Discord shows /ratmas-admin only to Manage Server.
+        assert members["default_member_permissions"] is None
+        assert managers["default_member_permissions"] == str(MANAGE_GUILD)
+        assert {s["name"] for s in _subcommands(world, "ratmas")} == set(EVERYONE_OPTIONS)
+        assert {s["name"] for s in _subcommands(world, "ratmas-admin")} == set(MANAGER_OPTIONS)
+        for sub in [*_subcommands(world, "ratmas"), *_subcommands(world, "ratmas-admin")]:
             assert sub["description"].strip(), sub["name"]
             for option in sub.get("options") or []:
                 assert option["description"].strip(), (sub["name"], option["name"])
                 assert len(option["description"]) <= 100, (sub["name"], option["name"])
-        managers_only = {s["name"] for s in subcommands if s["description"].startswith("Managers:")}
-        assert managers_only == set(MANAGER_OPTIONS)
 
 
 async def test_a_member_is_refused_every_manager_command(world: World, sqlite_url: str) -> None:
@@ -104,8 +115,13 @@ async def test_a_member_is_refused_every_manager_command(world: World, sqlite_ur
         posts_before = len(sb.messages(world.channel.id))
         dms_before = {m.id: len(sb.messages(m.id)) for m in [*world.members, world.manager]}
         for asker in (world.outsider, world.members[0]):  # a bystander and a participant
+            # Discord neither shows nor delivers /ratmas-admin to them...
+            with pytest.raises(SandboxError, match="hidden"):
+                await sb.slash(world.guild.id, asker.id, "ratmas-admin", "jobs")
+            # ...but a server admin may have let everyone see it: the bot still refuses.
+            sb.allow_command(world.guild.id, "ratmas-admin", asker.id)
             for name, options in MANAGER_OPTIONS.items():
-                reply = await world.run(asker, name, options=options(world))
+                reply = await world.admin(asker, name, options=options(world))
                 assert reply.ephemeral, name
                 assert REFUSAL in reply.content, (name, reply.content)
         assert await snapshot(sqlite_url) == before
@@ -123,11 +139,16 @@ async def test_the_manager_role_is_enough_without_manage_server(
     sb = world.sb
     helper = await sb.add_member(world.guild.id, "helper")
     async with running(settings_for(sb, sqlite_url), sb):
-        await world.run(world.manager, "setup", options={"manager_role": world.participant_role.id})
-        refused = await world.run(helper, "participants")
+        await world.admin(
+            world.manager, "setup", options={"manager_role": world.participant_role.id}
+        )
+        # The README's step: Server Settings → Integrations lets the role see the command.
+        sb.allow_command(world.guild.id, "ratmas-admin", world.participant_role.id)
+        sb.allow_command(world.guild.id, "ratmas-admin", helper.id)
+        refused = await world.admin(helper, "participants")
         assert REFUSAL in refused.content
         await sb.add_role(world.guild.id, helper.id, world.participant_role.id)
-        allowed = await world.run(helper, "setup", options={"channel": world.channel.id})
+        allowed = await world.admin(helper, "setup", options={"channel": world.channel.id})
         assert "Settings saved" in allowed.content
 
 
@@ -138,7 +159,7 @@ async def test_every_reply_is_ephemeral_and_secrets_stay_in_dms(
     async with running(settings_for(sb, sqlite_url), sb):
         await _scheduled_event(world)
         # Draw now, so status and export carry real secrets.
-        await world.run(world.manager, "advance")
+        await world.admin(world.manager, "advance")
         for member in world.members[:4]:
             await sb.wait_for_message(member.id, assignment_dm)
 
@@ -147,7 +168,7 @@ async def test_every_reply_is_ephemeral_and_secrets_stay_in_dms(
             status = await world.run(member, "status")
             assert "You give to" in status.content
             replies.append(("status", status))
-        export = await world.run(world.manager, "export")
+        export = await world.admin(world.manager, "export")
         assert export.attachments
         assert b'"pairings"' in export.attachments[0].content
         replies.append(("export", export))
@@ -158,8 +179,11 @@ async def test_every_reply_is_ephemeral_and_secrets_stay_in_dms(
             MANAGER_OPTIONS.items(), key=lambda item: item[0] in ("redraw", "advance", "cancel")
         )
         for name, options in [*everyone, *managers]:
-            user = world.members[0] if name in EVERYONE_OPTIONS else world.manager
-            replies.append((name, await world.run(user, name, options=options(world))))
+            if name in EVERYONE_OPTIONS:
+                reply = await world.run(world.members[0], name, options=options(world))
+            else:
+                reply = await world.admin(world.manager, name, options=options(world))
+            replies.append((name, reply))
         public = [(name, m.content[:80]) for name, m in replies if not m.ephemeral]
         assert public == []
 

@@ -26,7 +26,7 @@ ERROR_ID = re.compile(r"error id `([0-9a-f]{8})`")
 
 
 async def _setup(world: World) -> None:
-    await world.run(
+    await world.admin(
         world.manager,
         "setup",
         options={"channel": world.channel.id, "participant_role": world.participant_role.id},
@@ -40,7 +40,7 @@ async def test_429_bursts_are_ridden_out_during_a_join_and_the_dm_blast(
     async with running(settings_for(sb, sqlite_url), sb):
         await _setup(world)
         dates = dates_from_now(world.clock, start=4, purchase_deadline=3600, reveal=7200)
-        await world.run(world.manager, "create", options=dates.options())
+        await world.admin(world.manager, "create", options=dates.options())
         announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
 
         # Granting the role answers 429 twice before it goes through.
@@ -78,7 +78,7 @@ async def test_opening_dms_too_fast_stops_the_blast_and_a_later_tick_sends_the_r
     async with running(settings_for(sb, sqlite_url, tick_seconds=1), sb):
         await _setup(world)
         dates = dates_from_now(world.clock, start=4, purchase_deadline=3600, reveal=7200)
-        await world.run(world.manager, "create", options=dates.options())
+        await world.admin(world.manager, "create", options=dates.options())
         announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
         for member in world.members:
             assert "You're in" in (await world.click(member, announcement, "ratmas:join")).content
@@ -110,7 +110,7 @@ async def test_an_unexpected_error_gets_an_apology_with_an_id_that_is_in_the_log
     sb = world.sb
     async with running(settings_for(sb, sqlite_url), sb):
         await _setup(world)
-        await world.run(
+        await world.admin(
             world.manager, "create", options=dates_from_now(world.clock, 3600, 7200, 9000).options()
         )
         announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
@@ -151,7 +151,7 @@ async def test_a_user_error_names_the_field_and_changes_nothing(
         before = await snapshot(sqlite_url)
         posts = len(world.channel_posts())
         options = {**dates_from_now(world.clock, 3600, 7200, 9000).options(), "start": "tomorrow"}
-        reply = await world.run(world.manager, "create", options=options)
+        reply = await world.admin(world.manager, "create", options=options)
         assert reply.ephemeral
         assert reply.content.startswith("start:"), reply.content
         assert "tomorrow" in reply.content
@@ -161,16 +161,16 @@ async def test_a_user_error_names_the_field_and_changes_nothing(
             **dates_from_now(world.clock, 3600, 7200, 9000).options(),
             "reveal": "2020-01-01 10:00",
         }
-        reply = await world.run(world.manager, "create", options=options)
+        reply = await world.admin(world.manager, "create", options=options)
         assert reply.content.startswith("reveal:"), reply.content
         assert await snapshot(sqlite_url) == before
         assert len(world.channel_posts()) == posts
 
-        await world.run(
+        await world.admin(
             world.manager, "create", options=dates_from_now(world.clock, 3600, 7200, 9000).options()
         )
         before = await snapshot(sqlite_url)
-        reply = await world.run(world.manager, "reschedule", options={"reveal": "yesterday"})
+        reply = await world.admin(world.manager, "reschedule", options={"reveal": "yesterday"})
         assert reply.ephemeral
         assert reply.content.startswith("reveal:"), reply.content
         assert await snapshot(sqlite_url) == before

@@ -36,13 +36,13 @@ async def test_a_long_blast_shows_one_edited_progress_message(
 ) -> None:
     sb, manager = world.sb, world.manager
     async with running(settings_for(sb, sqlite_url, delivery=SLOW), sb):
-        await world.run(
+        await world.admin(
             manager,
             "setup",
             options={"channel": world.channel.id, "participant_role": world.participant_role.id},
         )
         dates = dates_from_now(world.clock, start=4, purchase_deadline=3600, reveal=7200)
-        await world.run(manager, "create", options=dates.options())
+        await world.admin(manager, "create", options=dates.options())
         announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
         for member in world.members:
             await world.click(member, announcement, "ratmas:join")

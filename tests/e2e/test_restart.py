@@ -33,13 +33,13 @@ async def test_a_restarted_bot_carries_on_where_it_was(world: World, database_ur
 
     # First life: the event is set up and announced, then the bot goes away.
     async with running(settings, sb):
-        await world.run(
+        await world.admin(
             manager,
             "setup",
             options={"channel": world.channel.id, "participant_role": world.participant_role.id},
         )
         dates = dates_from_now(world.clock, start=4, purchase_deadline=6, reveal=8)
-        await world.run(manager, "create", options=dates.options())
+        await world.admin(manager, "create", options=dates.options())
         announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
 
     # Second life: the old announcement's buttons still work; the start fires by itself.
@@ -67,7 +67,7 @@ async def test_a_restarted_bot_carries_on_where_it_was(world: World, database_ur
         world.clock.fast_forward(dates.reveal)
         reveal = await world.wait_post(lambda m: "The Ratmas reveal!" in m.content, timeout=30)
         assert reveal.created_at >= dates.reveal
-        jobs = await world.run(manager, "jobs")
+        jobs = await world.admin(manager, "jobs")
         assert "(none)" in jobs.content
 
     assert await pairings(database_url) == drawn
@@ -88,13 +88,13 @@ async def test_a_bot_restarted_mid_blast_sends_the_rest_once(
     before any retry; the restarted bot finishes it, and nobody gets a DM twice."""
     sb, manager = world.sb, world.manager
     async with running(settings_for(sb, database_url), sb):  # a long tick: no retry here
-        await world.run(
+        await world.admin(
             manager,
             "setup",
             options={"channel": world.channel.id, "participant_role": world.participant_role.id},
         )
         dates = dates_from_now(world.clock, start=4, purchase_deadline=3600, reveal=7200)
-        await world.run(manager, "create", options=dates.options())
+        await world.admin(manager, "create", options=dates.options())
         announcement = await world.wait_post(lambda m: "ratmas:join" in m.custom_ids)
         for member in world.members:
             assert "You're in" in (await world.click(member, announcement, "ratmas:join")).content

@@ -26,7 +26,7 @@ async def test_a_season_runs_from_sign_up_to_reveal_by_itself(
 ) -> None:
     sb, manager = world.sb, world.manager
     async with running(settings_for(sb, database_url), sb):
-        reply = await world.run(
+        reply = await world.admin(
             manager,
             "setup",
             options={
@@ -39,7 +39,7 @@ async def test_a_season_runs_from_sign_up_to_reveal_by_itself(
         assert "Settings saved" in reply.content
 
         dates = dates_from_now(world.clock, start=4, purchase_deadline=7, reveal=9)
-        reply = await world.run(manager, "create", options=dates.options())
+        reply = await world.admin(manager, "create", options=dates.options())
         assert reply.ephemeral
         assert "is scheduled" in reply.content
 
@@ -147,7 +147,7 @@ async def test_a_season_runs_from_sign_up_to_reveal_by_itself(
             named = world.name_of(recipient_id)
             assert f"(<@{santa_id}>) → **{named}** (<@{recipient_id}>)" in reveal.content
 
-        jobs = await world.run(manager, "jobs")
+        jobs = await world.admin(manager, "jobs")
         assert jobs.ephemeral
         assert "(none)" in jobs.content
         assert "matches the database" in jobs.content

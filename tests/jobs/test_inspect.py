@@ -1,4 +1,4 @@
-"""`ratmas jobs` (text and JSON) and the live-scheduler comparison of `/ratmas jobs`."""
+"""`ratmas jobs` (text and JSON) and the live-scheduler comparison of `/ratmas-admin jobs`."""
 
 from __future__ import annotations
 

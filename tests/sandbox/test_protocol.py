@@ -314,3 +314,33 @@ async def test_after_store_sees_the_message_before_the_answer(
     async with http.post(f"channels/{channel}/messages", json={"content": "stored"}):
         pass
     assert seen == ["stored"]
+
+
+async def test_default_member_permissions_hide_a_command_unless_overridden(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    """Like Discord: a command needing Manage Server is neither shown nor delivered to a
+    member without it, until a server admin allows their role (Integrations)."""
+    from ratmas.sandbox import SandboxError
+
+    app = world.sb.state.application_id
+    body = {
+        "name": "admin",
+        "description": "managers",
+        "default_member_permissions": str(1 << 5),
+        "options": [{"type": 1, "name": "jobs", "description": "jobs"}],
+    }
+    async with http.put(f"applications/{app}/commands", json=[body]) as response:
+        assert response.status == 200
+    # No bot is connected here: a command that is shown gets as far as dispatching.
+    shown, hidden = "no bot is connected", "hidden"
+    with pytest.raises(SandboxError, match=shown):
+        await world.sb.slash(world.guild.id, world.manager.id, "admin", "jobs")
+    with pytest.raises(SandboxError, match=hidden):
+        await world.sb.slash(world.guild.id, world.alice.id, "admin", "jobs")
+    world.sb.allow_command(world.guild.id, "admin", world.participant.id)
+    with pytest.raises(SandboxError, match=hidden):
+        await world.sb.slash(world.guild.id, world.alice.id, "admin", "jobs")
+    await world.sb.add_role(world.guild.id, world.alice.id, world.participant.id)
+    with pytest.raises(SandboxError, match=shown):
+        await world.sb.slash(world.guild.id, world.alice.id, "admin", "jobs")

@@ -283,7 +283,7 @@ async def test_a_deleted_participant_role_holds_and_tells_the_admins_once(
     assert held.held_reason is not None
     assert "participant role" in held.held_reason
     assert f"<@&{ROLE}>" in held.held_reason
-    assert "/ratmas setup participant_role:" in held.held_reason
+    assert "/ratmas-admin setup participant_role:" in held.held_reason
     assert len(world.admin_dms()) == 1
     assert await world.channel(event.id) == [NOTICE]
 
