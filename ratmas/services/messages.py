@@ -169,7 +169,7 @@ def gift_reminder_dm(event: Event) -> str:
     deadline. Names nobody: the giftee is only in the santa's assignment DM."""
     deadline = event.dates.purchase_deadline
     return (
-        f"🎁 **Ratmas reminder**: gifts must be bought by {discord_timestamp(deadline, 'F')} "
+        f"⏰ **Ratmas reminder**: gifts must be bought by {discord_timestamp(deadline, 'F')} "
         f"({discord_timestamp(deadline, 'R')}). Once yours is on its way, tell your giftee "
         f"with `{GIFT_SENT_COMMAND}`. 🤫 Still a secret!"
     )
