@@ -334,6 +334,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         # These narrate every connect, transition, job run and request at INFO.
         for noisy in ("tortoise", "transitions", "apscheduler", "aiohttp.access"):
             logging.getLogger(noisy).setLevel(max(logging.WARNING, log.getEffectiveLevel()))
+        # nextcord's DEBUG lines carry raw gateway events and request bodies, i.e. what
+        # members typed (notes for their santa): never in the log, even at DEBUG.
+        logging.getLogger("nextcord").setLevel(max(logging.INFO, log.getEffectiveLevel()))
         handler: Handler = args.handler
         return asyncio.run(handler(args, settings, stdout))
     except RatmasError as exc:

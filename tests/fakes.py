@@ -18,12 +18,15 @@ from jobs.ids import parse_job_id
 from jobs.specs import job_specs
 from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidInput, NotFound
 from ratmas.domain.model import (
+    LATEST_ONLY_KINDS,
     OPEN_OUTBOX_STATES,
     AuditEntry,
     Event,
     EventDates,
     EventSnapshot,
     Exclusion,
+    GiftCounts,
+    GiftMark,
     GuildSettings,
     Member,
     NewEvent,
@@ -121,6 +124,7 @@ class InMemoryEventRepository:
             created_at=now,
             updated_at=now,
             reminder_days=new.reminder_days,
+            budget=new.budget,
         )
         self._next_id += 1
         self.events[event.id] = event
@@ -293,6 +297,11 @@ class InMemoryEventRepository:
         self.events[event_id] = updated
         return updated
 
+    async def set_budget(self, event_id: int, budget: str | None, *, now: datetime) -> Event:
+        updated = replace(self._require(event_id), budget=budget, updated_at=_utc(now))
+        self.events[event_id] = updated
+        return updated
+
     async def delete_event(self, event_id: int) -> bool:
         if self.events.pop(event_id, None) is None:
             return False
@@ -417,8 +426,37 @@ class InMemoryEventRepository:
             raise NotFound("You have not joined this Ratmas yet.")
         updated = replace(participant, wishlist_url=url)
         self.participants[event_id][user_id] = updated
+        self._supersede_older(event_id, outbox)
         self._add_outbox(event_id, outbox, now)
         return updated
+
+    async def set_notes(
+        self,
+        event_id: int,
+        user_id: int,
+        notes: str | None,
+        *,
+        outbox: Sequence[OutboxDraft] = (),
+        now: datetime | None = None,
+    ) -> Participant:
+        participant = self.participants.get(event_id, {}).get(user_id)
+        if participant is None:
+            raise NotFound("You have not joined this Ratmas yet.")
+        updated = replace(participant, notes=notes)
+        self.participants[event_id][user_id] = updated
+        self._supersede_older(event_id, outbox)
+        self._add_outbox(event_id, outbox, now)
+        return updated
+
+    def _supersede_older(self, event_id: int, drafts: Sequence[OutboxDraft]) -> None:
+        replaced = {(d.user_id, d.kind) for d in drafts if d.kind in LATEST_ONLY_KINDS}
+        for entry in list(self.outbox.values()):
+            if (
+                entry.event_id == event_id
+                and entry.open
+                and (entry.user_id, entry.kind) in replaced
+            ):
+                self.outbox[entry.id] = replace(entry, state=OutboxState.SUPERSEDED)
 
     # --- exclusions -------------------------------------------------------------------
     async def add_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:
@@ -514,6 +552,7 @@ class InMemoryEventRepository:
                 dm_channel_id=None,
                 message_id=None,
                 created_at=None if now is None else _utc(now),
+                gift_button=d.gift_button,
             )
             self._next_outbox_id += 1
             self.outbox[entry.id] = entry
@@ -616,6 +655,9 @@ class InMemoryEventRepository:
             and (user_id is None or e.user_id == user_id)
         ]
 
+    async def get_outbox_entry(self, entry_id: int) -> OutboxEntry | None:
+        return self.outbox.get(entry_id)
+
     async def outbox_sending(
         self, entry_id: int, *, dm_channel_id: int | None, at: datetime
     ) -> bool:
@@ -685,6 +727,42 @@ class InMemoryEventRepository:
             and e.kind is not OutboxKind.ASSIGNMENT
             and e.state in (OutboxState.PENDING, OutboxState.SENDING)
         }
+
+    async def mark_gift(
+        self,
+        event_id: int,
+        santa_id: int,
+        recipient_id: int,
+        mark: GiftMark,
+        *,
+        at: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        pairing = self.pairings.get(event_id, {}).get(santa_id)
+        if pairing is None or pairing.recipient_id != recipient_id:
+            return False
+        if mark is GiftMark.SENT:
+            if pairing.gift_sent_at is not None:
+                return False
+            changed = pairing._replace(gift_sent_at=_utc(at))
+        else:
+            if pairing.gift_received_at is not None:
+                return False
+            changed = pairing._replace(gift_received_at=_utc(at))
+        self.pairings[event_id][santa_id] = changed
+        self._add_outbox(event_id, outbox, _utc(at))
+        return True
+
+    async def gift_counts(self, event_id: int) -> GiftCounts:
+        pairings = list(self.pairings.get(event_id, {}).values())
+        return GiftCounts(
+            pairings=len(pairings),
+            sent=sum(1 for p in pairings if p.gift_sent_at is not None),
+            received=sum(1 for p in pairings if p.gift_received_at is not None),
+            neither=sum(
+                1 for p in pairings if p.gift_sent_at is None and p.gift_received_at is None
+            ),
+        )
 
     async def delivery_progress(self, event_ids: Collection[int]) -> dict[int, DeliveryProgress]:
         found = {}

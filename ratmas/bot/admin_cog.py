@@ -21,6 +21,7 @@ from ratmas.bot import render
 from ratmas.bot.errors import reply
 from ratmas.bot.interactions import GUILD_ONLY, RatmasCogBase, zone_choices
 from ratmas.domain.errors import InvalidInput
+from ratmas.domain.limits import MAX_BUDGET_LENGTH
 from ratmas.domain.reminders import MAX_REMINDER_DAYS
 
 DATE_HELP = "local time YYYY-MM-DD HH:MM in the event's timezone"
@@ -128,6 +129,12 @@ class RatmasAdminCog(RatmasCogBase):
         timezone: str | None = SlashOption(
             description="IANA timezone (default: the server's)", required=False, default=None
         ),
+        budget: str | None = SlashOption(
+            description="what a gift should cost, e.g. €20–30 (shown to everyone)",
+            required=False,
+            default=None,
+            max_length=MAX_BUDGET_LENGTH,
+        ),
     ) -> None:
         await self._defer(interaction)
         await self._require_manager(interaction)
@@ -150,12 +157,30 @@ class RatmasAdminCog(RatmasCogBase):
                 participant_role_id=settings.participant_role_id.value,
                 manager_role_id=settings.manager_role_id.value,
                 reminder_days=settings.reminder_days,
+                budget=budget,
             )
         await reply(interaction, render.created(result))
 
     @create.on_autocomplete("timezone")
     async def _create_zones(self, interaction: Interaction[Any], timezone: str) -> None:
         await interaction.response.send_autocomplete(zone_choices(timezone))
+
+    @admin.subcommand(name="budget", description="Change or remove the gift budget")
+    async def budget(
+        self,
+        interaction: Interaction[Any],
+        amount: str | None = SlashOption(
+            description="what a gift should cost, e.g. €20–30; leave it out to remove it",
+            required=False,
+            default=None,
+            max_length=MAX_BUDGET_LENGTH,
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        event = await self._event(interaction)
+        result = await self.s.admin.set_budget(event.id, self._user(interaction).id, amount)
+        await reply(interaction, render.override(result))
 
     @admin.subcommand(name="reschedule", description="Move the dates still ahead")
     async def reschedule(

@@ -17,9 +17,11 @@ from nextcord.ext import commands
 from ratmas.bot import render
 from ratmas.bot.admin_cog import RatmasAdminCog
 from ratmas.bot.cog import RatmasCog
+from ratmas.bot.discord_port import nonce_in
 from ratmas.bot.errors import answer_error, lost_race
 from ratmas.bot.services import BotServices
-from ratmas.bot.views import JoinLeaveView, RetryView
+from ratmas.bot.views import GiftReceivedView, GiftSentView, JoinLeaveView, RetryView
+from ratmas.domain.model import GiftMark, outbox_id_of
 from ratmas.services.ports import Message
 
 log = logging.getLogger("ratmas.bot")
@@ -51,6 +53,8 @@ class RatmasBot(commands.Bot):
         self._ready_once = False
         self.join_view = JoinLeaveView(self._join, self._leave)
         self.retry_view = RetryView(self._retry)
+        self.gift_sent_view = GiftSentView(self._gift_sent)
+        self.gift_received_view = GiftReceivedView(self._gift_received)
 
     def attach(
         self,
@@ -63,6 +67,8 @@ class RatmasBot(commands.Bot):
         self._on_first_ready = on_first_ready
         self.add_view(self.join_view)
         self.add_view(self.retry_view)
+        self.add_view(self.gift_sent_view)
+        self.add_view(self.gift_received_view)
         self.add_cog(RatmasCog(services))
         self.add_cog(RatmasAdminCog(services))
 
@@ -78,6 +84,10 @@ class RatmasBot(commands.Bot):
             return self.join_view
         if message.retry_button:
             return self.retry_view
+        if message.gift_button is GiftMark.SENT:
+            return self.gift_sent_view
+        if message.gift_button is GiftMark.RECEIVED:
+            return self.gift_received_view
         return None
 
     async def _join(self, guild_id: int, user_id: int, name: str) -> str:
@@ -85,6 +95,18 @@ class RatmasBot(commands.Bot):
 
     async def _retry(self, guild_id: int, user_id: int, name: str) -> str:
         return render.retried(await self.services.season.participants.retry_own(guild_id, user_id))
+
+    async def _gift_sent(self, user_id: int, dm_text: str) -> str:
+        return await self._gift(user_id, dm_text, GiftMark.SENT)
+
+    async def _gift_received(self, user_id: int, dm_text: str) -> str:
+        return await self._gift(user_id, dm_text, GiftMark.RECEIVED)
+
+    async def _gift(self, user_id: int, dm_text: str, mark: GiftMark) -> str:
+        """A gift button in a DM: the DM's reference line names its outbox row."""
+        dm_id = outbox_id_of(nonce_in(dm_text))
+        gifts = self.services.season.gifts
+        return render.gift_marked(await gifts.mark_from_dm(user_id, dm_id, mark))
 
     async def _leave(self, guild_id: int, user_id: int, name: str) -> str:
         return render.left(await self.services.season.participants.leave(guild_id, user_id))

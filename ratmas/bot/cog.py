@@ -16,10 +16,12 @@ from nextcord import Interaction, SlashOption
 from ratmas.bot import render
 from ratmas.bot.errors import reply
 from ratmas.bot.interactions import GUILD_ONLY, RatmasCogBase
+from ratmas.domain.limits import MAX_NOTES_LENGTH
+from ratmas.domain.model import GiftMark
 
 
 class RatmasCog(RatmasCogBase):
-    """The members' commands: join, leave, wishlist, status."""
+    """The members' commands: join, leave, wishlist, notes, status, gift."""
 
     # --- the group ------------------------------------------------------------------
     @nextcord.slash_command(
@@ -60,6 +62,22 @@ class RatmasCog(RatmasCogBase):
         result = await self.s.participants.set_wishlist(self._guild(interaction), user.id, url)
         await reply(interaction, render.wishlist(result))
 
+    @ratmas.subcommand(name="notes", description="Notes only your Secret Santa will see")
+    async def notes(
+        self,
+        interaction: Interaction[Any],
+        text: str | None = SlashOption(
+            description="sizes, allergies, a delivery hint; leave it out to clear your notes",
+            required=False,
+            default=None,
+            max_length=MAX_NOTES_LENGTH,
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        user = self._user(interaction)
+        result = await self.s.participants.set_notes(self._guild(interaction), user.id, text)
+        await reply(interaction, render.notes(result))
+
     @ratmas.subcommand(name="status", description="Where the Ratmas is, and whom you give to")
     async def status(
         self,
@@ -83,9 +101,28 @@ class RatmasCog(RatmasCogBase):
                 settings=await self.s.guild_settings.effective(guild_id),
                 now=self.s.clock.now(),
                 manager=await self._is_manager(interaction),
+                me=mine.participant,
             ),
         )
 
     @status.on_autocomplete("event")
     async def _status_events(self, interaction: Interaction[Any], event: str) -> None:
         await self._complete_events(interaction, event)
+
+    @ratmas.subcommand(name="gift", description="Say how your gift is doing")
+    async def gift(self, interaction: Interaction[Any]) -> None:
+        """The gift subcommands; Discord never invokes it directly."""
+
+    @gift.subcommand(name="sent", description="You sent the gift for your giftee")
+    async def gift_sent(self, interaction: Interaction[Any]) -> None:
+        await self._mark_gift(interaction, GiftMark.SENT)
+
+    @gift.subcommand(name="received", description="Your gift from your Secret Santa arrived")
+    async def gift_received(self, interaction: Interaction[Any]) -> None:
+        await self._mark_gift(interaction, GiftMark.RECEIVED)
+
+    async def _mark_gift(self, interaction: Interaction[Any], mark: GiftMark) -> None:
+        await self._defer(interaction)
+        user = self._user(interaction)
+        result = await self.s.gifts.mark(self._guild(interaction), user.id, mark)
+        await reply(interaction, render.gift_marked(result))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -78,6 +79,15 @@ def to_embeds(message: Message) -> list[nextcord.Embed]:
 def nonce_marker(nonce: str) -> str:
     """The last line of a DM sent with a nonce: small grey text we find in history."""
     return f"-# ref {nonce}"
+
+
+_MARKER_LINE = re.compile(r"^-# ref (\S{1,25})$", re.MULTILINE)
+
+
+def nonce_in(content: str) -> str | None:
+    """The nonce a DM's marker line names (its last one), if it has one."""
+    found = _MARKER_LINE.findall(content or "")
+    return found[-1] if found else None
 
 
 def with_marker(content: str, nonce: str) -> str:

@@ -8,21 +8,33 @@ clients sometimes render a mention as @invalid-user.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from ratmas.domain.dates import discord_timestamp, format_local, relative
-from ratmas.domain.model import Event, Participant, ReminderDays
-from ratmas.domain.status import PHASE_ORDER, PHASE_TITLES, STATUS_LABELS
+from ratmas.domain.limits import MAX_NOTES_LENGTH
+from ratmas.domain.model import Event, GiftCounts, GiftMark, Participant, ReminderDays
+from ratmas.domain.status import GIFT_STATUSES, PHASE_ORDER, PHASE_TITLES, STATUS_LABELS
 from ratmas.services.admin import OverrideResult
+from ratmas.services.gifts import GiftResult
 from ratmas.services.guild_settings import EffectiveSettings, Setting
-from ratmas.services.messages import CONTENT_LIMIT, blast_progress
+from ratmas.services.messages import (
+    CONTENT_LIMIT,
+    blast_progress,
+    budget_line,
+    notes_line,
+    safe_text,
+)
 from ratmas.services.participants import (
     JoinResult,
     LeaveResult,
+    NotesResult,
     RetryResult,
     WishlistResult,
 )
 from ratmas.services.roster import AddResult, ExclusionResult, Roster
 from ratmas.services.status import EventStatusReport
+
+OWN_NOTES_SHOWN: Final = 200  # characters of a member's own notes in their status
 
 
 def when(instant: datetime, timezone: str) -> str:
@@ -60,6 +72,9 @@ def created(result: OverrideResult) -> str:
         *dates_lines(event),
         reminders_line(event.reminder_days),
     ]
+    budget = budget_line(event)
+    if budget is not None:
+        lines.append(budget)
     if result.warning:
         lines.append(f"⚠️ {result.warning}")
     return fit("\n".join(lines))
@@ -73,9 +88,13 @@ def status(
     settings: EffectiveSettings | None,
     now: datetime,
     manager: bool = False,
+    me: Participant | None = None,
 ) -> str:
     """The event as a member sees it; managers also see the recent audited actions
-    (their details can hint at the draw, e.g. whose assignment a leaver changed)."""
+    (their details can hint at the draw, e.g. whose assignment a leaver changed).
+
+    The recipient's notes are shown only here, to their santa (`my_recipient`); a
+    member sees their own notes (`me`) but nothing of who their santa is."""
     event = report.event
     lines = [f"**Ratmas {event.id}**: {STATUS_LABELS[event.status]}"]
     if event.cancel_reason:
@@ -83,6 +102,9 @@ def status(
     if event.held_reason:
         lines.append(f"⚠️ On hold: {event.held_reason}")
     lines.extend(dates_lines(event))
+    budget = budget_line(event)
+    if budget is not None:
+        lines.append(budget)
     for pending in report.pending:
         lines.append(f"Next: {PHASE_TITLES[pending.phase]} {relative(pending.due, now)}")
         break
@@ -95,11 +117,21 @@ def status(
     if report.blast is not None:
         lines.append(blast_progress(report.blast))
     lines.append("You are in." if me_in else "You have not joined.")
+    if me is not None and me.notes:
+        # Their own, shortened: the room is for what they need from their recipient.
+        mine = safe_text(me.notes, OWN_NOTES_SHOWN)
+        more = "…" if len(me.notes) > OWN_NOTES_SHOWN else ""
+        lines.append(f"📝 Your notes for your santa: {mine}{more}")
     if my_recipient is not None:
         lines.append(
             f"🤫 You give to **{my_recipient.display_name}** (<@{my_recipient.user_id}>)"
             + (f" — wishlist: <{my_recipient.wishlist_url}>" if my_recipient.wishlist_url else "")
         )
+        their_notes = notes_line(my_recipient)
+        if their_notes is not None:
+            lines.append(their_notes)
+    if manager and report.gifts.pairings:
+        lines.append(gift_counts(report.gifts))
     if manager and report.overrides:
         lines.append("Recent actions:")
         lines.extend(
@@ -161,6 +193,14 @@ def participants(roster: Roster) -> str:
         lines.append(
             f"Santa DMs: {roster.pairings_told} delivered, {roster.pairings_pending} pending"
         )
+    drawn = roster.pairings_told + roster.pairings_pending
+    if drawn and roster.event.status in GIFT_STATUSES:
+        waiting = roster.gift_not_sent
+        if waiting:
+            names = ", ".join(f"{p.display_name} (<@{p.user_id}>)" for p in waiting)
+            lines.append(f"Gift not marked sent yet ({len(waiting)} of {drawn}): {names}")
+        else:
+            lines.append(f"Every santa has marked their gift sent ({drawn}).")
     if roster.exclusions:
         lines.append("Exclusions (santa may not draw recipient):")
         lines.extend(f"- <@{x.user_id}> ↛ <@{x.excluded_user_id}>" for x in roster.exclusions)
@@ -201,6 +241,18 @@ def wishlist(result: WishlistResult) -> str:
     return text
 
 
+def notes(result: NotesResult) -> str:
+    """The member's own notes back, as only their santa will see them."""
+    saved = result.participant.notes
+    if saved:
+        text = f"Notes saved; only your santa sees them: {safe_text(saved, MAX_NOTES_LENGTH)}"
+    else:
+        text = "Notes cleared."
+    if result.santa_told:
+        text += "\nYour santa has been told by DM."
+    return fit(text)
+
+
 def exclusion(result: ExclusionResult) -> str:
     if result.changed:
         text = "Done: " + ", ".join(f"<@{a}> ↛ <@{b}>" for a, b in result.changed)
@@ -224,3 +276,31 @@ def retried(result: RetryResult) -> str:
     if result.slow_down:
         return "Discord asked me to slow down; your DM is sent automatically in a moment."
     return "I could not send your DM this time; try again later or ask an organiser."
+
+
+def gift_counts(counts: GiftCounts) -> str:
+    """The managers' line: counts only, never who gives to whom."""
+    return (
+        f"Gifts: {counts.sent} marked sent, {counts.received} marked received, "
+        f"{counts.neither} with neither (of {counts.pairings})"
+    )
+
+
+def gift_marked(result: GiftResult) -> str:
+    if result.mark is GiftMark.SENT:
+        if result.already:
+            return "You had already marked your gift sent; nobody was told twice. 📦"
+        told = (
+            "Your giftee has been told by DM"
+            if result.other_told
+            else "Your giftee will be told by DM as soon as I can reach them"
+        )
+        return f"Marked sent! 📦 {told}, without your name: your secret is safe. 🤫"
+    if result.already:
+        return "You had already marked your gift received; nobody was told twice. 🎉"
+    told = (
+        "Your Secret Santa has been told by DM"
+        if result.other_told
+        else "Your Secret Santa will be told by DM as soon as I can reach them"
+    )
+    return f"Marked received! 🎉 {told}."

@@ -25,6 +25,14 @@ _FORBIDDEN_TEXT: Final = frozenset({"Cc", "Cs", "Cn"})
 # Invisible characters that change how a link reads (bidirectional overrides, zero-width
 # spaces, the BOM...) are "format" characters; links refuse them, and private-use ones.
 _FORBIDDEN_IN_LINKS: Final = frozenset({"Cc", "Cs", "Cn", "Cf", "Co", "Zs", "Zl", "Zp"})
+# One line of free text: no control characters at all (newline and tab included), no
+# line or paragraph separators, and none of the bidirectional embeddings, overrides
+# and isolates that would show the text in another order than it was typed.
+_FORBIDDEN_IN_LINE: Final = frozenset({"Cc", "Cs", "Cn", "Zl", "Zp"})
+_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+MAX_BUDGET_LENGTH: Final = 100
+MAX_NOTES_LENGTH: Final = 500
 
 
 def check_id(value: object, field: str) -> int:
@@ -72,6 +80,42 @@ def check_text(value: object, field: str, *, max_length: int, allow_empty: bool 
                 "surrogates and unassigned characters are not allowed",
             )
     return value
+
+
+def check_line(value: object, field: str, *, max_length: int) -> str | None:
+    """One line of free text as stored: stripped, at most `max_length` characters, no
+    control characters (newlines and tabs included), line separators or bidirectional
+    controls. None, or nothing but whitespace, is "not set" (None).
+
+    Every refusal is `InvalidInput(field, ...)` and names the limit. The text is never
+    quoted back: it may be private (a participant's notes)."""
+    allowed = f"at most {max_length} characters on one line, without control characters"
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"{allowed}; got {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        return None
+    if len(text) > max_length:
+        raise InvalidInput(field, f"{allowed}; this one has {len(text)} characters")
+    for char in text:
+        if char in _BIDI_CONTROLS or unicodedata.category(char) in _FORBIDDEN_IN_LINE:
+            raise InvalidInput(field, f"{allowed}; it contains {_codepoint(char)}")
+    return text
+
+
+def validate_budget(value: object) -> str | None:
+    """An event's budget as stored ("€20–30"): one line of at most 100 characters, or
+    None for no budget. `InvalidInput("budget", ...)` otherwise."""
+    return check_line(value, "budget", max_length=MAX_BUDGET_LENGTH)
+
+
+def validate_notes(value: object) -> str | None:
+    """A participant's notes for their santa (sizes, allergies, a delivery hint): one
+    line of at most 500 characters, or None for no notes. `InvalidInput("notes", ...)`
+    otherwise, never quoting the text."""
+    return check_line(value, "notes", max_length=MAX_NOTES_LENGTH)
 
 
 def link_problem(text: str) -> str | None:

@@ -59,6 +59,7 @@ class NewEvent:
     manager_role_id: int | None = None
     created_by: int | None = None
     reminder_days: ReminderDays = NO_REMINDERS
+    budget: str | None = None  # free text the managers chose, e.g. "€20–30"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,8 @@ class Event:
     cancel_reason: str | None
     created_at: datetime
     updated_at: datetime
+    # What a gift should cost, as the managers wrote it (`limits.validate_budget`).
+    budget: str | None = None
     reminder_days: ReminderDays = NO_REMINDERS
     # When each reminder was claimed (sent, or skipped as too late): at most once.
     reminded_wishlist_at: datetime | None = None
@@ -110,6 +113,9 @@ class Participant:
     display_name: str
     wishlist_url: str | None
     joined_at: datetime
+    # Sizes, allergies, a delivery hint: for this participant's santa only
+    # (`limits.validate_notes`).
+    notes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +154,31 @@ class Pairing(NamedTuple):
     last_error_text: str | None
     attempts: int
     last_attempt_at: datetime | None = None
+    # The santa said they sent the gift / the recipient said they received it; only
+    # the first mark counts, and a new pairing (redraw, splice) starts without them.
+    gift_sent_at: datetime | None = None
+    gift_received_at: datetime | None = None
 
     @property
     def pending(self) -> bool:
         return self.notified_at is None
+
+
+class GiftMark(StrEnum):
+    """What a member says about a gift: their santa's "sent", their own "received"."""
+
+    SENT = "sent"  # marked by the santa
+    RECEIVED = "received"  # marked by the recipient
+
+
+@dataclass(frozen=True, slots=True)
+class GiftCounts:
+    """How far an event's gifts have got, as the members marked them (counts only)."""
+
+    pairings: int = 0
+    sent: int = 0  # marked sent by the santa
+    received: int = 0  # marked received by the recipient
+    neither: int = 0  # no mark at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +224,21 @@ class OutboxKind(StrEnum):
 
     ASSIGNMENT = "assignment"  # rendered at send time from the pairing's recipient
     WISHLIST = "wishlist"  # stored text: a giftee changed their wishlist
+    NOTES = "notes"  # stored text: a giftee changed their notes for their santa
     NOTICE = "notice"  # stored text: anything else that must reach one member
+
+
+NONCE_PREFIX = "ratmas-"
+
+
+def outbox_id_of(nonce: str | None) -> int | None:
+    """The outbox row a nonce (`OutboxEntry.nonce`) names, or None for anything else."""
+    if nonce is None or not nonce.startswith(NONCE_PREFIX):
+        return None
+    digits = nonce[len(NONCE_PREFIX) :]
+    if not digits.isascii() or not digits.isdigit() or len(nonce) > 25:
+        return None
+    return int(digits)
 
 
 class OutboxState(StrEnum):
@@ -211,6 +252,10 @@ class OutboxState(StrEnum):
     SUPERSEDED = "superseded"  # replaced by a newer DM before it was delivered
 
 
+# A giftee's update to their santa: a newer one of the same kind to the same santa
+# supersedes one not delivered yet, so only the latest wishlist or notes are sent.
+LATEST_ONLY_KINDS = frozenset({OutboxKind.WISHLIST, OutboxKind.NOTES})
+
 OPEN_OUTBOX_STATES = frozenset(
     {OutboxState.PENDING, OutboxState.SENDING, OutboxState.CLOSED, OutboxState.FAILED}
 )
@@ -221,13 +266,17 @@ class OutboxDraft:
     """A DM to store in the same transaction as the change that causes it.
 
     Assignments carry the recipient (rendered when sent, so a santa still waiting gets
-    the current wishlist) and an optional note; other kinds carry their text."""
+    the current wishlist) and an optional note; other kinds carry their text and, at
+    most, one gift button."""
 
     user_id: int
     kind: OutboxKind
     content: str = ""
     recipient_id: int | None = None
     note: str | None = None
+    # A stored-text DM may carry the button that makes this mark (the giftee's
+    # "Gift received" under "your gift is on its way").
+    gift_button: GiftMark | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,11 +299,12 @@ class OutboxEntry:
     dm_channel_id: int | None
     message_id: int | None
     created_at: datetime | None  # None: written by an import or a test
+    gift_button: GiftMark | None = None
 
     @property
     def nonce(self) -> str:
         """The idempotency key of every send of this row (Discord allows 25 characters)."""
-        return f"ratmas-{self.id}"
+        return f"{NONCE_PREFIX}{self.id}"
 
     @property
     def open(self) -> bool:

@@ -77,6 +77,9 @@ def job_kind(value: str) -> JobKind:
 # Statuses in which a draw exists (or is being made): changes to the participants
 # must splice it, and santas may still be waiting for their DM.
 DRAWN_STATUSES: Final = frozenset({EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED})
+# Statuses in which members mark their gifts sent and received: from the draw until
+# the event is archived.
+GIFT_STATUSES: Final = DRAWN_STATUSES | {EventStatus.REVEALED}
 # Statuses whose arrival is announced in the event channel by the phase that led there.
 ANNOUNCED_STATUSES: Final = frozenset(
     {EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED, EventStatus.REVEALED}

@@ -30,12 +30,15 @@ from ratmas.domain.errors import (
     NotFound,
 )
 from ratmas.domain.model import (
+    LATEST_ONLY_KINDS,
     OPEN_OUTBOX_STATES,
     AuditEntry,
     Event,
     EventDates,
     EventSnapshot,
     Exclusion,
+    GiftCounts,
+    GiftMark,
     GuildSettings,
     Member,
     NewEvent,
@@ -138,6 +141,7 @@ _EVENT_COLUMNS = ", ".join(
         "remind_gift_days",
         "reminded_wishlist_at",
         "reminded_gift_at",
+        "budget",
     )
 )
 _STATUS = {status.value: status for status in EventStatus}
@@ -167,6 +171,7 @@ def _event_from_record(record: Any) -> Event:
         remind_gift_days,
         reminded_wishlist_at,
         reminded_gift_at,
+        budget,
     ) = record
     return Event(
         id=event_id,
@@ -190,6 +195,7 @@ def _event_from_record(record: Any) -> Event:
         reminder_days=ReminderDays(remind_wishlist_days, remind_gift_days),
         reminded_wishlist_at=_read_datetime(reminded_wishlist_at),
         reminded_gift_at=_read_datetime(reminded_gift_at),
+        budget=budget,
     )
 
 
@@ -287,6 +293,8 @@ def _fresh_pairings(event_id: int, santas: list[int], recipients: list[int]) -> 
         repeat(None),
         repeat(0),
         repeat(None),
+        repeat(None),
+        repeat(None),
         strict=False,
     )
     return list(map(tuple.__new__, repeat(Pairing), rows))
@@ -317,6 +325,7 @@ def _event(row: EventRow) -> Event:
         reminder_days=ReminderDays(row.remind_wishlist_days, row.remind_gift_days),
         reminded_wishlist_at=_maybe_out(row.reminded_wishlist_at),
         reminded_gift_at=_maybe_out(row.reminded_gift_at),
+        budget=row.budget,
     )
 
 
@@ -327,6 +336,7 @@ def _participant(row: ParticipantRow) -> Participant:
         display_name=row.display_name,
         wishlist_url=row.wishlist_url,
         joined_at=_out(row.joined_at),
+        notes=row.notes,
     )
 
 
@@ -340,17 +350,34 @@ def _pairing(row: PairingRow) -> Pairing:
         last_error_text=row.last_error_text,
         attempts=row.attempts,
         last_attempt_at=_maybe_out(row.last_attempt_at),
+        gift_sent_at=_maybe_out(row.gift_sent_at),
+        gift_received_at=_maybe_out(row.gift_received_at),
     )
 
 
+# The outbox's `note` column holds an assignment's note; a stored-text DM has none and
+# keeps the gift button it carries there instead, as `gift_button:<mark>`.
+_GIFT_BUTTON_PREFIX = "gift_button:"
+_GIFT_BUTTONS = {f"{_GIFT_BUTTON_PREFIX}{mark.value}": mark for mark in GiftMark}
+# The pairing column each mark is stored in.
+_GIFT_COLUMNS = {GiftMark.SENT: "gift_sent_at", GiftMark.RECEIVED: "gift_received_at"}
+
+
+def _note_column(draft: OutboxDraft) -> str | None:
+    if draft.gift_button is not None:
+        return f"{_GIFT_BUTTON_PREFIX}{draft.gift_button.value}"
+    return draft.note
+
+
 def _outbox(row: OutboxRow) -> OutboxEntry:
+    button = _GIFT_BUTTONS.get(row.note or "") if row.kind != OutboxKind.ASSIGNMENT else None
     return OutboxEntry(
         id=row.id,
         event_id=row.event_id,
         user_id=row.user_id,
         kind=OutboxKind(row.kind),
         recipient_id=row.recipient_id,
-        note=row.note,
+        note=None if button is not None else row.note,
         content=row.content,
         state=OutboxState(row.state),
         attempts=row.attempts,
@@ -361,6 +388,7 @@ def _outbox(row: OutboxRow) -> OutboxEntry:
         dm_channel_id=row.dm_channel_id,
         message_id=row.message_id,
         created_at=_maybe_out(row.created_at),
+        gift_button=button,
     )
 
 
@@ -386,6 +414,7 @@ class TortoiseEventRepository:
                 participant_role_id=new.participant_role_id,
                 manager_role_id=new.manager_role_id,
                 created_by=new.created_by,
+                budget=new.budget,
                 created_at=now,
                 updated_at=now,
                 remind_wishlist_days=new.reminder_days.wishlist,
@@ -578,6 +607,12 @@ class TortoiseEventRepository:
             raise NotFound(f"There is no event {event_id}.")
         return _event(await self._require_event(event_id))
 
+    async def set_budget(self, event_id: int, budget: str | None, *, now: datetime) -> Event:
+        updated = await EventRow.filter(id=event_id).update(budget=budget, updated_at=utc(now))
+        if updated != 1:
+            raise NotFound(f"There is no event {event_id}.")
+        return _event(await self._require_event(event_id))
+
     async def delete_event(self, event_id: int) -> bool:
         # The foreign keys cascade; one statement keeps it atomic on every backend.
         # SQLite's change count includes the cascaded rows, so test for "any".
@@ -644,6 +679,7 @@ class TortoiseEventRepository:
             reminded_wishlist_at=_maybe_utc(source.reminded_wishlist_at),
             reminded_gift_at=_maybe_utc(source.reminded_gift_at),
             legacy_id=snapshot.legacy_id,
+            budget=source.budget,
             using_db=connection,
         )
         await ParticipantRow.bulk_create(
@@ -653,6 +689,7 @@ class TortoiseEventRepository:
                     user_id=p.user_id,
                     display_name=p.display_name[:100],
                     wishlist_url=p.wishlist_url,
+                    notes=p.notes,
                     joined_at=utc(p.joined_at),
                 )
                 for p in snapshot.participants
@@ -794,8 +831,49 @@ class TortoiseEventRepository:
                 raise NotFound("You have not joined this Ratmas yet.")
             row.wishlist_url = url
             await row.save(update_fields=["wishlist_url"], using_db=connection)
+            await self._supersede_older(connection, event_id, outbox)
             await self._insert_outbox(connection, event_id, outbox, now)
         return _participant(row)
+
+    async def set_notes(
+        self,
+        event_id: int,
+        user_id: int,
+        notes: str | None,
+        *,
+        outbox: Sequence[OutboxDraft] = (),
+        now: datetime | None = None,
+    ) -> Participant:
+        async with in_transaction() as connection:
+            row = await ParticipantRow.get_or_none(
+                event_id=event_id, user_id=user_id, using_db=connection
+            )
+            if row is None:
+                raise NotFound("You have not joined this Ratmas yet.")
+            row.notes = notes
+            await row.save(update_fields=["notes"], using_db=connection)
+            await self._supersede_older(connection, event_id, outbox)
+            await self._insert_outbox(connection, event_id, outbox, now)
+        return _participant(row)
+
+    async def _supersede_older(
+        self, connection: Any, event_id: int, drafts: Sequence[OutboxDraft]
+    ) -> None:
+        """A giftee's newer update replaces the one their santa has not received yet:
+        the open DMs of each `LATEST_ONLY_KINDS` draft's kind to its santa are
+        superseded, in the caller's transaction."""
+        for draft in drafts:
+            if draft.kind in LATEST_ONLY_KINDS:
+                await (
+                    OutboxRow.filter(
+                        event_id=event_id,
+                        user_id=draft.user_id,
+                        kind=draft.kind.value,
+                        state__in=_OPEN,
+                    )
+                    .using_db(connection)
+                    .update(state=OutboxState.SUPERSEDED.value)
+                )
 
     # --- exclusions -------------------------------------------------------------------
     async def add_exclusion(self, event_id: int, user_id: int, excluded_user_id: int) -> bool:
@@ -967,12 +1045,14 @@ class TortoiseEventRepository:
                     [d.user_id for d in drafts],
                     [d.kind.value for d in drafts],
                     [d.recipient_id for d in drafts],
-                    [d.note for d in drafts],
+                    [_note_column(d) for d in drafts],
                     [d.content for d in drafts],
                 ],
             )
             return
-        rows = [[d.user_id, d.kind.value, d.recipient_id, d.note, d.content] for d in drafts]
+        rows = [
+            [d.user_id, d.kind.value, d.recipient_id, _note_column(d), d.content] for d in drafts
+        ]
         await connection.execute_query(
             f'INSERT INTO "ratmas_outbox" ({columns}) '
             "SELECT ?, json_extract(\"value\", '$[0]'), json_extract(\"value\", '$[1]'), "
@@ -1004,7 +1084,7 @@ class TortoiseEventRepository:
     async def _insert_pairings(self, connection: Any, pairings: Sequence[Pairing]) -> None:
         """Insert pairings with a fixed number of statements, whatever their number.
 
-        Fresh pairings (the draw's, nothing delivered yet) travel in one statement:
+        Fresh pairings (the draw's, nothing delivered or marked yet) travel in one statement:
         as two id arrays through `unnest` on PostgreSQL, as one JSON object (santa ->
         recipient) through `json_each` on SQLite. Not a prepared insert run per row
         (`executemany`): on PostgreSQL each row is then a Bind/Execute round trip, most
@@ -1015,7 +1095,12 @@ class TortoiseEventRepository:
         by_event: dict[int, list[Pairing]] = {}
         stateful: list[Pairing] = []
         for p in pairings:
-            if p.attempts == 0 and p.notified_at is None:
+            if (
+                p.attempts == 0
+                and p.notified_at is None
+                and p.gift_sent_at is None
+                and p.gift_received_at is None
+            ):
                 by_event.setdefault(p.event_id, []).append(p)
             else:
                 stateful.append(p)
@@ -1028,10 +1113,11 @@ class TortoiseEventRepository:
             )
         if not stateful:
             return
-        marks = [f"${n}" for n in range(1, 9)] if postgres else ["?"] * 8
+        marks = [f"${n}" for n in range(1, 11)] if postgres else ["?"] * 10
         sql = (
             'INSERT INTO "ratmas_pairing" ("event_id", "santa_id", "recipient_id", '
-            '"notified_at", "last_error_code", "last_error_text", "attempts", "last_attempt_at") '
+            '"notified_at", "last_error_code", "last_error_text", "attempts", "last_attempt_at", '
+            '"gift_sent_at", "gift_received_at") '
             f"VALUES ({', '.join(marks)})"
         )
         rows = [
@@ -1044,6 +1130,8 @@ class TortoiseEventRepository:
                 p.last_error_text,
                 p.attempts,
                 _to_db(p.last_attempt_at),
+                _to_db(p.gift_sent_at),
+                _to_db(p.gift_received_at),
             )
             for p in stateful
         ]
@@ -1157,7 +1245,7 @@ class TortoiseEventRepository:
                     user_id=d.user_id,
                     kind=d.kind.value,
                     recipient_id=d.recipient_id,
-                    note=d.note,
+                    note=_note_column(d),
                     content=d.content,
                     state=OutboxState.PENDING.value,
                     attempts=0,
@@ -1201,6 +1289,10 @@ class TortoiseEventRepository:
         if user_id is not None:
             query = query.filter(user_id=user_id)
         return [_outbox(row) for row in await query.order_by("id")]
+
+    async def get_outbox_entry(self, entry_id: int) -> OutboxEntry | None:
+        row = await OutboxRow.get_or_none(id=entry_id)
+        return None if row is None else _outbox(row)
 
     async def outbox_sending(
         self, entry_id: int, *, dm_channel_id: int | None, at: datetime
@@ -1328,6 +1420,45 @@ class TortoiseEventRepository:
                     event_id, pairings, int(untried), _read_datetime(last_attempt)
                 )
         return found
+
+    async def mark_gift(
+        self,
+        event_id: int,
+        santa_id: int,
+        recipient_id: int,
+        mark: GiftMark,
+        *,
+        at: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        column = _GIFT_COLUMNS[mark]
+        async with in_transaction() as connection:
+            updated = await (
+                PairingRow.filter(
+                    event_id=event_id,
+                    santa_id=santa_id,
+                    recipient_id=recipient_id,
+                    **{f"{column}__isnull": True},
+                )
+                .using_db(connection)
+                .update(**{column: utc(at)})
+            )
+            if updated != 1:
+                return False
+            await self._insert_outbox(connection, event_id, outbox, at)
+        return True
+
+    async def gift_counts(self, event_id: int) -> GiftCounts:
+        connection = connections.get("default")
+        _, rows = await connection.execute_query(
+            'SELECT COUNT(*), COUNT("gift_sent_at"), COUNT("gift_received_at"), '
+            'SUM(CASE WHEN "gift_sent_at" IS NULL AND "gift_received_at" IS NULL '
+            'THEN 1 ELSE 0 END) FROM "ratmas_pairing" '
+            f'WHERE "event_id" = {_mark(connection)}',
+            [event_id],
+        )
+        pairings, sent, received, neither = rows[0]
+        return GiftCounts(int(pairings), int(sent), int(received), int(neither or 0))
 
     async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
         latest = (

@@ -1,5 +1,5 @@
-"""The organisers' overrides of the season: create, reschedule, advance, cancel,
-redraw, retry the DMs and archive.
+"""The organisers' overrides of the season: create, reschedule, change the budget,
+advance, cancel, redraw, retry the DMs and archive.
 
 Every use case takes ids, returns an `OverrideResult`, raises a `RatmasError` with a
 message for the admin, records who did what in the audit trail, and ends with a
@@ -25,13 +25,16 @@ from ratmas.domain.dates import (
 )
 from ratmas.domain.errors import InvalidInput, InvalidTransition
 from ratmas.domain.lifecycle import Lifecycle, Trigger, performed_phases, waiting_for
+from ratmas.domain.limits import MAX_BUDGET_LENGTH, validate_budget
 from ratmas.domain.model import NO_REMINDERS, Event, EventDates, NewEvent, ReminderDays
 from ratmas.domain.reminders import check_reminder_days
 from ratmas.domain.status import PHASE_LABELS, PHASE_ORDER, EventStatus, Phase
+from ratmas.services import messages
 from ratmas.services.announcements import Announcer
 from ratmas.services.delivery import SantaDelivery
 from ratmas.services.draw import DrawService
 from ratmas.services.errors import DeliveryError, NothingToRetry, PhaseInProgress, RedrawRefused
+from ratmas.services.messages import safe_text
 from ratmas.services.phases import PhaseEngine
 from ratmas.services.ports import Clock, DeliveryReport, EventRepository
 from ratmas.services.records import AuditTrail, require_event, require_unfinished_event
@@ -110,8 +113,10 @@ class AdminService:
         participant_role_id: int | None = None,
         manager_role_id: int | None = None,
         reminder_days: ReminderDays | None = None,
+        budget: str | None = None,
     ) -> OverrideResult:
-        """Schedule a new season from local wall-clock times in `timezone`.
+        """Schedule a new season from local wall-clock times in `timezone`, with an
+        optional budget (free text, `validate_budget`) shown to everyone.
 
         `reminder_days`: the event's reminders (default: the guild's settings). A
         reminder whose moment would come before the event exists is not scheduled
@@ -129,6 +134,7 @@ class AdminService:
             )
         check_reminder_days(reminder_days.wishlist, "wishlist_reminder_days")
         check_reminder_days(reminder_days.gift, "gift_reminder_days")
+        clean_budget = validate_budget(budget)
         live = await self._repo.get_live_event(guild_id)
         if live is not None and live.status is EventStatus.REVEALED:
             await self._archive(live, actor_id, "archive", "archived to make room for a new Ratmas")
@@ -142,10 +148,13 @@ class AdminService:
                 manager_role_id=manager_role_id,
                 created_by=actor_id,
                 reminder_days=reminder_days,
+                budget=clean_budget,
             ),
             now=now,
         )
         detail = f"created: {describe_dates(event.dates, event.timezone)}"
+        if event.budget:
+            detail += f"; budget {safe_text(event.budget, MAX_BUDGET_LENGTH)}"
         await self._audit.record(event.id, actor_id, "create", detail)
         # The creation post carries the Join button. It is not part of any phase: if it
         # cannot be posted the season still runs, and members can `/ratmas join`.
@@ -215,6 +224,30 @@ class AdminService:
         self._engine.settled(event.id)
         await self._engine.reconcile(event_id=event.id)
         return OverrideResult(await require_event(self._repo, event.id), "reschedule", detail)
+
+    async def set_budget(self, event_id: int, actor_id: int, budget: str | None) -> OverrideResult:
+        """Change (or remove, with None or blank) the budget of an event not yet revealed.
+
+        Santas already told keep the budget of their assignment DM; the change is posted
+        in the event channel once the event has been announced there."""
+        clean = validate_budget(budget)
+        event = await require_unfinished_event(self._repo, event_id)
+        if event.status is EventStatus.REVEALED:
+            raise InvalidTransition(
+                "The gifts have already been revealed; the budget can no longer change."
+            )
+        shown = safe_text(clean, MAX_BUDGET_LENGTH) if clean else "none"
+        if clean == event.budget:
+            return OverrideResult(event, "budget", f"the budget was already {shown}")
+        before = safe_text(event.budget, MAX_BUDGET_LENGTH) if event.budget else "none"
+        updated = await self._repo.set_budget(event.id, clean, now=self._clock.now())
+        detail = f"budget from {before} to {shown}"
+        await self._audit.record(event.id, actor_id, "budget", detail)
+        if updated.announced_status is not None:
+            await self._announcer.post_quietly(
+                updated, messages.budget_changed_announcement(updated), "budget update"
+            )
+        return OverrideResult(updated, "budget", detail)
 
     async def advance(self, event_id: int, actor_id: int) -> OverrideResult:
         """Perform the event's next phase now, held or not (a revealed event is archived).

@@ -25,6 +25,7 @@ from ratmas.services.delivery import (
     SantaDelivery,
 )
 from ratmas.services.draw import DrawService, fresh_rng
+from ratmas.services.gifts import GiftService
 from ratmas.services.guild_settings import GuildSettingsService
 from ratmas.services.locks import EventLocks
 from ratmas.services.participants import ParticipantService
@@ -75,6 +76,7 @@ class Services:
     roster: RosterService
     status: StatusService
     guild_settings: GuildSettingsService
+    gifts: GiftService
     draw: DrawService
     delivery: SantaDelivery
     announcer: Announcer
@@ -171,6 +173,7 @@ def build_services(
         ),
         status=StatusService(repo, clock, blast=delivery.progress),
         guild_settings=guild_settings,
+        gifts=GiftService(repo, clock, delivery=delivery),
         draw=draw,
         delivery=delivery,
         announcer=announcer,

@@ -303,7 +303,7 @@ class SantaDelivery:
         self, event: Event, entry: OutboxEntry, people: Mapping[int, Participant]
     ) -> Message | None:
         if entry.kind is not OutboxKind.ASSIGNMENT:
-            return Message(entry.content)
+            return Message(entry.content, gift_button=entry.gift_button)
         recipient = people.get(entry.recipient_id or 0)
         if recipient is None or entry.user_id not in people:
             # A leaver whose splice could not be stored: the admins were told; a

@@ -15,7 +15,14 @@ from typing import Any, Final
 
 from ratmas.domain.dates import SUPPORTED_RANGE, check_instant, check_order, zone
 from ratmas.domain.errors import InvalidInput, InvalidPairings, NotFound
-from ratmas.domain.limits import check_id, check_int32, check_text, shown
+from ratmas.domain.limits import (
+    check_id,
+    check_int32,
+    check_text,
+    shown,
+    validate_budget,
+    validate_notes,
+)
 from ratmas.domain.model import (
     AuditEntry,
     Event,
@@ -71,12 +78,14 @@ async def export_event(repo: EventRepository, event_id: int) -> dict[str, Any]:
             "gift_reminder_days": event.reminder_days.gift,
             "reminded_wishlist_at": _time(event.reminded_wishlist_at),
             "reminded_gift_at": _time(event.reminded_gift_at),
+            "budget": event.budget,
         },
         "participants": [
             {
                 "user_id": _id(p.user_id),
                 "display_name": p.display_name,
                 "wishlist_url": p.wishlist_url,
+                "notes": p.notes,
                 "joined_at": _time(p.joined_at),
             }
             for p in await repo.list_participants(event.id)
@@ -93,6 +102,8 @@ async def export_event(repo: EventRepository, event_id: int) -> dict[str, Any]:
                 "attempts": p.attempts,
                 "last_error_code": p.last_error_code,
                 "last_error_text": p.last_error_text,
+                "gift_sent_at": _time(p.gift_sent_at),
+                "gift_received_at": _time(p.gift_received_at),
             }
             for p in await repo.list_pairings(event.id)
         ],
@@ -186,15 +197,17 @@ class _Fields:
     def __init__(self, label: str) -> None:
         self.label = label
 
-    def fail(self, path: str, value: Any, problem: str) -> InvalidInput:
-        return InvalidInput("import", f"{self.label}: {path} = {shown(value)}: {problem}")
+    def fail(self, path: str, value: Any, problem: str, *, quote: bool = True) -> InvalidInput:
+        shows = f" = {shown(value)}" if quote else ""
+        return InvalidInput("import", f"{self.label}: {path}{shows}: {problem}")
 
-    def check[T](self, path: str, value: Any, rule: Callable[[Any], T]) -> T:
-        """`rule(value)`, its `InvalidInput` re-raised naming the event and the path."""
+    def check[T](self, path: str, value: Any, rule: Callable[[Any], T], *, quote: bool = True) -> T:
+        """`rule(value)`, its `InvalidInput` re-raised naming the event and the path
+        (and the value, unless it is private: `quote=False`)."""
         try:
             return rule(value)
         except InvalidInput as error:
-            raise self.fail(path, value, error.problem) from None
+            raise self.fail(path, value, error.problem, quote=quote) from None
 
     def required(self, data: Mapping[str, Any], key: str, path: str) -> Any:
         if key not in data:
@@ -278,8 +291,8 @@ def snapshot_from_export(data: Any, index: int | None = None) -> EventSnapshot:
     """Read one event of an export (`export_event`'s shape) back, checking every field
     with the rules the commands use: ids that fit BIGINT, counters that fit INT, text
     without control characters or lone surrogates, dates in range and in order, the
-    wishlist rule, exclusions only between participants and never of oneself, pairings
-    that are a draw of the participants.
+    wishlist, budget and notes rules, exclusions only between participants and never
+    of oneself, pairings that are a draw of the participants.
 
     Bad input is one `InvalidInput("import", ...)` naming the event, the field and the
     value; nothing is stored."""
@@ -329,6 +342,8 @@ def snapshot_from_export(data: Any, index: int | None = None) -> EventSnapshot:
             "event.reminded_wishlist_at", raw.get("reminded_wishlist_at")
         ),
         reminded_gift_at=f.maybe_instant("event.reminded_gift_at", raw.get("reminded_gift_at")),
+        # Older exports have no budget (nor notes below): not set.
+        budget=f.check("event.budget", raw.get("budget"), validate_budget),
     )
     try:
         event = replace(event, dates=check_order(event.dates, timezone=timezone))
@@ -367,6 +382,8 @@ def _participants(f: _Fields, items: list[Mapping[str, Any]]) -> tuple[Participa
             ),
             f.check(f"{where}.wishlist_url", p.get("wishlist_url"), validate_wishlist),
             f.instant(f"{where}.joined_at", f.required(p, "joined_at", where)),
+            # Private to the participant's santa: a refusal does not quote them.
+            notes=f.check(f"{where}.notes", p.get("notes"), validate_notes, quote=False),
         )
     return tuple(found.values())
 
@@ -416,6 +433,11 @@ def _pairings(
                 f"pairings[{i}].attempts",
                 p.get("attempts", 0),
                 lambda v: check_int32(v, "attempts", minimum=0),
+            ),
+            # Files written before gift tracking have no marks: none were made.
+            gift_sent_at=f.maybe_instant(f"pairings[{i}].gift_sent_at", p.get("gift_sent_at")),
+            gift_received_at=f.maybe_instant(
+                f"pairings[{i}].gift_received_at", p.get("gift_received_at")
             ),
         )
         for i, p in enumerate(items)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from ratmas.domain.dates import discord_timestamp
-from ratmas.domain.model import Event, Participant
+from ratmas.domain.limits import MAX_BUDGET_LENGTH, MAX_NOTES_LENGTH
+from ratmas.domain.model import Event, GiftMark, Participant
 from ratmas.services.ports import BlastProgress, DeliveryReport, Message
 
 CONTENT_LIMIT: Final = 2000  # Discord's limit on a message's content
@@ -49,9 +50,29 @@ def safe_name(name: str) -> str:
     backslash-escaped, whitespace runs (newlines included) become one space, and the
     name is cut to `NAME_LIMIT` characters before escaping.
     """
-    flat = _WHITESPACE.sub(" ", name).strip()[:NAME_LIMIT] or "?"
+    return safe_text(name, NAME_LIMIT)
+
+
+def safe_text(text: str, limit: int) -> str:
+    """Member-typed text (a name, a budget, notes) that renders as itself, as
+    `safe_name` describes, cut to `limit` characters before escaping."""
+    flat = _WHITESPACE.sub(" ", text).strip()[:limit] or "?"
     escaped = _MARKDOWN.sub(r"\\\1", flat)
     return escaped.replace("@", "@" + _ZERO_WIDTH)
+
+
+def budget_line(event: Event) -> str | None:
+    """ "💶 Budget: €20–30" (None when the event has no budget)."""
+    if not event.budget:
+        return None
+    return f"💶 Budget: {safe_text(event.budget, MAX_BUDGET_LENGTH)}"
+
+
+def notes_line(recipient: Participant) -> str | None:
+    """The recipient's notes as their santa sees them (None without notes)."""
+    if not recipient.notes:
+        return None
+    return f"📝 Their notes for you: {safe_text(recipient.notes, MAX_NOTES_LENGTH)}"
 
 
 def person(user_id: int, name: str | None) -> str:
@@ -122,10 +143,45 @@ def santa_dm(event: Event, recipient: Participant, *, note: str | None = None) -
         lines.append(f"Their wishlist: <{recipient.wishlist_url}>")
     else:
         lines.append("They have not set a wishlist yet; I will DM you as soon as they do.")
+    notes = notes_line(recipient)
+    if notes is not None:
+        lines.append(notes)
+    budget = budget_line(event)
+    if budget is not None:
+        lines.append(budget)
     lines.append(f"Buy your gift by {discord_timestamp(event.dates.purchase_deadline, 'F')}.")
     lines.append(f"The reveal is at {discord_timestamp(event.dates.reveal_at, 'F')}.")
     lines.append("🤫 Keep it secret: don't tell anyone, least of all them!")
-    return Message("\n".join(lines))
+    lines.append(f"Once it is on its way, press **{GIFT_SENT_LABEL}** below.")
+    content = "\n".join(lines)
+    over = len(content) - CONTENT_LIMIT
+    if over > 0 and notes is not None:
+        # Escaping can double long notes; Discord refuses more than the limit, so the
+        # notes give way (cut with an ellipsis) rather than the DM failing.
+        index = lines.index(notes)
+        lines[index] = notes[: len(notes) - over - 1] + "…"
+        content = "\n".join(lines)
+    return Message(content, gift_button=GiftMark.SENT)
+
+
+GIFT_SENT_LABEL: Final = "Gift sent"
+GIFT_RECEIVED_LABEL: Final = "Gift received"
+
+
+def gift_on_its_way_dm() -> Message:
+    """Tell a giftee that their santa marked their gift sent, with the "Gift received"
+    button. Never says who the santa is."""
+    return Message(
+        "🎁 **Ratmas**: your Secret Santa says your gift is on its way!\n"
+        f"When it arrives, press **{GIFT_RECEIVED_LABEL}** below.",
+        gift_button=GiftMark.RECEIVED,
+    )
+
+
+def gift_received_dm(recipient_id: int, recipient_name: str | None) -> Message:
+    """Tell a santa that their giftee (whom they know) marked the gift received."""
+    who = person(recipient_id, recipient_name)
+    return Message(f"🎉 **Ratmas**: your giftee {who} received your gift. Thank you, santa!")
 
 
 CHANGED_NOTE: Final = (
@@ -145,6 +201,17 @@ def wishlist_changed_dm(recipient: Participant) -> Message:
         text = f"📝 {who} updated their Ratmas wishlist: <{recipient.wishlist_url}>"
     else:
         text = f"📝 {who} removed their Ratmas wishlist; surprise them!"
+    return Message(text + "\n🤫 Still a secret!")
+
+
+def notes_changed_dm(recipient: Participant) -> Message:
+    """Tell a santa that their recipient set, changed or cleared their notes for them."""
+    who = person(recipient.user_id, recipient.display_name)
+    line = notes_line(recipient)
+    if line is not None:
+        text = f"📝 {who} updated their notes for you.\n{line}"
+    else:
+        text = f"📝 {who} removed their notes for you."
     return Message(text + "\n🤫 Still a secret!")
 
 
@@ -231,11 +298,24 @@ def _dates(event: Event) -> str:
 
 def creation_announcement(event: Event) -> Message:
     """The sign-up post, with the persistent Join/Leave buttons."""
+    budget = budget_line(event)
     return Message(
         "🎄 **A new Ratmas is here!** Press **Join** below to take part in this server's "
-        f"Secret Santa.\n{_dates(event)}\nUse `/ratmas wishlist` to share a wishlist with "
-        "your santa.",
+        f"Secret Santa.\n{_dates(event)}\n"
+        + (f"{budget}\n" if budget else "")
+        + "Use `/ratmas wishlist` to share a wishlist with your santa, and `/ratmas notes` "
+        "to tell them your sizes, allergies or a delivery hint.",
         join_buttons_event_id=event.id,
+    )
+
+
+def budget_changed_announcement(event: Event) -> Message:
+    """The managers changed or removed the budget. Pings nobody."""
+    if not event.budget:
+        return Message("💶 **Budget update**: this Ratmas no longer has a set budget.")
+    return Message(
+        "💶 **Budget update**: the budget for gifts is now "
+        f"{safe_text(event.budget, MAX_BUDGET_LENGTH)}."
     )
 
 

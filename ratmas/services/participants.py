@@ -1,5 +1,6 @@
-"""The members' use cases: join, leave, wishlist, their own status and Retry button,
-and what happens when someone leaves the server or loses the participant role.
+"""The members' use cases: join, leave, wishlist, notes for their santa, their own
+status and Retry button, and what happens when someone leaves the server or loses the
+participant role.
 
 Before the draw a participant is one row (plus the participant role, which the start
 syncs from). After it, a leaver is spliced out of the loop: their santa takes over
@@ -11,7 +12,9 @@ frozen dataclasses and raise `RatmasError`s meant for the member who caused them
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -22,7 +25,7 @@ from ratmas.domain.errors import (
     NotFound,
     PairingImpossible,
 )
-from ratmas.domain.limits import link_problem
+from ratmas.domain.limits import link_problem, validate_notes
 from ratmas.domain.model import Event, Member, OutboxDraft, OutboxKind, Participant
 from ratmas.domain.pairing import splice_out
 from ratmas.domain.status import DRAWN_STATUSES, STATUS_PHRASES, EventStatus
@@ -37,7 +40,7 @@ from ratmas.services.errors import (
     SignUpsClosed,
 )
 from ratmas.services.locks import EventLocks
-from ratmas.services.ports import Clock, Discord, EventRepository
+from ratmas.services.ports import Clock, Discord, EventRepository, Message
 from ratmas.services.records import AuditTrail, require_event, require_live_event
 
 MAX_WISHLIST_LENGTH: Final = 512
@@ -87,6 +90,13 @@ class RetryResult:
 
 @dataclass(frozen=True, slots=True)
 class WishlistResult:
+    event_id: int
+    participant: Participant
+    santa_told: bool  # their santa (already told their assignment) got a DM about it
+
+
+@dataclass(frozen=True, slots=True)
+class NotesResult:
     event_id: int
     participant: Participant
     santa_told: bool  # their santa (already told their assignment) got a DM about it
@@ -259,14 +269,59 @@ class ParticipantService:
         """Set (or clear, with None) your wishlist link; after the draw your santa is
         told right away if they already know they give to you."""
         clean = validate_wishlist(url)
+        event_id, participant, santa_told = await self._giftee_update(
+            guild_id,
+            user_id,
+            what="wishlists",
+            kind=OutboxKind.WISHLIST,
+            dm=lambda me: messages.wishlist_changed_dm(replace(me, wishlist_url=clean)),
+            store=lambda event_id, outbox, now: self._repo.set_wishlist(
+                event_id, user_id, clean, outbox=outbox, now=now
+            ),
+        )
+        return WishlistResult(event_id, participant, santa_told)
+
+    async def set_notes(self, guild_id: int, user_id: int, text: str | None) -> NotesResult:
+        """Set (or clear, with None or blank) your notes for your santa: sizes,
+        allergies, a delivery hint. Only your santa sees them (assignment DM, their
+        status); after the draw they are told right away if they already know they give
+        to you. The text is never logged."""
+        clean = validate_notes(text)
+        event_id, participant, santa_told = await self._giftee_update(
+            guild_id,
+            user_id,
+            what="notes",
+            kind=OutboxKind.NOTES,
+            dm=lambda me: messages.notes_changed_dm(replace(me, notes=clean)),
+            store=lambda event_id, outbox, now: self._repo.set_notes(
+                event_id, user_id, clean, outbox=outbox, now=now
+            ),
+        )
+        return NotesResult(event_id, participant, santa_told)
+
+    async def _giftee_update(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        what: str,
+        kind: OutboxKind,
+        dm: Callable[[Participant], Message],
+        store: Callable[[int, Sequence[OutboxDraft], datetime | None], Awaitable[Participant]],
+    ) -> tuple[int, Participant, bool]:
+        """Change something a giftee tells their santa (`store`, with the santa's DM
+        `dm` of the changed participant in the same transaction, superseding an older one
+        not delivered yet), then send that DM: (event id, participant, santa told).
+
+        Before the draw nobody is told; a santa still waiting for their assignment gets
+        the change in it instead."""
         event = await require_live_event(self._repo, guild_id)
         if event.status is EventStatus.REVEALED:
-            raise InvalidTransition("This Ratmas has already been revealed; wishlists are closed.")
+            raise InvalidTransition(f"This Ratmas has already been revealed; {what} are closed.")
         if await self._repo.get_participant(event.id, user_id) is None:
             raise NotFound("You have not joined this Ratmas yet: press Join first.")
         if event.status not in DRAWN_STATUSES:
-            participant = await self._repo.set_wishlist(event.id, user_id, clean)
-            return WishlistResult(event.id, participant, santa_told=False)
+            return event.id, await store(event.id, (), None), False
         # Under the lock: the santa read here is the one the DM is stored for.
         async with self._locks.hold(event.id):
             santa = next(
@@ -274,14 +329,11 @@ class ParticipantService:
                 None,
             )
             me = await self._repo.get_participant(event.id, user_id)
-            # A santa still pending gets the new wishlist in their assignment DM.
+            # A santa still pending gets the change in their assignment DM.
             drafts = []
             if santa is not None and not santa.pending and me is not None:
-                text = messages.wishlist_changed_dm(replace(me, wishlist_url=clean)).content
-                drafts.append(OutboxDraft(santa.santa_id, OutboxKind.WISHLIST, content=text))
-            participant = await self._repo.set_wishlist(
-                event.id, user_id, clean, outbox=drafts, now=self._clock.now()
-            )
+                drafts.append(OutboxDraft(santa.santa_id, kind, content=dm(me).content))
+            participant = await store(event.id, drafts, self._clock.now())
             santa_told = False
             if drafts and santa is not None:
                 outcome = await self._delivery.send_queued(
@@ -290,13 +342,14 @@ class ParticipantService:
                 santa_told = santa.santa_id in outcome.sent
                 if outcome.crash is not None:
                     self._log.warning(
-                        "event %s: santa %s not told of a wishlist change yet (%s); "
+                        "event %s: santa %s not told of a %s change yet (%s); "
                         "the next delivery sends it",
                         event.id,
                         santa.santa_id,
+                        kind.value,
                         outcome.crash,
                     )
-        return WishlistResult(event.id, participant, santa_told)
+        return event.id, participant, santa_told
 
     # === shared with the organisers' roster ============================================
 

@@ -17,6 +17,8 @@ from ratmas.domain.model import (
     EventDates,
     EventSnapshot,
     Exclusion,
+    GiftCounts,
+    GiftMark,
     GuildSettings,
     Member,
     NewEvent,
@@ -161,6 +163,10 @@ class EventRepository(Protocol):
         """Change the given (non-None) channel/role ids and reminder days of an event."""
         ...
 
+    async def set_budget(self, event_id: int, budget: str | None, *, now: datetime) -> Event:
+        """Set or clear (None) an event's budget; `NotFound` when there is no such event."""
+        ...
+
     async def delete_event(self, event_id: int) -> bool:
         """Delete an event with its participants, exclusions, pairings and audit."""
         ...
@@ -215,7 +221,22 @@ class EventRepository(Protocol):
         now: datetime | None = None,
     ) -> Participant:
         """Set or clear the wishlist, storing `outbox` (e.g. the santa's DM about it) in
-        the same transaction; `NotFound` when they have not joined."""
+        the same transaction; `NotFound` when they have not joined. A draft of a
+        `LATEST_ONLY_KINDS` kind supersedes the open DMs of that kind to its santa."""
+        ...
+
+    async def set_notes(
+        self,
+        event_id: int,
+        user_id: int,
+        notes: str | None,
+        *,
+        outbox: Sequence[OutboxDraft] = (),
+        now: datetime | None = None,
+    ) -> Participant:
+        """Set or clear a participant's notes for their santa, like `set_wishlist`:
+        `outbox` stored in the same transaction, superseding the open DMs of the same
+        kind to the same santa; `NotFound` when they have not joined."""
         ...
 
     # --- exclusions -----------------------------------------------------------------
@@ -290,6 +311,26 @@ class EventRepository(Protocol):
         sending), in grouped queries, not one per event."""
         ...
 
+    async def mark_gift(
+        self,
+        event_id: int,
+        santa_id: int,
+        recipient_id: int,
+        mark: GiftMark,
+        *,
+        at: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        """Compare-and-set: record `mark` on the pairing santa -> recipient only if it
+        exists and has no such mark yet (only the first mark counts), storing `outbox`
+        (the other side's DM) in the same transaction. Returns whether this call won."""
+        ...
+
+    async def gift_counts(self, event_id: int) -> GiftCounts:
+        """How many of the event's pairings are marked sent, received, or neither,
+        counted by the database."""
+        ...
+
     async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
         """(santa, recipient) pairs of the guild's most recent earlier event that had any."""
         ...
@@ -314,6 +355,10 @@ class EventRepository(Protocol):
         user_id: int | None = None,
     ) -> list[OutboxEntry]:
         """The event's DMs, oldest first, optionally only in `states` / to `user_id`."""
+        ...
+
+    async def get_outbox_entry(self, entry_id: int) -> OutboxEntry | None:
+        """One stored DM by its id (a button pressed under it names the event)."""
         ...
 
     async def outbox_sending(
@@ -370,13 +415,15 @@ class Message:
 
     `mention_user_ids` are the only mentions allowed to ping; @everyone, @here and
     roles never ping, whatever the content says. `join_buttons` attaches the event's
-    persistent Join/Leave buttons; `file_name`/`file_content` attach one text file."""
+    persistent Join/Leave buttons, `gift_button` the persistent "Gift sent" or "Gift
+    received" button; `file_name`/`file_content` attach one text file."""
 
     content: str
     mention_user_ids: tuple[int, ...] = ()
     embeds: tuple[Embed, ...] = ()
     join_buttons_event_id: int | None = None
     retry_button: bool = False
+    gift_button: GiftMark | None = None
     file_name: str | None = None
     file_content: bytes | None = None
 

@@ -53,6 +53,8 @@ class Roster:
     exclusions: tuple[Exclusion, ...]
     pairings_told: int = 0  # santas already DMed their assignment
     pairings_pending: int = 0
+    # Santas who have not marked their gift sent (never whom they give to).
+    gift_not_sent: tuple[Participant, ...] = ()
 
 
 class RosterService:
@@ -209,15 +211,19 @@ class RosterService:
         return ExclusionResult(event.id, removed)
 
     async def participants(self, event_id: int) -> Roster:
-        """The participants, exclusions and delivery progress, for admins."""
+        """The participants, exclusions, delivery progress and the santas who have not
+        marked their gift sent (not whom they give to), for admins."""
         event = await require_event(self._repo, event_id)
         pairings = await self._repo.list_pairings(event.id)
+        participants = tuple(await self._repo.list_participants(event.id))
+        not_sent = {p.santa_id for p in pairings if p.gift_sent_at is None}
         return Roster(
             event=event,
-            participants=tuple(await self._repo.list_participants(event.id)),
+            participants=participants,
             exclusions=tuple(await self._repo.list_exclusions(event.id)),
             pairings_told=sum(1 for p in pairings if not p.pending),
             pairings_pending=sum(1 for p in pairings if p.pending),
+            gift_not_sent=tuple(p for p in participants if p.user_id in not_sent),
         )
 
     async def _exclusion_warning(

@@ -4,11 +4,11 @@ event from a command's options, and listing a guild's events."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from ratmas.domain.errors import InvalidInput, NotFound
-from ratmas.domain.model import AuditEntry, Event
+from ratmas.domain.model import AuditEntry, Event, GiftCounts
 from ratmas.services.delivery import DeliveryCounts, delivery_counts
 from ratmas.services.ports import BlastProgress, Clock, EventRepository
 from ratmas.services.records import require_event
@@ -27,6 +27,7 @@ class EventStatusReport:
     delivery: DeliveryCounts
     overrides: tuple[AuditEntry, ...]  # the last few admin actions, oldest first
     blast: BlastProgress | None = None  # a DM blast running in this process right now
+    gifts: GiftCounts = field(default_factory=GiftCounts)  # the members' gift marks (counts only)
 
     @property
     def held_reason(self) -> str | None:
@@ -67,6 +68,7 @@ class StatusService:
             delivery=delivery_counts(await self._repo.list_pairings(event.id)),
             overrides=overrides,
             blast=self._blast(event.id),
+            gifts=await self._repo.gift_counts(event.id),
         )
 
     async def find_event(

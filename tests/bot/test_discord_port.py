@@ -6,15 +6,19 @@ from dataclasses import dataclass
 
 import nextcord
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ratmas.bot.discord_port import (
     allowed_mentions,
     delivery_error,
+    nonce_in,
     nonce_marker,
     to_embeds,
     with_marker,
 )
 from ratmas.bot.errors import lost_race
+from ratmas.domain.model import outbox_id_of
 from ratmas.services.errors import ConcurrentChange, DeliveryFailure
 from ratmas.services.ports import Embed, Message
 
@@ -96,3 +100,23 @@ def test_another_process_winning_is_not_an_error() -> None:
     assert lost_race(ConcurrentChange("stored by another process")) is not None
     assert lost_race(refusal(nextcord.Forbidden, 403, 50007, "closed")) is None
     assert lost_race(RuntimeError("a bug")) is None
+
+
+# A nonce is at most 25 characters: `ratmas-` and up to 18 digits.
+@given(content=st.text(max_size=2500), entry_id=st.integers(min_value=1, max_value=10**18 - 1))
+def test_a_gift_button_finds_its_dm_from_the_marker_line(content: str, entry_id: int) -> None:
+    """The gift buttons read the outbox row back from the DM they are under: whatever the
+    DM says, its marker line (the last one) names the row it was sent for."""
+    sent = with_marker(content, f"ratmas-{entry_id}")
+    assert outbox_id_of(nonce_in(sent)) == entry_id
+
+
+@given(text=st.text(max_size=300))
+def test_any_text_names_no_dm_or_a_well_formed_one(text: str) -> None:
+    found = outbox_id_of(nonce_in(text))
+    assert found is None or (0 <= found < 10**19 and f"-# ref ratmas-{found}" in text)
+
+
+def test_text_without_our_marker_names_no_dm() -> None:
+    for text in ("", "hello", "-# ref ratmas-", "-# ref ratmas-12x", "-# ref other-12"):
+        assert outbox_id_of(nonce_in(text)) is None

@@ -9,8 +9,10 @@ from ratmas.bot import render
 from ratmas.domain.model import AuditEntry, Event, EventDates, Participant
 from ratmas.domain.status import EventStatus
 from ratmas.services import messages
+from ratmas.services.admin import OverrideResult
 from ratmas.services.delivery import DeliveryCounts
 from ratmas.services.messages import CONTENT_LIMIT
+from ratmas.services.participants import NotesResult
 from ratmas.services.ports import BlastProgress
 from ratmas.services.status import EventStatusReport
 
@@ -75,3 +77,46 @@ def test_status_shows_a_running_blast_like_its_progress_message() -> None:
         "(about 1 min 57 s left)."
     )
     assert "@" not in messages.blast_done(progress)
+
+
+# --- budget and notes ----------------------------------------------------------------------
+
+
+def test_status_shows_the_budget_and_the_recipients_notes_to_their_santa_only() -> None:
+    priced = replace(report(), event=replace(report().event, budget="€20–30 @everyone"))
+    recipient = Participant(4, 8, "Bea", None, NOW, notes="size M <@&3> **no nuts**")
+    me = Participant(4, 9, "Cy", None, NOW, notes="ring size 7")
+    santa = render.status(priced, me_in=True, my_recipient=recipient, settings=None, now=NOW, me=me)
+    assert "💶 Budget: €20–30 @\u200beveryone" in santa
+    assert "📝 Their notes for you: size M \\<@\u200b&3\\> \\*\\*no nuts\\*\\*" in santa
+    assert "📝 Your notes for your santa: ring size 7" in santa
+    # A member who gives to nobody yet sees their own notes, and no one else's.
+    giftee = render.status(priced, me_in=True, my_recipient=None, settings=None, now=NOW, me=me)
+    assert "size M" not in giftee
+    assert "You give to" not in giftee
+    assert "ring size 7" in giftee
+    plain = render.status(report(), me_in=False, my_recipient=None, settings=None, now=NOW)
+    assert "Budget" not in plain
+    assert "notes" not in plain
+
+
+def test_long_own_notes_are_shortened_in_the_status() -> None:
+    me = Participant(4, 9, "Cy", None, NOW, notes="x" * 500)
+    text = render.status(report(), me_in=True, my_recipient=None, settings=None, now=NOW, me=me)
+    assert "x" * 200 + "…" in text
+    assert "x" * 201 not in text
+
+
+def test_the_notes_reply_echoes_them_safely() -> None:
+    saved = NotesResult(4, Participant(4, 9, "Cy", None, NOW, notes="@here size S"), True)
+    text = render.notes(saved)
+    assert text.startswith("Notes saved; only your santa sees them: @\u200bhere size S")
+    assert text.endswith("Your santa has been told by DM.")
+    cleared = NotesResult(4, Participant(4, 9, "Cy", None, NOW), False)
+    assert render.notes(cleared) == "Notes cleared."
+
+
+def test_the_creation_reply_shows_the_budget() -> None:
+    event = replace(report().event, status=EventStatus.SCHEDULED, budget="€5")
+    text = render.created(OverrideResult(event, "create", "created"))
+    assert "💶 Budget: €5" in text

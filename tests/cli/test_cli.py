@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -238,6 +239,8 @@ def test_export_and_backup_of_a_sqlite_database(tmp_path: Path) -> None:
         "attempts": 0,
         "last_error_code": None,
         "last_error_text": None,
+        "gift_sent_at": None,
+        "gift_received_at": None,
     }
     written = run("export", "--guild", "777", "--output", "guild.json", cwd=tmp_path, env=env)
     assert written.returncode == 0, written.stderr
@@ -366,3 +369,28 @@ def test_the_original_services_database_url_and_path(tmp_path: Path) -> None:
     (warning,) = result.stderr.splitlines()
     assert warning.startswith("ratmas: warning: DATABASE_PATH = 'old.sqlite' is ignored")
     assert "DATABASE_URL" in warning
+
+
+def test_debug_logging_keeps_nextcords_raw_payloads_out(tmp_path: Path) -> None:
+    """At DEBUG nextcord would log every gateway event, members' notes included."""
+    config = tmp_path / "debug.toml"
+    config.write_text(
+        "[logging]\nlevel = 'DEBUG'\n[database]\nurl = 'sqlite://db/ratmas.sqlite'\n",
+        encoding="utf-8",
+    )
+    loggers = [logging.getLogger(name) for name in ("", "ratmas", "nextcord")]
+    levels = [logger.level for logger in loggers]
+    try:
+        # What the configured DEBUG gives a process (pytest's own handlers make the
+        # in-process basicConfig a no-op).
+        logging.getLogger().setLevel(logging.DEBUG)
+        logging.getLogger("ratmas").setLevel(logging.NOTSET)
+        logging.getLogger("nextcord").setLevel(logging.NOTSET)
+        result = in_process("--config", str(config), "migrate", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert logging.getLogger("ratmas.bot").isEnabledFor(logging.DEBUG)
+        assert not logging.getLogger("nextcord.gateway").isEnabledFor(logging.DEBUG)
+        assert logging.getLogger("nextcord.gateway").isEnabledFor(logging.INFO)
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)

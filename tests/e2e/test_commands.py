@@ -37,6 +37,7 @@ MANAGER_OPTIONS: dict[str, Options] = {
         "timezone": "Europe/Berlin",
     },
     "create": lambda w: dates_from_now(w.clock, 3600, 7200, 10800).options(),
+    "budget": lambda w: {"amount": "€20–30"},
     "reschedule": lambda w: {"start": dates_from_now(w.clock, 1800, 0, 0).options()["start"]},
     "advance": lambda w: {},
     "cancel": lambda w: {"reason": "nobody asked me"},
@@ -52,6 +53,7 @@ MANAGER_OPTIONS: dict[str, Options] = {
 EVERYONE_OPTIONS: dict[str, Options] = {
     "join": lambda w: {},
     "wishlist": lambda w: {"url": "https://example.com/list"},
+    "notes": lambda w: {"text": "size M"},
     "status": lambda w: {},
     "leave": lambda w: {},
 }

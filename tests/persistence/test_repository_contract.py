@@ -14,6 +14,8 @@ from ratmas.domain.model import (
     AuditEntry,
     EventDates,
     EventSnapshot,
+    GiftCounts,
+    GiftMark,
     GuildSettings,
     Member,
     NewEvent,
@@ -421,6 +423,58 @@ async def test_replace_pairings_refuses_non_permutations(repo: Repo, bad: dict[i
     ]
 
 
+# --- gifts ------------------------------------------------------------------------------
+
+
+async def test_gift_marks_are_compare_and_set_with_their_dm(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1}, now=NOW)
+    assert await repo.gift_counts(event_id) == GiftCounts(3, 0, 0, 3)
+    told = OutboxDraft(2, OutboxKind.NOTICE, "on its way", gift_button=GiftMark.RECEIVED)
+    later = NOW + timedelta(hours=1)
+    assert await repo.mark_gift(event_id, 1, 2, GiftMark.SENT, at=later, outbox=[told])
+    # Only the first mark counts, and its DM is stored only with it.
+    assert not await repo.mark_gift(event_id, 1, 2, GiftMark.SENT, at=NOW, outbox=[told])
+    # A pair that is not (or no longer) drawn is never marked.
+    assert not await repo.mark_gift(event_id, 1, 3, GiftMark.RECEIVED, at=NOW, outbox=[told])
+    assert not await repo.mark_gift(event_id, 9, 1, GiftMark.SENT, at=NOW)
+    # Received without sent: allowed, and counted apart.
+    thanks = OutboxDraft(3, OutboxKind.NOTICE, "received")
+    assert await repo.mark_gift(event_id, 3, 1, GiftMark.RECEIVED, at=later, outbox=[thanks])
+    assert not await repo.mark_gift(event_id, 3, 1, GiftMark.RECEIVED, at=later)
+    marks = [(p.gift_sent_at, p.gift_received_at) for p in await repo.list_pairings(event_id)]
+    assert marks == [(later, None), (None, None), (None, later)]
+    assert await repo.gift_counts(event_id) == GiftCounts(3, 1, 1, 1)
+    entries = await repo.list_outbox(event_id, states=[OutboxState.PENDING], user_id=2)
+    notices = [e for e in entries if e.kind is OutboxKind.NOTICE]
+    assert [(e.content, e.gift_button, e.note) for e in notices] == [
+        ("on its way", GiftMark.RECEIVED, None)
+    ]
+    assert await repo.get_outbox_entry(notices[0].id) == notices[0]
+    assert await repo.get_outbox_entry(notices[0].id + 1000) is None
+    (thanked,) = [e for e in await repo.list_outbox(event_id, user_id=3) if e.content]
+    assert thanked.gift_button is None
+    assert await repo.gift_counts(event_id + 1000) == GiftCounts()
+
+
+async def test_gift_marks_stay_with_kept_pairs_and_go_with_replaced_ones(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3, 4)
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 4, 4: 1})
+    assert await repo.mark_gift(event_id, 1, 2, GiftMark.SENT, at=NOW)
+    assert await repo.mark_gift(event_id, 2, 3, GiftMark.SENT, at=NOW)
+    assert await repo.mark_gift(event_id, 1, 2, GiftMark.RECEIVED, at=NOW)
+    await repo.remove_participant(event_id, 3)
+    # A splice keeps 1 -> 2 with its marks; 2 now gives to 4: a new pair, unmarked.
+    await repo.replace_pairings(event_id, {1: 2, 2: 4, 4: 1}, keep_notified=True)
+    marks = {
+        p.santa_id: (p.gift_sent_at, p.gift_received_at) for p in await repo.list_pairings(event_id)
+    }
+    assert marks == {1: (NOW, NOW), 2: (None, None), 4: (None, None)}
+    # A redraw replaces every pairing, and the marks go with them.
+    await repo.replace_pairings(event_id, {1: 4, 4: 2, 2: 1})
+    assert await repo.gift_counts(event_id) == GiftCounts(3, 0, 0, 3)
+
+
 # --- outbox -----------------------------------------------------------------------------
 
 
@@ -503,6 +557,94 @@ async def test_wishlist_and_its_dm_are_stored_together(repo: Repo) -> None:
     assert len(await repo.list_outbox(event_id)) == 1
 
 
+async def test_notes_and_their_dm_are_stored_together(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    draft = OutboxDraft(3, OutboxKind.NOTES, content="new notes")
+    noted = await repo.set_notes(event_id, 1, "size M, no nuts", outbox=[draft], now=NOW)
+    assert noted.notes == "size M, no nuts"
+    loaded = await repo.get_participant(event_id, 1)
+    assert loaded is not None
+    assert (loaded.notes, loaded.wishlist_url) == ("size M, no nuts", None)
+    assert [p.notes for p in await repo.list_participants(event_id)] == [
+        "size M, no nuts",
+        None,
+        None,
+    ]
+    (entry,) = await repo.list_outbox(event_id)
+    assert (entry.user_id, entry.kind, entry.content) == (3, OutboxKind.NOTES, "new notes")
+    with pytest.raises(NotFound):
+        await repo.set_notes(event_id, 9, "x", outbox=[draft], now=NOW)
+    assert len(await repo.list_outbox(event_id)) == 1
+    # The wishlist and the notes are kept apart; clearing is None.
+    await repo.set_wishlist(event_id, 1, "https://example.com/1")
+    assert (await repo.set_notes(event_id, 1, None)).notes is None
+    kept = await repo.get_participant(event_id, 1)
+    assert kept is not None
+    assert (kept.notes, kept.wishlist_url) == (None, "https://example.com/1")
+    # A rename by the participant sync keeps the notes.
+    await repo.set_notes(event_id, 2, "ring size 7")
+    await repo.sync_participants(
+        event_id, [Member(1, "a"), Member(2, "b"), Member(3, "c")], now=NOW
+    )
+    renamed = await repo.get_participant(event_id, 2)
+    assert renamed is not None
+    assert (renamed.display_name, renamed.notes) == ("b", "ring size 7")
+
+
+async def test_a_newer_giftee_update_supersedes_the_one_not_yet_delivered(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+
+    def notes(text: str) -> OutboxDraft:
+        return OutboxDraft(3, OutboxKind.NOTES, content=text)
+
+    await repo.set_notes(event_id, 1, "a", outbox=[notes("first")], now=NOW)
+    first = (await repo.list_outbox(event_id))[0]
+    assert await repo.outbox_sending(first.id, dm_channel_id=77, at=NOW)
+    assert await repo.outbox_delivered(first.id, dm_channel_id=77, message_id=1, at=NOW)
+    await repo.set_notes(event_id, 1, "b", outbox=[notes("second")], now=NOW)
+    await repo.set_wishlist(
+        event_id,
+        1,
+        "https://example.com/1",
+        outbox=[OutboxDraft(3, OutboxKind.WISHLIST, content="wishlist")],
+        now=NOW,
+    )
+    await repo.set_notes(event_id, 1, "c", outbox=[notes("third")], now=NOW)
+    # Another santa's DM of the same kind is not touched.
+    await repo.enqueue(event_id, [OutboxDraft(2, OutboxKind.NOTES, content="other")], now=NOW)
+    entries = await repo.list_outbox(event_id)
+    assert [(e.user_id, e.kind, e.content, e.state) for e in entries] == [
+        (3, OutboxKind.NOTES, "first", OutboxState.DELIVERED),
+        (3, OutboxKind.NOTES, "second", OutboxState.SUPERSEDED),
+        (3, OutboxKind.WISHLIST, "wishlist", OutboxState.PENDING),
+        (3, OutboxKind.NOTES, "third", OutboxState.PENDING),
+        (2, OutboxKind.NOTES, "other", OutboxState.PENDING),
+    ]
+    # A superseded DM is never sent.
+    assert not await repo.outbox_sending(entries[1].id, dm_channel_id=77, at=NOW)
+
+
+async def test_budget_is_stored_changed_and_cleared(repo: Repo) -> None:
+    created = await repo.create_event(replace(new_event(), budget="€20–30"), now=NOW)
+    assert created.budget == "€20–30"
+    assert (await repo.get_event(created.id)) == created
+    assert (await repo.get_live_event(GUILD)) == created
+    # The raw listings read it too.
+    (listed,) = await repo.list_live_events()
+    assert listed.budget == "€20–30"
+    (due,) = await repo.events_to_reconcile(due_before=NOW + timedelta(days=2))
+    assert due.budget == "€20–30"
+    later = NOW + timedelta(hours=1)
+    changed = await repo.set_budget(created.id, "up to £15", now=later)
+    assert (changed.budget, changed.updated_at) == ("up to £15", later)
+    assert (await repo.get_event(created.id)) == changed
+    assert (await repo.set_budget(created.id, None, now=later)).budget is None
+    with pytest.raises(NotFound):
+        await repo.set_budget(created.id + 100, "x", now=later)
+    plain = await repo.create_event(new_event(OTHER_GUILD), now=NOW)
+    assert plain.budget is None
+
+
 async def test_missing_assignment_dms_are_enqueued_once(repo: Repo) -> None:
     event_id = await event_with(repo, 1, 2, 3)
     await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1})
@@ -577,10 +719,14 @@ async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> Non
 
     event_id = await event_with(repo, 1, 2, 3)
     await repo.set_wishlist(event_id, 2, "https://example.com/2")
+    await repo.set_notes(event_id, 3, "size M")
+    await repo.set_budget(event_id, "€20–30", now=NOW)
     await repo.add_exclusion(event_id, 1, 3)
     await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1})
     await repo.mark_notified(event_id, 1, NOW)
     await repo.record_delivery_failure(event_id, 2, 50007, "closed", NOW)
+    await repo.mark_gift(event_id, 1, 2, GiftMark.SENT, at=NOW)
+    await repo.mark_gift(event_id, 3, 1, GiftMark.RECEIVED, at=NOW)
     await repo.set_status(event_id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
     await repo.add_audit(AuditEntry(event_id, 5, "advance", "now", NOW))
     original = await repo.get_event(event_id)
@@ -603,10 +749,13 @@ async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> Non
     assert restored.status is EventStatus.ACTIVE
     assert restored.dates == original.dates
     assert (await repo.get_live_event(GUILD)) == restored
-    assert [(p.user_id, p.wishlist_url) for p in await repo.list_participants(restored.id)] == [
-        (1, None),
-        (2, "https://example.com/2"),
-        (3, None),
+    assert restored.budget == "€20–30"
+    assert [
+        (p.user_id, p.wishlist_url, p.notes) for p in await repo.list_participants(restored.id)
+    ] == [
+        (1, None, None),
+        (2, "https://example.com/2", None),
+        (3, None, "size M"),
     ]
     assert [(x.user_id, x.excluded_user_id) for x in await repo.list_exclusions(restored.id)] == [
         (1, 3)
@@ -619,6 +768,11 @@ async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> Non
     ]
     assert pairs[0].notified_at == NOW
     assert pairs[1].last_error_code == 50007
+    assert [(p.gift_sent_at, p.gift_received_at) for p in pairs] == [
+        (NOW, None),
+        (None, None),
+        (None, NOW),
+    ]
     assert [(a.actor_id, a.action) for a in await repo.list_audit(restored.id)] == [(5, "advance")]
 
 

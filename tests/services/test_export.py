@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ratmas.domain.errors import InvalidInput, NotFound
-from ratmas.domain.model import AuditEntry, EventDates, Member, NewEvent, ReminderDays
+from ratmas.domain.model import AuditEntry, EventDates, GiftMark, Member, NewEvent, ReminderDays
 from ratmas.domain.status import EventStatus, Reminder
 from ratmas.services.export import FORMAT, export_event, export_json, snapshots_from_file
 from tests.fakes import InMemoryEventRepository
@@ -49,6 +49,8 @@ async def test_export_contains_everything_with_ids_as_strings() -> None:
         "attempts": 1,
         "last_error_code": None,
         "last_error_text": None,
+        "gift_sent_at": None,
+        "gift_received_at": None,
     }
     assert data["audit"][0]["action"] == "advance"
 
@@ -68,10 +70,12 @@ async def test_an_export_imports_back_as_it_was() -> None:
             announcement_channel_id=BIG + 9,
             created_by=BIG + 1,
             reminder_days=ReminderDays(wishlist=2, gift=30),
+            budget="€20–30",
         ),
         now=NOW,
     )
     await source.sync_participants(event.id, [Member(BIG + i, f"m{i}") for i in range(3)], now=NOW)
+    await source.set_notes(event.id, BIG + 1, "size M, no nuts")
     await source.replace_pairings(event.id, {BIG: BIG + 2, BIG + 2: BIG + 1, BIG + 1: BIG})
     await source.mark_notified(event.id, BIG, NOW)
     await source.claim_reminder(event.id, Reminder.WISHLIST, EventStatus.SCHEDULED, now=NOW)
@@ -80,6 +84,16 @@ async def test_an_export_imports_back_as_it_was() -> None:
     assert exported["event"]["gift_reminder_days"] == 30
     assert exported["event"]["reminded_wishlist_at"] == NOW.isoformat()
     assert exported["event"]["reminded_gift_at"] is None
+    await source.mark_gift(event.id, BIG, BIG + 2, GiftMark.SENT, at=NOW)
+    await source.mark_gift(event.id, BIG + 1, BIG, GiftMark.RECEIVED, at=NOW)
+    exported = json.loads(await export_json(source, event.id))
+    assert [(p["gift_sent_at"], p["gift_received_at"]) for p in exported["pairings"]] == [
+        (NOW.isoformat(), None),
+        (None, NOW.isoformat()),
+        (None, None),
+    ]
+    assert exported["event"]["budget"] == "€20–30"
+    assert [p["notes"] for p in exported["participants"]] == [None, "size M, no nuts", None]
 
     target = InMemoryEventRepository()
     (snapshot,) = snapshots_from_file(exported)
@@ -123,6 +137,10 @@ async def test_an_export_from_before_reminders_imports_without_any() -> None:
         (lambda d: d["event"].update(guild_id="abc"), "event.guild_id = 'abc'"),
         (lambda d: d["participants"][0].update(user_id=-1), "participants[0].user_id = -1"),
         (lambda d: d["pairings"].pop(), "pairings: not a permutation"),
+        (
+            lambda d: d["pairings"][1].update(gift_sent_at="soon"),
+            "pairings[1].gift_sent_at = 'soon'",
+        ),
         (lambda d: d.update(audit="none"), "audit = 'none': expected a list"),
         (
             lambda d: d["event"].update(gift_reminder_days=31),
@@ -136,6 +154,9 @@ async def test_an_export_from_before_reminders_imports_without_any() -> None:
             lambda d: d["event"].update(reminded_gift_at="soon"),
             "event.reminded_gift_at = 'soon'",
         ),
+        (lambda d: d["event"].update(budget="€20\n30"), "event.budget = '€20\\n30'"),
+        (lambda d: d["event"].update(budget="x" * 101), "at most 100 characters"),
+        (lambda d: d["participants"][1].update(notes=5), "participants[1].notes: at most 500"),
     ],
 )
 async def test_a_bad_export_names_the_field_and_imports_nothing(
@@ -153,6 +174,65 @@ async def test_a_bad_export_names_the_field_and_imports_nothing(
     with pytest.raises(InvalidInput) as caught:
         snapshots_from_file(data)
     assert named in str(caught.value)
+
+
+async def test_an_export_from_before_gift_tracking_imports_without_marks() -> None:
+    source = InMemoryEventRepository()
+    event = await source.create_event(
+        NewEvent(1, EventDates(NOW, NOW + timedelta(days=1), NOW + timedelta(days=2)), "UTC"),
+        now=NOW,
+    )
+    await source.sync_participants(event.id, [Member(i, f"m{i}") for i in (1, 2, 3)], now=NOW)
+    await source.replace_pairings(event.id, {1: 2, 2: 3, 3: 1})
+    data = json.loads(await export_json(source, event.id))
+    for pairing in data["pairings"]:
+        del pairing["gift_sent_at"], pairing["gift_received_at"]
+    (snapshot,) = snapshots_from_file(data)
+    assert [(p.gift_sent_at, p.gift_received_at) for p in snapshot.pairings] == [(None, None)] * 3
+
+
+async def test_older_exports_without_budget_or_notes_still_import() -> None:
+    source = InMemoryEventRepository()
+    event = await source.create_event(
+        NewEvent(1, EventDates(NOW, NOW + timedelta(days=1), NOW + timedelta(days=2)), "UTC"),
+        now=NOW,
+    )
+    await source.sync_participants(event.id, [Member(i, f"m{i}") for i in (1, 2, 3)], now=NOW)
+    data = json.loads(await export_json(source, event.id))
+    del data["event"]["budget"]
+    for participant in data["participants"]:
+        del participant["notes"]
+    (snapshot,) = snapshots_from_file(data)
+    assert snapshot.event.budget is None
+    assert [p.notes for p in snapshot.participants] == [None, None, None]
+
+
+def test_a_refused_import_does_not_quote_the_notes() -> None:
+    data = {
+        "format": FORMAT,
+        "event": {
+            "guild_id": "1",
+            "status": "scheduled",
+            "timezone": "UTC",
+            "starts_at": NOW.isoformat(),
+            "purchase_deadline": (NOW + timedelta(days=1)).isoformat(),
+            "reveal_at": (NOW + timedelta(days=2)).isoformat(),
+            "created_at": NOW.isoformat(),
+            "updated_at": NOW.isoformat(),
+        },
+        "participants": [
+            {
+                "user_id": "5",
+                "display_name": "m5",
+                "notes": "allergic to peanuts\nring size 7",
+                "joined_at": NOW.isoformat(),
+            }
+        ],
+    }
+    with pytest.raises(InvalidInput) as caught:
+        snapshots_from_file(data)
+    assert "participants[0].notes" in str(caught.value)
+    assert "peanuts" not in str(caught.value)
 
 
 def test_a_file_without_events_is_refused_in_one_line() -> None:

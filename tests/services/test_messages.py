@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -169,3 +170,59 @@ def test_delivery_summary_counts_and_explains() -> None:
     assert "1 with closed DMs" in text
     assert "4 still pending" in text
     assert "slow down" in text
+
+
+# --- budget and notes ----------------------------------------------------------------------
+
+PINGS = "@everyone @here <@123456789012345678> <@&123456789012345678> <#9> **loud** # title"
+
+
+def test_the_assignment_dm_carries_the_budget_and_the_recipients_notes_without_pings() -> None:
+    priced = replace(event(), budget=f"€20–30 {PINGS}")
+    noted = replace(participant(5, "Bea"), notes=f"size M {PINGS}")
+    message = messages.santa_dm(priced, noted)
+    lines = message.content.splitlines()
+    budget = next(line for line in lines if line.startswith("💶 Budget: €20–30"))
+    notes = next(line for line in lines if line.startswith("📝 Their notes for you: size M"))
+    for line in (budget, notes):
+        assert MENTION_OR_PING.search(line) is None
+        assert "<#9>" not in line
+        assert "**loud**" not in line
+        assert not line.split(": ", 1)[1].startswith("#")
+    assert message.mention_user_ids == ()
+    plain = messages.santa_dm(event(), participant(5, "Bea"))
+    assert "Budget" not in plain.content
+    assert "notes" not in plain.content
+
+
+def test_the_longest_budget_and_notes_still_fit_one_dm() -> None:
+    priced = replace(event(), budget="*" * 100)
+    noted = replace(participant(5, "_" * 100, "https://example.com/" + "x" * 492), notes="|" * 500)
+    message = messages.santa_dm(priced, noted, note=messages.CHANGED_NOTE)
+    assert len(message.content) == CONTENT_LIMIT  # the notes were cut to fit
+    assert "📝 Their notes for you: \\|\\|" in message.content
+    assert "|" * 2 not in message.content  # every one escaped
+    assert "💶 Budget: \\*\\*" in message.content
+    assert message.content.endswith("least of all them!")
+
+
+def test_a_notes_change_dm_names_the_giftee_to_their_santa_and_pings_nobody() -> None:
+    noted = replace(participant(5, "Bea"), notes="ring size 7 @everyone")
+    message = messages.notes_changed_dm(noted)
+    assert message.content.startswith("📝 **Bea** (<@5>) updated their notes for you.")
+    assert "📝 Their notes for you: ring size 7 @\u200beveryone" in message.content
+    assert message.mention_user_ids == ()
+    cleared = messages.notes_changed_dm(participant(5, "Bea")).content
+    assert "removed their notes for you" in cleared
+
+
+def test_the_creation_post_and_a_budget_update_show_the_budget() -> None:
+    priced = replace(event(EventStatus.SCHEDULED), budget="up to £15 @here")
+    post = messages.creation_announcement(priced).content
+    assert "💶 Budget: up to £15 @\u200bhere" in post
+    assert "/ratmas notes" in post
+    assert "Budget" not in messages.creation_announcement(event(EventStatus.SCHEDULED)).content
+    update = messages.budget_changed_announcement(priced)
+    assert update.content.endswith("the budget for gifts is now up to £15 @\u200bhere.")
+    assert update.mention_user_ids == ()
+    assert "no longer" in messages.budget_changed_announcement(event()).content

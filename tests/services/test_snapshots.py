@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ratmas.domain.errors import InvalidInput, RatmasError
+from ratmas.domain.model import GiftMark
 from ratmas.domain.status import EventStatus
 from ratmas.persistence.files import SnapshotFiles
 from ratmas.services.container import ServiceOptions, Services, build_services
@@ -134,3 +135,20 @@ def test_the_snapshot_directory_keeps_files_private(tmp_path: Path) -> None:
     assert where.parent == tmp_path / "snapshots"
     assert where.stat().st_mode & 0o777 == 0o600
     assert files.names() == [where.name]
+
+
+async def test_a_redraw_snapshot_keeps_the_gift_marks_it_replaced() -> None:
+    setup = Setup()
+    event_id = await _drawn(setup)
+    for santa in (1, 2):
+        await setup.s.gifts.mark(GUILD, santa, GiftMark.SENT)
+    marked = await setup.world.repo.list_pairings(event_id)
+    await setup.s.admin.redraw(event_id, ADMIN, force=True)
+    assert (await setup.world.repo.gift_counts(event_id)).sent == 0
+    (text,) = setup.store.files.values()
+    restored, _ = await setup.s.snapshots.restore(text)
+    back = await setup.world.repo.list_pairings(restored.id)
+    assert [(p.santa_id, p.recipient_id, p.gift_sent_at) for p in back] == [
+        (p.santa_id, p.recipient_id, p.gift_sent_at) for p in marked
+    ]
+    assert (await setup.world.repo.gift_counts(restored.id)).sent == 2
