@@ -61,6 +61,7 @@ def service_options(settings: Settings) -> ServiceOptions:
     shards = settings.discord
     return ServiceOptions(
         min_participants=settings.min_participants,
+        avoid_previous_events=settings.avoid_previous_events,
         guild_filter=guild_filter_for(shards.shard_count, shards.shard_ids),
         resume_after=timedelta(seconds=settings.scheduler.resume_after_seconds),
         # The tick brings phases into the horizon: it must come round well within it.

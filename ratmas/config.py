@@ -43,6 +43,7 @@ NONCE_WINDOW_SECONDS = (1, 240)
 MIN_PARTICIPANTS = (2, 10_000)
 # Whole days before the start / the purchase deadline; 0 turns a reminder off.
 REMINDER_DAYS = (0, 30)
+AVOID_PREVIOUS_EVENTS = (0, 50)
 SHARD_COUNT = (1, 65_536)
 # Names zoneinfo resolves that are not IANA timezones a guild could mean.
 NOT_TIMEZONES = frozenset({"localtime", "Factory", "posixrules"})
@@ -117,6 +118,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     default_timezone: str = "UTC"
     min_participants: int = 3
+    # How many of a guild's earlier drawn events the draw avoids repeating pairs of.
+    avoid_previous_events: int = 2
     log_level: str = "INFO"
     discord: DiscordConfig = DiscordConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
@@ -344,7 +347,9 @@ class _Reader:
             "discord",
             {"token_env", "api_base_url", "shard_count", "shard_ids", "members_intent"},
         )
-        ratmas = self.table(top, "ratmas", {"default_timezone", "min_participants"})
+        ratmas = self.table(
+            top, "ratmas", {"default_timezone", "min_participants", "avoid_previous_events"}
+        )
         sched = self.table(
             top,
             "scheduler",
@@ -383,6 +388,14 @@ class _Reader:
             default_timezone=default_tz,
             min_participants=self.get(
                 ratmas, "ratmas", "min_participants", int, 3, _within(*MIN_PARTICIPANTS)
+            ),
+            avoid_previous_events=self.get(
+                ratmas,
+                "ratmas",
+                "avoid_previous_events",
+                int,
+                2,
+                _within(*AVOID_PREVIOUS_EVENTS),
             ),
             log_level=self.get(
                 logging_,

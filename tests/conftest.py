@@ -35,6 +35,8 @@ RATMAS_TABLES = (
     "ratmas_participant",
     "ratmas_guild_settings",
     "ratmas_event",
+    "ratmas_household_member",
+    "ratmas_household",
 )
 
 

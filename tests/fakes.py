@@ -28,6 +28,7 @@ from ratmas.domain.model import (
     GiftCounts,
     GiftMark,
     GuildSettings,
+    Household,
     Member,
     NewEvent,
     OutboxDraft,
@@ -86,9 +87,8 @@ class InMemoryEventRepository:
         self.guild_settings: dict[int, GuildSettings] = {}
         self.outbox: dict[int, OutboxEntry] = {}  # by id, ids never reused
         self.legacy: dict[str, int] = {}
-        # Gifts marked sent: event -> santa -> the recipient they marked it for (a
-        # redraw that gives the santa someone else leaves their gift unmarked).
-        self.gifts_sent: dict[int, dict[int, int]] = {}
+        self.households: dict[int, Household] = {}  # by id, ids never reused
+        self._next_household_id = 1
         self._next_id = 1
         self._next_outbox_id = 1
 
@@ -307,7 +307,6 @@ class InMemoryEventRepository:
             return False
         for table in (self.participants, self.exclusions, self.pairings, self.audit):
             table.pop(event_id, None)
-        self.gifts_sent.pop(event_id, None)
         self.outbox = {k: e for k, e in self.outbox.items() if e.event_id != event_id}
         self.legacy = {k: v for k, v in self.legacy.items() if v != event_id}
         return True
@@ -566,17 +565,7 @@ class InMemoryEventRepository:
         return [p for p in await self.list_pairings(event_id) if p.pending]
 
     async def santas_without_gift_sent(self, event_id: int) -> list[int]:
-        marked = self.gifts_sent.get(event_id, {})
-        return [
-            p.santa_id
-            for p in await self.list_pairings(event_id)
-            if marked.get(p.santa_id) != p.recipient_id
-        ]
-
-    def mark_gift_sent(self, event_id: int, santa_id: int) -> None:
-        """What `/ratmas gift sent` stores (tests arrange it directly)."""
-        pairing = self.pairings[event_id][santa_id]
-        self.gifts_sent.setdefault(event_id, {})[santa_id] = pairing.recipient_id
+        return [p.santa_id for p in await self.list_pairings(event_id) if p.gift_sent_at is None]
 
     async def mark_notified(self, event_id: int, santa_id: int, at: datetime) -> bool:
         pairing = self.pairings.get(event_id, {}).get(santa_id)
@@ -779,7 +768,9 @@ class InMemoryEventRepository:
             )
         return found
 
-    async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
+    async def previous_pairings(
+        self, guild_id: int, before_event_id: int, *, events: int = 1
+    ) -> list[tuple[int, int]]:
         earlier = sorted(
             (
                 e.id
@@ -788,9 +779,10 @@ class InMemoryEventRepository:
             ),
             reverse=True,
         )
-        if not earlier:
-            return []
-        return [(p.santa_id, p.recipient_id) for p in await self.list_pairings(earlier[0])]
+        pairs: list[tuple[int, int]] = []
+        for event_id in earlier[: max(events, 0)]:
+            pairs.extend((p.santa_id, p.recipient_id) for p in await self.list_pairings(event_id))
+        return pairs
 
     # --- audit ------------------------------------------------------------------------
     async def add_audit(self, entry: AuditEntry) -> None:
@@ -799,6 +791,46 @@ class InMemoryEventRepository:
 
     async def list_audit(self, event_id: int) -> list[AuditEntry]:
         return list(self.audit.get(event_id, []))
+
+    # --- households ---------------------------------------------------------------------
+    async def add_household(
+        self, guild_id: int, members: Sequence[int], *, created_by: int | None, now: datetime
+    ) -> Household:
+        wanted = tuple(sorted(set(members)))
+        for user_id in wanted:
+            for household in await self.list_households(guild_id):
+                if user_id in household.members:
+                    raise InvalidInput(
+                        "members",
+                        f"<@{user_id}> is already in household {household.id}; a member is "
+                        "in one household at most (take them out of it first)",
+                    )
+        household = Household(self._next_household_id, guild_id, wanted, created_by, _utc(now))
+        self._next_household_id += 1
+        self.households[household.id] = household
+        return household
+
+    async def remove_household(self, guild_id: int, household_id: int) -> Household | None:
+        household = self.households.get(household_id)
+        if household is None or household.guild_id != guild_id:
+            return None
+        del self.households[household_id]
+        return household
+
+    async def remove_household_member(self, guild_id: int, user_id: int) -> Household | None:
+        for household in await self.list_households(guild_id):
+            if user_id in household.members:
+                if len(household.members) <= 2:
+                    del self.households[household.id]
+                else:
+                    self.households[household.id] = replace(
+                        household, members=tuple(m for m in household.members if m != user_id)
+                    )
+                return household
+        return None
+
+    async def list_households(self, guild_id: int) -> list[Household]:
+        return [h for _, h in sorted(self.households.items()) if h.guild_id == guild_id]
 
     # --- guild settings ---------------------------------------------------------------
     async def get_guild_settings(self, guild_id: int) -> GuildSettings | None:

@@ -24,6 +24,7 @@ def test_the_committed_config_loads_with_the_defaults() -> None:
     assert settings.discord.token_env == "DISCORD_TOKEN"
     assert settings.discord.api_base_url == "https://discord.com/api/v10"
     assert settings.min_participants == 3
+    assert settings.avoid_previous_events == 2
     assert settings.scheduler.tick_seconds == 60
     assert settings.reminders.wishlist_days_before_start == 2
     assert settings.reminders.gift_days_before_deadline == 3
@@ -53,6 +54,7 @@ shard_ids = [3]
 [ratmas]
 default_timezone = "Europe/Paris"
 min_participants = 4
+avoid_previous_events = 0
 [scheduler]
 tick_seconds = 5
 misfire_grace_seconds = 120
@@ -81,6 +83,7 @@ gift_days_before_deadline = 0
     assert settings.discord.shard_ids == (3,)
     assert settings.log_level == "DEBUG"
     assert settings.scheduler.coalesce is False
+    assert settings.avoid_previous_events == 0
     assert settings.scheduler.resume_after_seconds == 10
     guild = settings.guild(123456789012345678)
     assert guild is not None
@@ -120,6 +123,10 @@ def test_environment_overrides(tmp_path: Path) -> None:
         (
             "[ratmas]\nmin_participants = true\n",
             "min_participants = True: expected an integer",
+        ),
+        (
+            "[ratmas]\navoid_previous_events = -1\n",
+            "avoid_previous_events = -1: expected an integer from 0 to 50",
         ),
         ('[ratmas]\ndefault_timezone = "Mars/Olympus"\n', "'Mars/Olympus': unknown IANA timezone"),
         (

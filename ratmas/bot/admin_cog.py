@@ -346,3 +346,85 @@ class RatmasAdminCog(RatmasCogBase):
     @export.on_autocomplete("event")
     async def _export_events(self, interaction: Interaction[Any], event: str) -> None:
         await self._complete_events(interaction, event)
+
+    # --- households -------------------------------------------------------------------
+    @admin.subcommand(name="household", description="People who never draw one another")
+    async def household(self, interaction: Interaction[Any]) -> None:
+        """The household group; Discord never invokes it directly."""
+
+    @household.subcommand(name="add", description="A household: its members never draw each other")
+    async def household_add(
+        self,
+        interaction: Interaction[Any],
+        member1: nextcord.Member = SlashOption(description="a member of the household"),
+        member2: nextcord.Member | None = SlashOption(
+            description="another member of the household", required=False, default=None
+        ),
+        member3: nextcord.Member | None = SlashOption(
+            description="another member of the household", required=False, default=None
+        ),
+        member4: nextcord.Member | None = SlashOption(
+            description="another member of the household", required=False, default=None
+        ),
+        member5: nextcord.Member | None = SlashOption(
+            description="another member of the household", required=False, default=None
+        ),
+        member6: nextcord.Member | None = SlashOption(
+            description="another member of the household", required=False, default=None
+        ),
+        member7: nextcord.Member | None = SlashOption(
+            description="another member of the household", required=False, default=None
+        ),
+        member8: nextcord.Member | None = SlashOption(
+            description="another member of the household", required=False, default=None
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        given = [member1, member2, member3, member4, member5, member6, member7, member8]
+        chosen = [person for person in given if person is not None]
+        result = await self.s.households.add(
+            self._guild(interaction),
+            self._user(interaction).id,
+            [None if person is None else person.id for person in given],
+            bots=[person.id for person in chosen if person.bot],
+            # A user option resolves to a plain User when they are not in the guild.
+            outside_guild=[p.id for p in chosen if not isinstance(p, nextcord.Member)],
+        )
+        await reply(interaction, render.household_added(result))
+
+    @household.subcommand(name="remove", description="Remove a household, or one member of it")
+    async def household_remove(
+        self,
+        interaction: Interaction[Any],
+        household: int | None = SlashOption(
+            description="the household's number (see household list)",
+            required=False,
+            default=None,
+            min_value=1,
+            max_value=2**63 - 1,
+        ),
+        member: nextcord.Member | None = SlashOption(
+            description="take only this member out of their household",
+            required=False,
+            default=None,
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        member_id = None if member is None else member.id
+        result = await self.s.households.remove(
+            self._guild(interaction),
+            self._user(interaction).id,
+            household_id=household,
+            member=member_id,
+        )
+        await reply(interaction, render.household_removed(result, member_id))
+
+    @household.subcommand(name="list", description="This server's households")
+    async def household_list(self, interaction: Interaction[Any]) -> None:
+        await self._defer(interaction)
+        await self._require_manager(interaction)
+        await reply(
+            interaction, render.households(await self.s.households.list(self._guild(interaction)))
+        )

@@ -126,3 +126,21 @@ class RatmasCog(RatmasCogBase):
         user = self._user(interaction)
         result = await self.s.gifts.mark(self._guild(interaction), user.id, mark)
         await reply(interaction, render.gift_marked(result))
+
+    @ratmas.subcommand(
+        name="history", description="This server's past seasons, and who gave to whom"
+    )
+    async def history(
+        self,
+        interaction: Interaction[Any],
+        page: int = SlashOption(
+            description="which page (the newest seasons come first)",
+            required=False,
+            default=1,
+            min_value=1,
+            max_value=1000,
+        ),
+    ) -> None:
+        await self._defer(interaction)
+        seasons = await self.s.history.seasons(self._guild(interaction))
+        await reply(interaction, render.history(seasons, page))

@@ -11,18 +11,23 @@ from datetime import datetime
 from typing import Final
 
 from ratmas.domain.dates import discord_timestamp, format_local, relative
+from ratmas.domain.errors import InvalidInput
 from ratmas.domain.limits import MAX_NOTES_LENGTH
-from ratmas.domain.model import Event, GiftCounts, GiftMark, Participant, ReminderDays
+from ratmas.domain.model import Event, GiftCounts, GiftMark, Household, Participant, ReminderDays
 from ratmas.domain.status import GIFT_STATUSES, PHASE_ORDER, PHASE_TITLES, STATUS_LABELS
 from ratmas.services.admin import OverrideResult
 from ratmas.services.gifts import GiftResult
 from ratmas.services.guild_settings import EffectiveSettings, Setting
+from ratmas.services.history import Season
+from ratmas.services.households import HouseholdResult
 from ratmas.services.messages import (
     CONTENT_LIMIT,
     blast_progress,
     budget_line,
     notes_line,
+    person,
     safe_text,
+    split_lines,
 )
 from ratmas.services.participants import (
     JoinResult,
@@ -304,3 +309,80 @@ def gift_marked(result: GiftResult) -> str:
         else "Your Secret Santa will be told by DM as soon as I can reach them"
     )
     return f"Marked received! 🎉 {told}."
+
+
+# --- households and history ---------------------------------------------------------------
+
+
+def _members(household: Household) -> str:
+    return ", ".join(f"<@{m}>" for m in household.members)
+
+
+def household_added(result: HouseholdResult) -> str:
+    household = result.household
+    text = (
+        f"Household {household.id}: {_members(household)}. They never draw one another, "
+        "in this Ratmas and every later one, until the household is removed."
+    )
+    if result.warning:
+        text += f"\n⚠️ {result.warning}"
+    return fit(text)
+
+
+def household_removed(result: HouseholdResult, member: int | None) -> str:
+    household = result.household
+    if member is None:
+        text = f"Household {household.id} ({_members(household)}) is removed."
+    elif result.remaining is None:
+        text = (
+            f"<@{member}> is out of household {household.id}; with one member left, the "
+            "household is removed."
+        )
+    else:
+        text = f"<@{member}> is out of household {household.id}: {_members(result.remaining)}."
+    if result.warning:
+        text += f"\n⚠️ {result.warning}"
+    return fit(text)
+
+
+def households(items: list[Household]) -> str:
+    if not items:
+        return (
+            "This server has no households. `/ratmas-admin household add` makes one: its "
+            "members never draw one another."
+        )
+    lines = [f"{len(items)} household(s); members never draw one another:"]
+    lines.extend(f"- Household {h.id}: {_members(h)}" for h in items)
+    return fit("\n".join(lines))
+
+
+# Room left on each history page for its footer.
+_HISTORY_PAGE = CONTENT_LIMIT - 100
+
+
+def history(seasons: list[Season], page: int = 1) -> str:
+    """Page `page` (from 1) of the guild's seasons, newest first; who gave to whom only
+    for revealed and archived ones (the service hands no pairs for the others)."""
+    if not seasons:
+        return "This server has had no Ratmas yet."
+    lines: list[str] = []
+    for season in seasons:
+        event = season.event
+        lines.append(
+            f"**Ratmas {event.id}** · {STATUS_LABELS[event.status]} · "
+            f"{discord_timestamp(event.dates.starts_at, 'D')} → "
+            f"{discord_timestamp(event.dates.reveal_at, 'D')} · "
+            f"{season.participants} participant(s)"
+        )
+        lines.extend(
+            f"  🎁 {person(g.santa_id, g.santa_name)} → {person(g.recipient_id, g.recipient_name)}"
+            for g in season.pairs
+        )
+    pages = split_lines(lines, limit=_HISTORY_PAGE)
+    if not 1 <= page <= len(pages):
+        raise InvalidInput("page", f"from 1 to {len(pages)}; the history has {len(pages)} page(s)")
+    text = pages[page - 1]
+    if len(pages) > 1:
+        more = f" · next: `/ratmas history page:{page + 1}`" if page < len(pages) else ""
+        text += f"\n-# Page {page} of {len(pages)}{more}"
+    return fit(text)

@@ -206,6 +206,20 @@ class GuildSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Household:
+    """People of one guild who never draw one another (a family, flatmates, a couple).
+
+    It belongs to the guild, not to an event: it holds for every season until removed.
+    A member is in at most one household of a guild."""
+
+    id: int
+    guild_id: int
+    members: tuple[int, ...]  # user ids, ascending
+    created_by: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class EventSnapshot:
     """Everything stored about one event, as exported and imported (the event's id is
     the one it had where it was exported; a restore gives it a new one)."""

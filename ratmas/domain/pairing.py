@@ -22,7 +22,11 @@ bipartite perfect matching (polynomial). So `draw_pairings` tries, each step bou
 
 If no matching is perfect, Hall's theorem hands us a group of santas with fewer
 possible recipients than members (or recipients with too few possible santas): those
-are the people `PairingImpossible` names.
+are the people `PairingImpossible` names, with the households they belong to.
+
+Households are groups of people who never draw one another: each is turned into the
+exclusions of every ordered pair of its members, and named when it is part of what
+makes a draw impossible.
 
 `avoid` pairs (last year's draw) are first treated like exclusions. Only when no valid
 draw honours all of them are they relaxed: the draw then minimises how many it uses —
@@ -46,6 +50,7 @@ __all__ = [
     "EXACT_SEARCH_MAX",
     "check_draw",
     "draw_pairings",
+    "household_pairs",
     "loops",
     "splice_in",
     "splice_out",
@@ -147,12 +152,15 @@ def draw_pairings(
     participants: Sequence[int],
     *,
     exclusions: Iterable[tuple[int, int]] = (),
+    households: Mapping[int, Collection[int]] | None = None,
     avoid: Iterable[tuple[int, int]] = (),
     rng: random.Random,
 ) -> dict[int, int]:
     """Draw santa -> recipient for every participant.
 
-    Nobody draws themselves and no `exclusions` pair (santa, recipient; one way) is used.
+    Nobody draws themselves, no `exclusions` pair (santa, recipient; one way) is used
+    and nobody draws someone of their own household (`households`: id -> members; the
+    id only names the household in an error).
     `avoid` pairs are honoured whenever some valid draw honours them all, and otherwise
     used as rarely as the search can manage. One loop through everyone is preferred;
     several loops (each of two or more people) are used only when the search finds no
@@ -163,14 +171,16 @@ def draw_pairings(
     single loop is equally likely.
 
     Raises `PairingImpossible` for fewer than two participants, a participant listed
-    twice, or exclusions that leave someone without a possible recipient (or santa);
-    its `stuck` names them.
+    twice, or exclusions and households that leave someone without a possible
+    recipient (or santa); its `stuck` names them, its message the households involved.
     """
     people = list(participants)
     if len(people) < 2:
         _check_participants(people)
     # Both are read again if the first search fails.
-    if not isinstance(exclusions, Collection):
+    if households:
+        exclusions = [*exclusions, *household_pairs(households.values(), people)]
+    elif not isinstance(exclusions, Collection):
         exclusions = list(exclusions)
     if not isinstance(avoid, Collection):
         avoid = list(avoid)
@@ -192,8 +202,21 @@ def draw_pairings(
         # checking after the search spares a large draw one pass over everyone.
         _check_participants(people)
     if result is None:
-        raise _impossible(people, hard, shortage)
+        raise _impossible(people, hard, shortage, households or {})
     return result
+
+
+def household_pairs(
+    households: Iterable[Collection[int]], participants: Iterable[int] | None = None
+) -> list[tuple[int, int]]:
+    """The (santa, recipient) pairs households forbid: every ordered pair of two
+    members of one household, among `participants` when given."""
+    present = None if participants is None else set(participants)
+    pairs: list[tuple[int, int]] = []
+    for members in households:
+        inside = sorted({m for m in members if present is None or m in present})
+        pairs.extend((a, b) for a in inside for b in inside if a != b)
+    return pairs
 
 
 def loops(pairings: Mapping[int, int]) -> list[list[int]]:
@@ -755,12 +778,16 @@ def _index_loops(successors: list[int]) -> list[list[int]]:
 
 
 def _impossible(
-    people: list[int], hard: Set[tuple[int, int]], shortage: _Shortage | None
+    people: list[int],
+    hard: Set[tuple[int, int]],
+    shortage: _Shortage | None,
+    households: Mapping[int, Collection[int]],
 ) -> PairingImpossible:
     """The error naming who is left without a possible recipient (or santa).
 
     People with no possible recipient at all, or whom nobody may draw, are named all
     together; otherwise the smallest Hall violator found by the matching is named.
+    Households with two or more participants, one of them named, are named too.
     """
     n = len(people)
     out_degree = [n - 1] * n
@@ -777,14 +804,19 @@ def _impossible(
     sentences: list[str] = []
     if cannot_draw:
         sentences.append(
-            f"{_who(cannot_draw)} cannot draw anyone: every other participant is excluded for them."
+            f"{_who(cannot_draw)} cannot draw anyone: every other participant is excluded for "
+            f"them{' or in their household' if households else ''}."
         )
     if undrawable:
         sentences.append(f"Nobody may draw {_who(undrawable)}.")
     if sentences:
+        stuck = cannot_draw + undrawable
+        family, fix = _households_named(
+            stuck, people, households, "Remove one of those exclusions."
+        )
         return PairingImpossible(
-            "No valid draw exists. " + " ".join(sentences) + " Remove one of those exclusions.",
-            stuck=tuple(cannot_draw + undrawable),
+            "No valid draw exists. " + " ".join(sentences) + family + f" {fix}",
+            stuck=tuple(stuck),
         )
     if shortage is None:  # pragma: no cover - _solve always explains a failure
         return PairingImpossible("No valid draw exists with these exclusions.")
@@ -800,7 +832,36 @@ def _impossible(
             f"{_who(group)} may only be drawn by {_who(partners)}: {len(group)} people "
             f"for {len(partners)} santas, so someone is left without a santa."
         )
+    family, fix = _households_named(
+        group, people, households, "Remove an exclusion for one of them."
+    )
     return PairingImpossible(
-        f"No valid draw exists. {detail} Remove an exclusion for one of them.",
+        f"No valid draw exists. {detail}{family} {fix}",
         stuck=tuple(group),
+    )
+
+
+def _households_named(
+    stuck: Sequence[int],
+    people: Sequence[int],
+    households: Mapping[int, Collection[int]],
+    fix: str,
+) -> tuple[str, str]:
+    """A sentence naming the households (of two or more participants) of the `stuck`
+    people, and the fix to suggest (`fix` when no household is involved)."""
+    if not households:
+        return "", fix
+    named = set(stuck)
+    present = set(people)
+    involved = []
+    for household_id, members in sorted(households.items()):
+        inside = sorted(m for m in members if m in present)
+        if len(inside) >= 2 and named.intersection(inside):
+            involved.append(f"household {household_id} ({_who(inside)})")
+    if not involved:
+        return "", fix
+    listed = ", ".join(involved[:-1]) + " and " + involved[-1] if len(involved) > 1 else involved[0]
+    return (
+        f" Members of a household never draw each other: {listed}.",
+        "Remove an exclusion, or take someone out of a household, for one of them.",
     )

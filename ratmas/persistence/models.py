@@ -139,6 +139,35 @@ class GuildSettingsRow(Model):
         table = "ratmas_guild_settings"
 
 
+# A guild's household: people who never draw one another. It belongs to the guild, not
+# to an event, so families stay families from one season to the next.
+class HouseholdRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    guild_id = fields.BigIntField(db_index=True)
+    created_by = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ratmas_household"
+
+
+class HouseholdMemberRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    household: fields.ForeignKeyRelation[HouseholdRow] = fields.ForeignKeyField(
+        "models.HouseholdRow", related_name="members", on_delete=fields.CASCADE
+    )
+    # Repeats the household's guild so the database itself keeps a member in at most
+    # one household per guild.
+    guild_id = fields.BigIntField()
+    user_id = fields.BigIntField()
+
+    household_id: int
+
+    class Meta:
+        table = "ratmas_household_member"
+        unique_together = (("guild_id", "user_id"),)
+
+
 # One DM that matters, written with the change that causes it (see
 # `ratmas.services.delivery`). `id` is the nonce's source: never reuse one.
 class OutboxRow(Model):

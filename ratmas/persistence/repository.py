@@ -40,6 +40,7 @@ from ratmas.domain.model import (
     GiftCounts,
     GiftMark,
     GuildSettings,
+    Household,
     Member,
     NewEvent,
     OutboxDraft,
@@ -64,6 +65,8 @@ from ratmas.persistence.models import (
     EventRow,
     ExclusionRow,
     GuildSettingsRow,
+    HouseholdMemberRow,
+    HouseholdRow,
     OutboxRow,
     PairingRow,
     ParticipantRow,
@@ -86,6 +89,14 @@ def utc(value: datetime) -> datetime:
 
 def _maybe_utc(value: datetime | None) -> datetime | None:
     return None if value is None else utc(value)
+
+
+def _already_in_household(user_id: int, household_id: int) -> InvalidInput:
+    return InvalidInput(
+        "members",
+        f"<@{user_id}> is already in household {household_id}; a member is in one "
+        "household at most (take them out of it first)",
+    )
 
 
 def _chunks[T](items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -1460,16 +1471,31 @@ class TortoiseEventRepository:
         pairings, sent, received, neither = rows[0]
         return GiftCounts(int(pairings), int(sent), int(received), int(neither or 0))
 
-    async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
-        latest = (
-            await PairingRow.filter(event__guild_id=guild_id, event_id__lt=before_event_id)
-            .order_by("-event_id")
-            .first()
-        )
-        if latest is None:
+    async def previous_pairings(
+        self, guild_id: int, before_event_id: int, *, events: int = 1
+    ) -> list[tuple[int, int]]:
+        if events < 1:
             return []
-        rows = await PairingRow.filter(event_id=latest.event_id).order_by("santa_id")
-        return [(row.santa_id, row.recipient_id) for row in rows]
+        earlier = await (
+            EventRow.filter(guild_id=guild_id, id__lt=before_event_id)
+            .order_by("-id")
+            .values_list("id", flat=True)
+        )
+        ids = [int(cast(int, event_id)) for event_id in earlier]
+        drawn: set[int] = set()
+        for chunk in _chunks(ids):
+            found = await (
+                PairingRow.filter(event_id__in=list(chunk))
+                .distinct()
+                .values_list("event_id", flat=True)
+            )
+            drawn.update(int(cast(int, event_id)) for event_id in found)
+        chosen = [event_id for event_id in ids if event_id in drawn][:events]
+        pairs: list[tuple[int, int]] = []
+        for event_id in chosen:
+            rows = await PairingRow.filter(event_id=event_id).order_by("santa_id")
+            pairs.extend((row.santa_id, row.recipient_id) for row in rows)
+        return pairs
 
     # --- audit ------------------------------------------------------------------------
     async def add_audit(self, entry: AuditEntry) -> None:
@@ -1485,6 +1511,97 @@ class TortoiseEventRepository:
         rows = await AuditRow.filter(event_id=event_id).order_by("id")
         return [
             AuditEntry(row.event_id, row.actor_id, row.action, row.detail, _out(row.at))
+            for row in rows
+        ]
+
+    # --- households ---------------------------------------------------------------------
+    async def add_household(
+        self, guild_id: int, members: Sequence[int], *, created_by: int | None, now: datetime
+    ) -> Household:
+        wanted = sorted(set(members))
+        try:
+            async with in_transaction() as connection:
+                taken = await HouseholdMemberRow.filter(
+                    guild_id=guild_id, user_id__in=wanted
+                ).using_db(connection)
+                if taken:
+                    first = min(taken, key=lambda row: row.user_id)
+                    raise _already_in_household(first.user_id, first.household_id)
+                row = await HouseholdRow.create(
+                    guild_id=guild_id,
+                    created_by=created_by,
+                    created_at=utc(now),
+                    using_db=connection,
+                )
+                await HouseholdMemberRow.bulk_create(
+                    [
+                        HouseholdMemberRow(household_id=row.id, guild_id=guild_id, user_id=user)
+                        for user in wanted
+                    ],
+                    using_db=connection,
+                )
+        except IntegrityError:
+            # Someone put one of them in another household at the same moment.
+            raise InvalidInput(
+                "members", "one of them was just put in another household; try again"
+            ) from None
+        return Household(row.id, guild_id, tuple(wanted), created_by, _out(row.created_at))
+
+    async def remove_household(self, guild_id: int, household_id: int) -> Household | None:
+        async with in_transaction() as connection:
+            found = await self._households(guild_id, connection, household_id=household_id)
+            if not found:
+                return None
+            await (
+                HouseholdRow.filter(id=household_id, guild_id=guild_id)
+                .using_db(connection)
+                .delete()
+            )
+        return found[0]
+
+    async def remove_household_member(self, guild_id: int, user_id: int) -> Household | None:
+        async with in_transaction() as connection:
+            member = (
+                await HouseholdMemberRow.filter(guild_id=guild_id, user_id=user_id)
+                .using_db(connection)
+                .first()
+            )
+            if member is None:
+                return None
+            (household,) = await self._households(
+                guild_id, connection, household_id=member.household_id
+            )
+            if len(household.members) <= 2:
+                await HouseholdRow.filter(id=household.id).using_db(connection).delete()
+            else:
+                await HouseholdMemberRow.filter(id=member.id).using_db(connection).delete()
+        return household
+
+    async def list_households(self, guild_id: int) -> list[Household]:
+        async with in_transaction() as connection:
+            return await self._households(guild_id, connection)
+
+    @staticmethod
+    async def _households(
+        guild_id: int, connection: Any, *, household_id: int | None = None
+    ) -> list[Household]:
+        query = HouseholdRow.filter(guild_id=guild_id)
+        if household_id is not None:
+            query = query.filter(id=household_id)
+        rows = await query.using_db(connection).order_by("id")
+        members: dict[int, list[int]] = {row.id: [] for row in rows}
+        if rows:
+            member_rows = await (
+                HouseholdMemberRow.filter(household_id__in=list(members))
+                .using_db(connection)
+                .order_by("user_id")
+            )
+            for member in member_rows:
+                members[member.household_id].append(member.user_id)
+        return [
+            Household(
+                row.id, guild_id, tuple(members[row.id]), row.created_by, _out(row.created_at)
+            )
             for row in rows
         ]
 

@@ -344,13 +344,14 @@ class AdminService:
         plan = await self._draw.plan_draw(event)
         if await self._repo.list_pairings(event.id):
             await self._snapshot(event.id, "redraw")
-        await self._draw.store_draw(event, plan)
+        await self._draw.store_draw(event, plan.pairings)
         report = await self._delivery.deliver_pending(await require_event(self._repo, event.id))
         if report.stopped:
             self._engine.interrupted(event.id)
         detail = (
-            f"{'forced ' if force else ''}redraw of {len(plan)} participants"
+            f"{'forced ' if force else ''}redraw of {len(plan.pairings)} participants"
             f"{f' ({len(told)} had been told)' if told else ''}; DMs: {_report_text(report)}"
+            + (f"; {plan.note}" if plan.note else "")
         )
         await self._audit.record(event.id, actor_id, "redraw", detail)
         await self._engine.reconcile(event_id=event.id)

@@ -24,9 +24,11 @@ from ratmas.services.delivery import (
     DEFAULT_PROGRESS_EVERY,
     SantaDelivery,
 )
-from ratmas.services.draw import DrawService, fresh_rng
+from ratmas.services.draw import DEFAULT_AVOID_PREVIOUS_EVENTS, DrawService, fresh_rng
 from ratmas.services.gifts import GiftService
 from ratmas.services.guild_settings import GuildSettingsService
+from ratmas.services.history import HistoryService
+from ratmas.services.households import HouseholdService
 from ratmas.services.locks import EventLocks
 from ratmas.services.participants import ParticipantService
 from ratmas.services.phases import DEFAULT_RESUME_AFTER, PhaseEngine
@@ -47,6 +49,7 @@ class ServiceOptions:
     """How the services behave (from config.toml; the defaults are the documented ones)."""
 
     min_participants: int = 3
+    avoid_previous_events: int = DEFAULT_AVOID_PREVIOUS_EVENTS
     guild_filter: Callable[[int], bool] | None = None
     resume_after: timedelta = DEFAULT_RESUME_AFTER
     # Hold scheduler jobs only for phases due within this (None: all; `ratmas run`
@@ -82,6 +85,8 @@ class Services:
     announcer: Announcer
     locks: EventLocks
     snapshots: SnapshotService
+    households: HouseholdService
+    history: HistoryService
 
 
 def build_services(
@@ -101,7 +106,9 @@ def build_services(
     locks = EventLocks()
     audit = AuditTrail(repo, clock)
     announcer = Announcer(repo, discord, clock)
-    draw = DrawService(repo, discord, clock, locks, rng=opts.rng)
+    draw = DrawService(
+        repo, discord, clock, locks, rng=opts.rng, avoid_previous_events=opts.avoid_previous_events
+    )
     delivery = SantaDelivery(
         repo,
         discord,
@@ -179,4 +186,6 @@ def build_services(
         announcer=announcer,
         locks=locks,
         snapshots=snapshots,
+        households=HouseholdService(repo, clock, draw=draw, audit=audit),
+        history=HistoryService(repo),
     )

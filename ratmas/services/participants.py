@@ -426,7 +426,7 @@ class ParticipantService:
                 new = splice_out(
                     old,
                     user_id,
-                    exclusions=await self._draw.exclusion_pairs(event.id),
+                    exclusions=await self._draw.exclusion_pairs(event),
                     rng=self._draw.rng(),
                 )
             except PairingImpossible as error:

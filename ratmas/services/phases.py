@@ -81,7 +81,7 @@ from ratmas.domain.status import (
 from ratmas.services import messages
 from ratmas.services.announcements import Announcer
 from ratmas.services.delivery import SantaDelivery, delivery_counts
-from ratmas.services.draw import DrawService
+from ratmas.services.draw import DrawPlan, DrawService
 from ratmas.services.errors import (
     DeliveryError,
     MembersIntentMissing,
@@ -128,7 +128,7 @@ class ReconcileReport:
 class StartPlan:
     """A start that may be claimed: the draw to store and the status the machine gave."""
 
-    pairings: dict[int, int]
+    draw: DrawPlan
     status: EventStatus
 
 
@@ -488,13 +488,18 @@ class PhaseEngine:
         try:
             if event.held_reason is not None:
                 await self._repo.set_hold(event.id, None, now=now)
-            await self._audit.record(event.id, actor_id, action, detail)
+            note = plan.draw.note
+            await self._audit.record(
+                event.id, actor_id, action, detail + (f"; {note}" if note else "")
+            )
             active = await require_event(self._repo, event.id)
-            await self._draw.store_draw(active, plan.pairings)
+            await self._draw.store_draw(active, plan.draw.pairings)
             delivered = await self._delivery.deliver_pending(active)
             if delivered.stopped:
                 self._interrupted.add(event.id)
             await self.announce_status(await require_event(self._repo, event.id))
+            if note:
+                await self._announcer.tell_admins(active, f"The draw {note}.")
         except Exception:
             self._interrupted.add(event.id)
             raise
@@ -620,7 +625,10 @@ class PhaseEngine:
                 if event.status is EventStatus.ACTIVE and not await self._repo.list_pairings(
                     event.id
                 ):
-                    await self._draw.store_draw(event, await self._draw.plan_draw(event))
+                    plan = await self._draw.plan_draw(event)
+                    await self._draw.store_draw(event, plan.pairings)
+                    if plan.note:
+                        await self._audit.record(event.id, None, "draw", plan.note)
                 if delivery_counts(await self._repo.list_pairings(event.id)).untried:
                     stopped = (await self._delivery.deliver_pending(event)).stopped
             await self.announce_status(await require_event(self._repo, event.id))

@@ -20,6 +20,7 @@ from ratmas.domain.model import (
     GiftCounts,
     GiftMark,
     GuildSettings,
+    Household,
     Member,
     NewEvent,
     OutboxDraft,
@@ -331,8 +332,12 @@ class EventRepository(Protocol):
         counted by the database."""
         ...
 
-    async def previous_pairings(self, guild_id: int, before_event_id: int) -> list[tuple[int, int]]:
-        """(santa, recipient) pairs of the guild's most recent earlier event that had any."""
+    async def previous_pairings(
+        self, guild_id: int, before_event_id: int, *, events: int = 1
+    ) -> list[tuple[int, int]]:
+        """(santa, recipient) pairs of the guild's `events` most recent earlier events
+        that had any (events cancelled before their draw have none), newest event
+        first, each event's by santa id."""
         ...
 
     # --- outbox (the DMs that matter; see `ratmas.services.delivery`) -------------------
@@ -389,6 +394,27 @@ class EventRepository(Protocol):
 
     async def list_audit(self, event_id: int) -> list[AuditEntry]:
         """Oldest first."""
+        ...
+
+    # --- households (per guild) -------------------------------------------------------
+    async def add_household(
+        self, guild_id: int, members: Sequence[int], *, created_by: int | None, now: datetime
+    ) -> Household:
+        """Store a household of `members` (distinct ids), in one transaction;
+        `InvalidInput` naming the member when one already is in a household of the guild."""
+        ...
+
+    async def remove_household(self, guild_id: int, household_id: int) -> Household | None:
+        """Delete a household of the guild with its members; None when there is none."""
+        ...
+
+    async def remove_household_member(self, guild_id: int, user_id: int) -> Household | None:
+        """Take `user_id` out of their household of the guild, deleting the household
+        when fewer than two members would remain; the household as it was, or None."""
+        ...
+
+    async def list_households(self, guild_id: int) -> list[Household]:
+        """The guild's households, oldest first."""
         ...
 
     # --- guild settings ---------------------------------------------------------------

@@ -107,7 +107,7 @@ class RosterService:
                     old,
                     user_id,
                     rng=self._draw.rng(),
-                    exclusions=await self._draw.exclusion_pairs(event.id),
+                    exclusions=await self._draw.exclusion_pairs(event),
                 )
                 changed = [user_id, *(s for s in old if new[s] != old[s])]
                 notes = {

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from ratmas.bot import render
+from ratmas.domain.errors import InvalidInput
 from ratmas.domain.model import AuditEntry, Event, EventDates, Participant
 from ratmas.domain.status import EventStatus
 from ratmas.services import messages
 from ratmas.services.admin import OverrideResult
 from ratmas.services.delivery import DeliveryCounts
+from ratmas.services.history import GivenGift, Season
 from ratmas.services.messages import CONTENT_LIMIT
 from ratmas.services.participants import NotesResult
 from ratmas.services.ports import BlastProgress
@@ -120,3 +124,34 @@ def test_the_creation_reply_shows_the_budget() -> None:
     event = replace(report().event, status=EventStatus.SCHEDULED, budget="€5")
     text = render.created(OverrideResult(event, "create", "created"))
     assert "💶 Budget: €5" in text
+
+
+def test_a_long_history_is_paged_within_discords_limit() -> None:
+    base = report().event
+    seasons = [
+        Season(
+            replace(base, id=year, status=EventStatus.ARCHIVED),
+            40,
+            tuple(GivenGift(s, f"member {s}", s + 1, None) for s in range(1000, 1040)),
+        )
+        for year in range(5, 0, -1)
+    ]
+    first = render.history(seasons)
+    assert first.startswith("**Ratmas 5**")
+    assert "next: `/ratmas history page:2`" in first
+    pages = [first]
+    while "next:" in pages[-1]:
+        pages.append(render.history(seasons, len(pages) + 1))
+    assert all(len(page) <= CONTENT_LIMIT for page in pages)
+    text = "\n".join(pages)
+    # Every pair of every season is on some page, in order; former participants named so.
+    assert text.count("🎁") == 200
+    assert text.index("**Ratmas 5**") < text.index("**Ratmas 1**")
+    assert "a former participant" in text
+    with pytest.raises(InvalidInput) as raised:
+        render.history(seasons, len(pages) + 1)
+    assert raised.value.field == "page"
+
+
+def test_a_history_without_seasons_says_so() -> None:
+    assert "no Ratmas yet" in render.history([])

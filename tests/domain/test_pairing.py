@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ratmas.domain import pairing
 from ratmas.domain.errors import InvalidPairings, PairingImpossible
@@ -497,3 +499,115 @@ def test_splicing_in_reports_a_newcomer_who_fits_nowhere() -> None:
     with pytest.raises(PairingImpossible) as raised:
         splice_in({1: 2, 2: 1}, 3, rng=random.Random(0), exclusions=[(1, 3), (2, 3)])
     assert raised.value.stuck == (3,)
+
+
+# --- households, exclusions and avoided pairs together ---------------------------------
+
+
+def cheapest_draw(people: Sequence[int], banned: set[Pair], avoid: set[Pair]) -> int | None:
+    """The fewest avoided pairs any valid draw uses, by trying every permutation
+    (None: no valid draw at all)."""
+    best: int | None = None
+    for image in itertools.permutations(people):
+        pairs = list(zip(people, image, strict=True))
+        if any(s == r or (s, r) in banned for s, r in pairs):
+            continue
+        used = sum(pair in avoid for pair in pairs)
+        best = used if best is None else min(best, used)
+    return best
+
+
+@st.composite
+def constrained_groups(
+    draw: st.DrawFn,
+) -> tuple[list[int], dict[int, list[int]], set[Pair], set[Pair]]:
+    """People, households (each person in at most one), one-way exclusions and
+    avoided pairs, densely enough that every outcome happens."""
+    n = draw(st.integers(2, 7))
+    people = list(range(1, n + 1))
+    labels = draw(st.lists(st.sampled_from([None, 1, 2, 3]), min_size=n, max_size=n))
+    households: dict[int, list[int]] = {}
+    for person, label in zip(people, labels, strict=True):
+        if label is not None:
+            households.setdefault(label, []).append(person)
+    pairs = st.tuples(st.sampled_from(people), st.sampled_from(people))
+    exclusions = draw(st.sets(pairs, max_size=n * 2))
+    avoid = draw(st.sets(pairs, max_size=n * 3))
+    return people, households, exclusions, avoid
+
+
+@settings(max_examples=300, deadline=None)
+@given(group=constrained_groups(), seed=st.integers(0, 2**32 - 1))
+def test_households_exclusions_and_avoided_pairs_against_brute_force(
+    group: tuple[list[int], dict[int, list[int]], set[Pair], set[Pair]], seed: int
+) -> None:
+    people, households, exclusions, avoid = group
+    banned = exclusions | set(pairing.household_pairs(households.values()))
+    fewest = cheapest_draw(people, banned, avoid)
+    outcome = attempt(
+        lambda: draw_pairings(
+            people,
+            exclusions=exclusions,
+            households=households,
+            avoid=avoid,
+            rng=random.Random(seed),
+        )
+    )
+    if isinstance(outcome, PairingImpossible):
+        assert fewest is None, "a valid draw exists but none was found"
+        assert outcome.stuck
+        assert set(outcome.stuck) <= set(people)
+        for household_id, members in households.items():
+            if len(members) >= 2 and set(members) & set(outcome.stuck):
+                assert f"household {household_id} (" in outcome.message
+        return
+    assert fewest is not None, "drew although no valid draw exists"
+    assert_valid(outcome, people, banned)
+    used = sum(pair in avoid for pair in outcome.items())
+    # Avoided pairs are honoured exactly when some valid draw honours them all.
+    assert (used == 0) == (fewest == 0)
+
+
+def test_nobody_draws_their_own_household() -> None:
+    households = {7: [1, 2, 3], 8: [4, 5]}
+    for seed in range(30):
+        pairings = draw_pairings(
+            [1, 2, 3, 4, 5, 6, 9], households=households, rng=random.Random(seed)
+        )
+        assert_valid(pairings, [1, 2, 3, 4, 5, 6, 9], pairing.household_pairs(households.values()))
+
+
+def test_a_household_too_large_for_the_draw_is_named() -> None:
+    # Four of six people share a household: they have only two possible recipients.
+    with pytest.raises(PairingImpossible) as raised:
+        draw_pairings(
+            [1, 2, 3, 4, 5, 6],
+            households={3: [1, 2, 3, 4], 4: [5, 99]},
+            rng=random.Random(0),
+        )
+    message = raised.value.message
+    assert set(raised.value.stuck) <= {1, 2, 3, 4}
+    assert len(raised.value.stuck) >= 3
+    assert "household 3 (<@1>, <@2>, <@3> and <@4>)" in message
+    # A household with a single participant (99 is not one) plays no part.
+    assert "household 4" not in message
+    assert "take someone out of a household" in message
+
+
+def test_someone_excluded_from_everyone_outside_their_household_is_named() -> None:
+    with pytest.raises(PairingImpossible) as raised:
+        draw_pairings(
+            [1, 2, 3, 4],
+            exclusions=[(1, 3), (1, 4)],
+            households={5: [1, 2]},
+            rng=random.Random(0),
+        )
+    assert raised.value.stuck == (1,)
+    assert "<@1> cannot draw anyone" in raised.value.message
+    assert "or in their household" in raised.value.message
+    assert "household 5 (<@1> and <@2>)" in raised.value.message
+
+
+def test_household_pairs_are_every_ordered_pair_of_present_members() -> None:
+    assert pairing.household_pairs([[1, 2, 3], [4]], participants=[1, 2, 4]) == [(1, 2), (2, 1)]
+    assert sorted(pairing.household_pairs([[5, 6]])) == [(5, 6), (6, 5)]

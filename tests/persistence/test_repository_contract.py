@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ratmas.domain.errors import AlreadyJoined, EventAlreadyLive, InvalidPairings, NotFound
+from ratmas.domain.errors import (
+    AlreadyJoined,
+    EventAlreadyLive,
+    InvalidInput,
+    InvalidPairings,
+    NotFound,
+)
 from ratmas.domain.model import (
     AuditEntry,
     EventDates,
@@ -671,6 +677,86 @@ async def test_previous_pairings_come_from_the_latest_earlier_event(repo: Repo) 
     assert await repo.previous_pairings(OTHER_GUILD, current.id) == []
 
 
+async def test_previous_pairings_of_several_events_skip_those_never_drawn(repo: Repo) -> None:
+    async def season(pairings: dict[int, int] | None, final: EventStatus) -> int:
+        event_id = await event_with(repo, 1, 2, 3)
+        if pairings is not None:
+            await repo.replace_pairings(event_id, pairings)
+        await repo.set_status(event_id, EventStatus.SCHEDULED, final, now=NOW)
+        return event_id
+
+    await season({1: 2, 2: 3, 3: 1}, EventStatus.ARCHIVED)
+    await season({1: 3, 3: 2, 2: 1}, EventStatus.ARCHIVED)
+    await season(None, EventStatus.CANCELLED)  # cancelled before its draw
+    drawn_then_cancelled = await season({2: 1, 1: 3, 3: 2}, EventStatus.CANCELLED)
+    current = await repo.create_event(new_event(), now=NOW)
+    assert await repo.previous_pairings(GUILD, current.id, events=2) == [
+        (1, 3),
+        (2, 1),
+        (3, 2),
+        (1, 3),
+        (2, 1),
+        (3, 2),
+    ]
+    assert len(await repo.previous_pairings(GUILD, current.id, events=5)) == 9
+    assert await repo.previous_pairings(GUILD, current.id, events=0) == []
+    # Only earlier events count.
+    assert await repo.previous_pairings(GUILD, drawn_then_cancelled, events=1) == [
+        (1, 3),
+        (2, 1),
+        (3, 2),
+    ]
+
+
+# --- households --------------------------------------------------------------------------
+
+
+async def test_households_belong_to_their_guild_and_list_oldest_first(repo: Repo) -> None:
+    first = await repo.add_household(GUILD, [3, 1, 2, 1], created_by=9, now=NOW)
+    assert first.members == (1, 2, 3)
+    assert first.guild_id == GUILD
+    assert first.created_by == 9
+    assert first.created_at == NOW
+    second = await repo.add_household(GUILD, [5, 4], created_by=None, now=NOW)
+    other = await repo.add_household(OTHER_GUILD, [1, 2], created_by=None, now=NOW)
+    assert await repo.list_households(GUILD) == [first, second]
+    assert await repo.list_households(OTHER_GUILD) == [other]
+    assert await repo.list_households(12345) == []
+
+
+async def test_a_member_is_in_one_household_of_a_guild_at_most(repo: Repo) -> None:
+    first = await repo.add_household(GUILD, [1, 2], created_by=None, now=NOW)
+    with pytest.raises(InvalidInput, match=rf"<@2> is already in household {first.id}"):
+        await repo.add_household(GUILD, [3, 2], created_by=None, now=NOW)
+    # Nothing of the refused household was stored.
+    assert await repo.list_households(GUILD) == [first]
+    assert (await repo.add_household(GUILD, [3, 4], created_by=None, now=NOW)).members == (3, 4)
+
+
+async def test_removing_a_household_or_a_member(repo: Repo) -> None:
+    family = await repo.add_household(GUILD, [1, 2, 3], created_by=None, now=NOW)
+    couple = await repo.add_household(GUILD, [4, 5], created_by=None, now=NOW)
+    assert await repo.remove_household(OTHER_GUILD, family.id) is None
+    assert await repo.remove_household_member(OTHER_GUILD, 1) is None
+    assert await repo.remove_household_member(GUILD, 2) == family
+    (smaller, same_couple) = await repo.list_households(GUILD)
+    assert smaller.members == (1, 3)
+    assert same_couple == couple
+    # A household left with one member is no household: it goes.
+    assert await repo.remove_household_member(GUILD, 5) == couple
+    assert await repo.list_households(GUILD) == [smaller]
+    assert await repo.remove_household_member(GUILD, 5) is None
+    assert await repo.remove_household(GUILD, family.id) == smaller
+    assert await repo.remove_household(GUILD, family.id) is None
+    assert await repo.list_households(GUILD) == []
+    # Their members are free to join another household.
+    assert (await repo.add_household(GUILD, [1, 2, 5], created_by=None, now=NOW)).members == (
+        1,
+        2,
+        5,
+    )
+
+
 async def test_delete_event_cascades(repo: Repo) -> None:
     event_id = await event_with(repo, 1, 2, 3)
     await repo.add_exclusion(event_id, 1, 2)
@@ -780,13 +866,8 @@ async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> Non
 
 
 async def mark_gift_sent(repo: Repo, event_id: int, santa_id: int) -> None:
-    """What `/ratmas gift sent` stores, set directly (the command is not this test's)."""
-    if isinstance(repo, InMemoryEventRepository):
-        repo.mark_gift_sent(event_id, santa_id)
-        return
-    from ratmas.persistence.models import PairingRow
-
-    await PairingRow.filter(event_id=event_id, santa_id=santa_id).update(gift_sent_at=NOW)
+    (pairing,) = [p for p in await repo.list_pairings(event_id) if p.santa_id == santa_id]
+    assert await repo.mark_gift(event_id, santa_id, pairing.recipient_id, GiftMark.SENT, at=NOW)
 
 
 async def test_reminder_days_are_stored_and_each_reminder_is_claimed_once(repo: Repo) -> None:

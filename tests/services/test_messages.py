@@ -203,7 +203,7 @@ def test_the_longest_budget_and_notes_still_fit_one_dm() -> None:
     assert "📝 Their notes for you: \\|\\|" in message.content
     assert "|" * 2 not in message.content  # every one escaped
     assert "💶 Budget: \\*\\*" in message.content
-    assert message.content.endswith("least of all them!")
+    assert message.content.endswith("press **Gift sent** below.")
 
 
 def test_a_notes_change_dm_names_the_giftee_to_their_santa_and_pings_nobody() -> None:

@@ -7,18 +7,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import cast
 
 import pytest
 
 from ratmas.domain.dates import discord_timestamp
 from ratmas.domain.errors import InvalidInput
-from ratmas.domain.model import Event, EventDates, NewEvent, ReminderDays
+from ratmas.domain.model import Event, EventDates, GiftMark, NewEvent, ReminderDays
 from ratmas.domain.reminders import DEFAULT_REMINDER_DAYS
 from ratmas.domain.status import EventStatus, Phase, Reminder
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services import messages
-from tests.fakes import InMemoryEventRepository
 from tests.services.world import ADMIN, CHANNEL, GUILD, NOW, ROLE, TICK, World, people
 
 DAY = timedelta(days=1)
@@ -48,6 +46,13 @@ async def season(world: World, days: ReminderDays = DEFAULT_REMINDER_DAYS) -> Ev
     await world.repo.sync_participants(event.id, people(1, 2, 3, 4), now=NOW)
     await world.repo.set_wishlist(event.id, 2, LIST)
     return event
+
+
+async def mark_sent(world: World, event_id: int, santa_id: int) -> None:
+    """What `/ratmas gift sent` stores for this santa."""
+    (pairing,) = [p for p in await world.repo.list_pairings(event_id) if p.santa_id == santa_id]
+    mark = GiftMark.SENT
+    assert await world.repo.mark_gift(event_id, santa_id, pairing.recipient_id, mark, at=NOW)
 
 
 def jobs(world: World) -> dict[str, datetime]:
@@ -163,7 +168,7 @@ async def test_the_gift_reminder_reaches_santas_whose_gift_is_not_marked_sent(
     world.at(START)
     await world.engine.reconcile()
     assert (await world.get(event.id)).status is EventStatus.ACTIVE
-    cast(InMemoryEventRepository, world.repo).mark_gift_sent(event.id, 3)
+    await mark_sent(world, event.id, 3)
     world.at(GIFT_DUE)
     report = await world.engine.reconcile(event_id=event.id)
     assert report.reminded == [(event.id, Reminder.GIFT)]
@@ -191,7 +196,7 @@ async def test_no_reminder_is_sent_with_zero_days_and_nobody_left_gets_none(
     world.at(START)
     await world.engine.reconcile()
     for santa in (1, 2, 3, 4):
-        cast(InMemoryEventRepository, world.repo).mark_gift_sent(event.id, santa)
+        await mark_sent(world, event.id, santa)
     world.at(GIFT_DUE)
     report = await world.engine.reconcile()
     assert report.reminded == [(event.id, Reminder.GIFT)]  # claimed, with nobody to DM
