@@ -68,6 +68,11 @@ LEAVER: Final = "dan"  # leaves the server after the draw
 CLOSED: Final = "fay"  # does not accept DMs at the draw
 MEMBERS: Final = ("ann", "bob", "cat", "dan", "eve", "fay")
 WISHLISTS: Final = ("https://example.com/ann/wishlist", "https://example.com/ann/new-wishlist")
+NOTES: Final = ("size M, no nuts please", "size M, no nuts; leave parcels with the neighbour")
+BUDGET: Final = "€20–30"
+HOUSEHOLD: Final = ("bob", "cat")  # never draw one another
+GIFT_SENT: Final = "ratmas:gift_sent"
+GIFT_RECEIVED: Final = "ratmas:gift_received"
 
 
 # The giftee's mention in a santa DM.
@@ -344,7 +349,9 @@ class Season:
         contain `answer` (anything else is the bot refusing)."""
         did = f"/ratmas {subcommand}"
         handle: InteractionHandle = await self.expect(
-            self.sb.slash(self.cast.guild_id, user.id, "ratmas", subcommand, options=options),
+            self.sb.slash(
+                self.cast.guild_id, user.id, "ratmas", *subcommand.split(), options=options
+            ),
             f"{did} could not be sent",
         )
         return await self.answered(user, handle, f"runs {did}{shown}", did, answer)
@@ -360,7 +367,9 @@ class Season:
         """`user` runs `/ratmas-admin <subcommand>`; like `slash`."""
         did = f"/ratmas-admin {subcommand}"
         handle: InteractionHandle = await self.expect(
-            self.sb.slash(self.cast.guild_id, user.id, "ratmas-admin", subcommand, options=options),
+            self.sb.slash(
+                self.cast.guild_id, user.id, "ratmas-admin", *subcommand.split(), options=options
+            ),
             f"{did} could not be sent",
         )
         return await self.answered(user, handle, f"runs {did}{shown}", did, answer)
@@ -374,6 +383,16 @@ class Season:
             f"{user.name} could not click {label}",
         )
         return await self.answered(user, handle, f"clicks {label}", label, answer)
+
+    async def click_dm(
+        self, user: User, message: Message, custom_id: str, label: str, answer: str
+    ) -> Message:
+        """`user` presses a button under a DM; like `slash`."""
+        handle: InteractionHandle = await self.expect(
+            self.sb.click(None, user.id, message.id, custom_id),
+            f"{user.name} could not click {label}",
+        )
+        return await self.answered(user, handle, f"clicks {label} in their DM", label, answer)
 
     async def answered(
         self, user: User, handle: InteractionHandle, did: str, what: str, answer: str
@@ -417,6 +436,15 @@ class Season:
             f" channel:#{cast.channel.name} participant_role:@{cast.participant_role.name}"
             f" timezone:{TIMEZONE}",
         )
+        first, second = (cast.members[name] for name in HOUSEHOLD)
+        self.t.narrate(f"{first.name} and {second.name} live together: a household")
+        await self.admin(
+            manager,
+            "household add",
+            "never draw one another",
+            {"member1": first.id, "member2": second.id},
+            f" member1:@{first.name} member2:@{second.name}",
+        )
 
     async def sign_ups(self, speed: float) -> Dates:
         cast = self.cast
@@ -434,8 +462,9 @@ class Season:
             cast.manager,
             "create",
             "is scheduled",
-            {**typed, "timezone": TIMEZONE},
-            "".join(f" {k}:{v}" for k, v in typed.items()) + f" timezone:{TIMEZONE}",
+            {**typed, "timezone": TIMEZONE, "budget": BUDGET},
+            "".join(f" {k}:{v}" for k, v in typed.items())
+            + f" timezone:{TIMEZONE} budget:{BUDGET}",
         )
         announcement = await self.seen(
             lambda m: "ratmas:join" in m.custom_ids, "announcement with a Join button", 10
@@ -444,6 +473,7 @@ class Season:
         for member in cast.members.values():
             await self.click(member, announcement, "ratmas:join", "Join", "You're in")
         await self.set_wishlist(WISHLISTS[0])
+        await self.set_notes(NOTES[0], "Notes saved")
         if self.clock.now() >= start:
             raise DemoError(
                 "sign-ups were not over before the draw: the machine is too slow for this speed"
@@ -477,6 +507,10 @@ class Season:
         await self.seen(
             lambda m: "updated their Ratmas wishlist" in m.content, "wishlist DM to the santa", 10
         )
+        await self.set_notes(NOTES[1], "Your santa has been told")
+        await self.seen(
+            lambda m: "updated their notes for you" in m.content, "notes DM to the santa", 10
+        )
         await self.quiet()
         self.t.narrate(f"{leaver.name} leaves the server")
         await self.expect(
@@ -486,6 +520,7 @@ class Season:
             lambda m: "someone left" in m.content, f"new DM to {leaver.name}'s santa", 10
         )
         await self.quiet()
+        await self.gifts()
         if self.clock.now() >= dates.deadline:
             raise DemoError(
                 "shopping was not over before the purchase deadline: "
@@ -511,6 +546,7 @@ class Season:
         await self.quiet()
         self.t.flush()
         await self.slash(cast.members["bob"], "status", "revealed")
+        await self.slash(cast.members["cat"], "history", "Ratmas 1")
         jobs = await self.admin(cast.manager, "jobs", "Scheduler jobs")
         if "(none)" not in jobs.content:
             raise DemoError("a phase is still scheduled after the reveal: " + jobs.content)
@@ -557,6 +593,9 @@ class Season:
         repeated = sorted(s for s, r in this_year.items() if last_year.get(s) == r)
         if repeated:
             raise DemoError(f"{', '.join(repeated)} drew last year's giftee again")
+        together = [s for s, r in {**this_year, **last_year}.items() if {s, r} == set(HOUSEHOLD)]
+        if together:
+            raise DemoError(f"{together[0]} drew someone of their own household")
         self.t.narrate(
             "nobody drew the same giftee as last year: "
             + ", ".join(f"{s} → {r} (was {last_year[s]})" for s, r in sorted(this_year.items()))
@@ -579,6 +618,30 @@ class Season:
             n for n, m in self.cast.members.items() if self.sb.member(self.cast.guild_id, m.id)
         }
         return {s: r for s, r in pairs.items() if s in present and r in present}
+
+    async def gifts(self) -> None:
+        """A santa presses Gift sent under their DM; their giftee, told without a name,
+        presses Gift received; the santa hears of it; the manager sees the counts."""
+        self.t.flush()
+        pairs = self.drawn()
+        santa_name = min(pairs)
+        santa, giftee = self.cast.members[santa_name], self.cast.members[pairs[santa_name]]
+        dm = self.sb.state.dm_channels.get(santa.id)
+        assignment = next(
+            m for m in reversed(self.t.heard) if m.channel_id == dm and GIFT_SENT in m.custom_ids
+        )
+        await self.click_dm(santa, assignment, GIFT_SENT, "Gift sent", "Marked sent")
+        on_its_way = await self.seen(
+            self.dm_to(giftee, "your gift is on its way"), f"gift DM to {giftee.name}", 10
+        )
+        await self.click_dm(giftee, on_its_way, GIFT_RECEIVED, "Gift received", "Marked received")
+        await self.seen(self.dm_to(santa, "received your gift"), f"thanks DM to {santa.name}", 10)
+        await self.quiet()
+        await self.slash(self.cast.manager, "status", "Gifts:")
+
+    async def set_notes(self, text: str, answer: str) -> None:
+        wisher = self.cast.members[WISHER]
+        await self.slash(wisher, "notes", answer, {"text": text}, f" text:{text}")
 
     async def set_wishlist(self, url: str) -> None:
         wisher = self.cast.members[WISHER]

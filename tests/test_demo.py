@@ -171,6 +171,40 @@ def test_next_year_nobody_draws_last_years_giftee(transcript: str) -> None:
     assert "nobody drew the same giftee as last year" in next_year
 
 
+def test_budget_notes_and_the_household_reach_whom_they_concern(transcript: str) -> None:
+    setup, signups = scene(transcript, "Setup"), scene(transcript, "Sign-ups")
+    draw, shopping = scene(transcript, "The draw"), scene(transcript, "Shopping")
+    assert "manager runs /ratmas-admin household add member1:@bob member2:@cat" in setup
+    assert "They never draw one another" in setup
+    assert "budget:€20–30" in signups
+    assert "💶 Budget: €20–30" in signups  # the creation post
+    assert "ann runs /ratmas notes text:size M, no nuts please" in signups
+    # Every assignment shows the budget; only ann's santa sees her notes.
+    assignments = re.findall(rf"^\[\d+\] DM to (\w+): {SANTA_DM} (\w+)", draw, re.M)
+    assert draw.count("💶 Budget: €20–30") == len(assignments)
+    assert draw.count("📝 Their notes for you: size M, no nuts please") == 1
+    assert all({santa, giftee} != {"bob", "cat"} for santa, giftee in assignments)
+    assert "updated their notes for you" in shopping
+
+
+def test_a_gift_is_marked_sent_and_received_without_naming_the_santa(transcript: str) -> None:
+    shopping = scene(transcript, "Shopping")
+    sent = shopping.index("clicks Gift sent in their DM")
+    on_its_way = shopping.index("your Secret Santa says your gift is on its way", sent)
+    received = shopping.index("clicks Gift received in their DM", on_its_way)
+    assert "received your gift" in shopping[received:]
+    giftee_dm = shopping[on_its_way : shopping.index("\n", on_its_way)]
+    assert "@" not in giftee_dm
+    assert "Gifts: 1 marked sent, 1 marked received" in shopping
+
+
+def test_history_shows_the_revealed_season(transcript: str) -> None:
+    reveal = scene(transcript, "Reveal")
+    history = reveal[reveal.index("cat runs /ratmas history") :]
+    assert "Ratmas 1 · revealed" in history
+    assert history.count("🎁") == len(set(MEMBERS) - {LEAVER})
+
+
 def test_discord_markup_is_made_readable(transcript: str) -> None:
     for markup in ("<@", "<#", "<t:", "**", "```", "\u200b"):
         assert markup not in transcript

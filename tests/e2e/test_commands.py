@@ -61,6 +61,8 @@ EVERYONE_OPTIONS: dict[str, Options] = {
     "status": lambda w: {},
     "leave": lambda w: {},
     "history": lambda w: {},
+    "gift sent": lambda w: {},
+    "gift received": lambda w: {},
 }
 
 
@@ -196,7 +198,7 @@ async def test_every_reply_is_ephemeral_and_secrets_stay_in_dms(
         )
         for name, options in [*everyone, *managers]:
             if name in EVERYONE_OPTIONS:
-                reply = await world.run(world.members[0], name, options=options(world))
+                reply = await world.run(world.members[0], *name.split(), options=options(world))
             else:
                 reply = await world.admin(world.manager, *name.split(), options=options(world))
             replies.append((name, reply))
