@@ -357,9 +357,7 @@ class RatmasAdminCog(RatmasCogBase):
         self,
         interaction: Interaction[Any],
         member1: nextcord.Member = SlashOption(description="a member of the household"),
-        member2: nextcord.Member | None = SlashOption(
-            description="another member of the household", required=False, default=None
-        ),
+        member2: nextcord.Member = SlashOption(description="another member of the household"),
         member3: nextcord.Member | None = SlashOption(
             description="another member of the household", required=False, default=None
         ),

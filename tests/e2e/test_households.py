@@ -52,7 +52,10 @@ async def test_households_and_history_over_two_seasons(world: World, sqlite_url:
         assert added.ephemeral
         assert f"Household 1: <@{ann.id}>, <@{bob.id}>" in added.content
         taken = await world.admin(
-            manager, "household", "add", options={"member1": cat.id, "member3": bob.id}
+            manager,
+            "household",
+            "add",
+            options={"member1": cat.id, "member2": players[3].id, "member3": bob.id},
         )
         assert "member3:" in taken.content
         assert "already in household 1" in taken.content
