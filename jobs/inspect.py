@@ -17,7 +17,13 @@ from jobs.ids import job_id
 from jobs.specs import job_specs
 from ratmas.domain.dates import format_local, format_utc, iso_local, relative
 from ratmas.services.ports import Clock, EventRepository, LiveJob
-from ratmas.services.schedule import EventSchedule, schedules, within
+from ratmas.services.schedule import (
+    EventSchedule,
+    PendingPhase,
+    PendingReminder,
+    schedules,
+    within,
+)
 
 DifferenceKind = Literal["missing", "extra", "wrong_time"]
 
@@ -31,9 +37,9 @@ _BATCH = 256
 
 
 def write_text(event_schedules: Sequence[EventSchedule], now: datetime, out: TextIO) -> None:
-    """Per live event: guild, event id, status, hold, and each pending phase with its
-    due time in the event's timezone and in UTC and how long until it. Ends without a
-    newline, as `render_text` does."""
+    """Per live event: guild, event id, status, hold, and each pending phase and
+    reminder, soonest first, with its due time in the event's timezone and in UTC and
+    how long until it. Ends without a newline, as `render_text` does."""
     if not event_schedules:
         out.write(f"No live events (as of {format_utc(now)}).")
         return
@@ -48,19 +54,24 @@ def write_text(event_schedules: Sequence[EventSchedule], now: datetime, out: Tex
         elif not s.pending:
             lines.append("  no dated phase left (archive it to start a new Ratmas)")
         else:
-            width = max(len(p.phase.value) for p in s.pending)
-            for p in s.pending:
+            due: list[PendingPhase | PendingReminder] = [*s.pending, *s.reminders]
+            width = max(len(p.kind.value) for p in due)
+            for p in sorted(due, key=lambda p: p.due):
                 when = relative(p.due, now)
                 if p.overdue:
-                    when += " (overdue: performed at the next reconcile)"
+                    when += _OVERDUE if isinstance(p, PendingPhase) or p.useful else _TOO_LATE
                 lines.append(
-                    f"  {p.phase.value:<{width}}  {format_local(p.due, e.timezone)}  "
+                    f"  {p.kind.value:<{width}}  {format_local(p.due, e.timezone)}  "
                     f"{format_utc(p.due)}  {when}"
                 )
         if count % _BATCH == 0:
             out.write("\n".join(lines) + "\n")
             lines.clear()
     out.write("\n".join(lines))
+
+
+_OVERDUE = " (overdue: performed at the next reconcile)"
+_TOO_LATE = " (overdue: its phase is due, so it is skipped)"
 
 
 def render_text(event_schedules: Sequence[EventSchedule], now: datetime) -> str:
@@ -92,6 +103,18 @@ def json_data(event_schedules: Sequence[EventSchedule], now: datetime) -> dict[s
                     }
                     for p in s.pending
                 ],
+                "reminders": [
+                    {
+                        "reminder": r.reminder.value,
+                        "job_id": job_id(r.event_id, r.reminder),
+                        "due_local": iso_local(r.due, s.event.timezone),
+                        "due_utc": r.due.isoformat(),
+                        "seconds_until": int(r.until(now).total_seconds()),
+                        "overdue": r.overdue,
+                        "useful": r.useful,
+                    }
+                    for r in s.reminders
+                ],
             }
             for s in event_schedules
         ],
@@ -112,7 +135,7 @@ def _json_event(s: EventSchedule, now: datetime) -> str:
         f'      "held_reason": {json.dumps(e.held_reason)},\n'
     )
     if not s.pending:
-        return head + '      "pending": []\n    }'
+        return head + '      "pending": [],\n' + _json_reminders(s, now) + "\n    }"
     phases = ",\n".join(
         "        {\n"
         f'          "phase": {json.dumps(p.phase.value)},\n'
@@ -124,7 +147,27 @@ def _json_event(s: EventSchedule, now: datetime) -> str:
         "        }"
         for p in s.pending
     )
-    return f'{head}      "pending": [\n{phases}\n      ]\n    }}'
+    return f'{head}      "pending": [\n{phases}\n      ],\n{_json_reminders(s, now)}\n    }}'
+
+
+def _json_reminders(s: EventSchedule, now: datetime) -> str:
+    """The "reminders" member of `_json_event`, as `json.dumps(..., indent=2)` writes it."""
+    if not s.reminders:
+        return '      "reminders": []'
+    zone = s.event.timezone
+    items = ",\n".join(
+        "        {\n"
+        f'          "reminder": "{r.reminder.value}",\n'
+        f'          "job_id": "{job_id(r.event_id, r.reminder)}",\n'
+        f'          "due_local": "{iso_local(r.due, zone)}",\n'
+        f'          "due_utc": "{r.due.isoformat()}",\n'
+        f'          "seconds_until": {int(r.until(now).total_seconds())},\n'
+        f'          "overdue": {"true" if r.overdue else "false"},\n'
+        f'          "useful": {"true" if r.useful else "false"}\n'
+        "        }"
+        for r in s.reminders
+    )
+    return f'      "reminders": [\n{items}\n      ]'
 
 
 def write_json(
@@ -235,7 +278,7 @@ def compare(
 ) -> list[JobDifference]:
     """Differences between the scheduler's phase jobs and the upcoming phases, by id.
 
-    Empty when they agree. Overdue phases have no job by design (reconcile performs
+    Empty when they agree. Overdue phases and reminders have no job by design (reconcile performs
     them at once), so they are not reported missing; nor are phases due at or after
     `until`, when the scheduler only holds the jobs of a horizon."""
     expected = {spec.id: spec.run_date for spec in job_specs(within(event_schedules, until))}

@@ -1,6 +1,7 @@
 """`JobScheduler` on APScheduler 3.11's `AsyncIOScheduler`, with an in-memory job store.
 
-The jobs are wake-up calls, nothing more: each date job (`ratmas:<event_id>:<phase>`)
+The jobs are wake-up calls, nothing more: each date job (`ratmas:<event_id>:<phase>`,
+or `ratmas:<event_id>:remind_wishlist` / `remind_gift` for a reminder)
 and the periodic safety tick (`ratmas:tick`) call the phase engine's `reconcile`,
 which reads the database and performs whatever is due, exactly once. The jobs are
 derived from the database on every reconcile (`sync`), so losing them with the process
@@ -243,8 +244,8 @@ class PhaseScheduler:
     def sync(
         self, schedules: Sequence[EventSchedule], *, event_ids: Collection[int] | None = None
     ) -> None:
-        """Make the phase jobs exactly the upcoming phases of `schedules` (only those of
-        `event_ids` when given). Unchanged jobs are left as they are."""
+        """Make the event jobs exactly the upcoming phases and reminders of `schedules`
+        (only those of `event_ids` when given). Unchanged jobs are left as they are."""
         wanted = {
             spec.id: spec
             for spec in job_specs(schedules)
@@ -275,7 +276,7 @@ class PhaseScheduler:
         for job in self.scheduler.get_jobs():
             key = parse_job_id(job.id)
             if key is not None:
-                live.append(LiveJob(job.id, key.event_id, key.phase, self._run_date(job)))
+                live.append(LiveJob(job.id, key.event_id, key.kind, self._run_date(job)))
         return sorted(live, key=lambda j: (j.run_time, j.id))
 
     def _run_date(self, job: Any) -> datetime:
@@ -301,11 +302,11 @@ class PhaseScheduler:
         return kwargs
 
     # --- what the jobs run ----------------------------------------------------------------
-    async def _fire(self, event_id: int, phase: str) -> None:
+    async def _fire(self, event_id: int, kind: str) -> None:
         if self._reconcile is None:  # pragma: no cover - jobs only run once started
-            self._log.warning("job %s:%s:%s fired before start()", PREFIX, event_id, phase)
+            self._log.warning("job %s:%s:%s fired before start()", PREFIX, event_id, kind)
             return
-        self._log.info("job %s:%s:%s fired", PREFIX, event_id, phase)
+        self._log.info("job %s:%s:%s fired", PREFIX, event_id, kind)
         await self._tracked(self._reconcile(event_id=event_id))
 
     async def _tick(self) -> None:

@@ -1,7 +1,8 @@
-"""Date-job specifications for APScheduler 3.11, derived from the pending phases.
+"""Date-job specifications for APScheduler 3.11, derived from the pending phases and
+reminders.
 
-One `DateJobSpec` per upcoming phase of each live, unheld event; overdue phases get no
-job (reconcile performs them at once). The trigger runs in the event's own timezone so
+One `DateJobSpec` per upcoming phase or reminder of each live, unheld event; overdue
+ones get no job (reconcile performs them at once). The trigger runs in the event's own timezone so
 `get_jobs()` shows the admin's wall-clock time; the instant is the stored UTC one.
 """
 
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.date import DateTrigger
 
 from jobs.ids import job_id
-from ratmas.domain.status import Phase
+from ratmas.domain.status import JobKind
 from ratmas.services.schedule import EventSchedule
 
 # A late job still runs, however late: performing a phase is a compare-and-set, so a
@@ -28,18 +29,18 @@ COALESCE: Final = True
 
 @dataclass(frozen=True, slots=True)
 class DateJobSpec:
-    """What the scheduler should hold for one pending phase."""
+    """What the scheduler should hold for one pending phase or reminder."""
 
     id: str
     event_id: int
     guild_id: int
-    phase: Phase
+    kind: JobKind
     run_date: datetime  # aware, in the event's timezone
     timezone: str
 
     @property
     def name(self) -> str:
-        return f"{self.phase.value} of event {self.event_id} (guild {self.guild_id})"
+        return f"{self.kind.value} of event {self.event_id} (guild {self.guild_id})"
 
     def trigger(self) -> DateTrigger:
         return DateTrigger(run_date=self.run_date, timezone=ZoneInfo(self.timezone))
@@ -50,7 +51,7 @@ class DateJobSpec:
             "trigger": self.trigger(),
             "id": self.id,
             "name": self.name,
-            "args": (self.event_id, self.phase.value),
+            "args": (self.event_id, self.kind.value),
             "replace_existing": True,
             "misfire_grace_time": MISFIRE_GRACE_TIME,
             "coalesce": COALESCE,
@@ -61,14 +62,14 @@ def job_specs(schedules: Iterable[EventSchedule]) -> list[DateJobSpec]:
     """The date jobs the scheduler should hold, soonest first."""
     specs = [
         DateJobSpec(
-            id=job_id(s.event.id, pending.phase),
+            id=job_id(s.event.id, pending.kind),
             event_id=s.event.id,
             guild_id=s.event.guild_id,
-            phase=pending.phase,
+            kind=pending.kind,
             run_date=pending.due.astimezone(ZoneInfo(s.event.timezone)),
             timezone=s.event.timezone,
         )
         for s in schedules
-        for pending in s.upcoming
+        for pending in s.upcoming_jobs
     ]
     return sorted(specs, key=lambda spec: (spec.run_date, spec.id))

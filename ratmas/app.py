@@ -23,7 +23,7 @@ from jobs.scheduler import BACKUP_JOB_ID, PhaseScheduler, Timeline
 from ratmas.config import Settings, redact_url
 from ratmas.domain.dates import format_utc
 from ratmas.domain.errors import ConfigError, NotFound
-from ratmas.domain.model import GuildSettings
+from ratmas.domain.model import GuildSettings, ReminderDays
 from ratmas.domain.sharding import guild_filter_for
 from ratmas.persistence.backups import DatabaseBackups
 from ratmas.persistence.db import NotMigrated, backup, close_db, connected, init_db, migrate
@@ -79,9 +79,15 @@ def service_options(settings: Settings) -> ServiceOptions:
                 g.participant_role_id,
                 g.manager_role_id,
                 g.timezone,
+                wishlist_reminder_days=g.wishlist_days_before_start,
+                gift_reminder_days=g.gift_days_before_deadline,
             )
             for g in settings.guilds
         },
+        reminder_days=ReminderDays(
+            wishlist=settings.reminders.wishlist_days_before_start,
+            gift=settings.reminders.gift_days_before_deadline,
+        ),
         default_timezone=settings.default_timezone,
         max_concurrent_dms=settings.delivery.max_concurrent_dms,
         nonce_window=timedelta(seconds=settings.delivery.nonce_window_seconds),

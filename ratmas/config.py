@@ -41,6 +41,8 @@ MAX_CONCURRENT_DMS = (1, 50)
 # Discord keeps a nonce "a few minutes": resending with it must stay well inside that.
 NONCE_WINDOW_SECONDS = (1, 240)
 MIN_PARTICIPANTS = (2, 10_000)
+# Whole days before the start / the purchase deadline; 0 turns a reminder off.
+REMINDER_DAYS = (0, 30)
 AVOID_PREVIOUS_EVENTS = (0, 50)
 MESSAGES_PER_DAY = (1, 1000)
 SHARD_COUNT = (1, 65_536)
@@ -57,6 +59,17 @@ class GuildConfig:
     participant_role_id: int | None = None
     manager_role_id: int | None = None
     timezone: str | None = None
+    wishlist_days_before_start: int | None = None
+    gift_days_before_deadline: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemindersConfig:
+    """Days before the start / the purchase deadline that members who still have
+    something to do are reminded by DM (0: no such reminder); guilds may override."""
+
+    wishlist_days_before_start: int = 2
+    gift_days_before_deadline: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +136,7 @@ class Settings:
     guilds: tuple[GuildConfig, ...] = ()
     backup: BackupConfig = BackupConfig()
     messages: MessagesConfig = MessagesConfig()
+    reminders: RemindersConfig = RemindersConfig()
     # Things the operator should know that do not stop the program (one line each).
     warnings: tuple[str, ...] = ()
 
@@ -335,6 +349,7 @@ class _Reader:
                 "guilds",
                 "backup",
                 "messages",
+                "reminders",
             },
         )
         db = self.table(top, "database", {"url"})
@@ -366,6 +381,9 @@ class _Reader:
         )
         backup = self.table(top, "backup", {"dir", "every_hours", "keep", "keep_snapshots"})
         messages = self.table(top, "messages", {"max_per_day"})
+        reminders = self.table(
+            top, "reminders", {"wishlist_days_before_start", "gift_days_before_deadline"}
+        )
 
         url = normalize_database_url(
             self.get(db, "database", "url", str, DEFAULT_DATABASE_URL, validate_database_url)
@@ -452,6 +470,24 @@ class _Reader:
                     messages, "messages", "max_per_day", int, 20, _within(*MESSAGES_PER_DAY)
                 ),
             ),
+            reminders=RemindersConfig(
+                wishlist_days_before_start=self.get(
+                    reminders,
+                    "reminders",
+                    "wishlist_days_before_start",
+                    int,
+                    2,
+                    _within(*REMINDER_DAYS),
+                ),
+                gift_days_before_deadline=self.get(
+                    reminders,
+                    "reminders",
+                    "gift_days_before_deadline",
+                    int,
+                    3,
+                    _within(*REMINDER_DAYS),
+                ),
+            ),
         )
 
     def _number(self, table: Mapping[str, Any], name: str, default: float, most: float) -> float:
@@ -516,6 +552,8 @@ class _Reader:
             "participant_role",
             "manager_role",
             "timezone",
+            "wishlist_days_before_start",
+            "gift_days_before_deadline",
         }
         guilds: list[GuildConfig] = []
         for index, item in enumerate(raw):
@@ -533,12 +571,24 @@ class _Reader:
                     participant_role_id=self._optional_id(table, key, "participant_role"),
                     manager_role_id=self._optional_id(table, key, "manager_role"),
                     timezone=(self.get(table, key, "timezone", str, "", _tz_problem) or None),
+                    wishlist_days_before_start=self._optional_days(
+                        table, key, "wishlist_days_before_start"
+                    ),
+                    gift_days_before_deadline=self._optional_days(
+                        table, key, "gift_days_before_deadline"
+                    ),
                 )
             )
         return tuple(guilds)
 
     def _optional_id(self, table: Mapping[str, Any], key: str, name: str) -> int | None:
         return self.get(table, key, name, int, 0, _snowflake) or None
+
+    def _optional_days(self, table: Mapping[str, Any], key: str, name: str) -> int | None:
+        """A guild's reminder days (0 is a value: that reminder off), None when absent."""
+        if name not in table:
+            return None
+        return self.get(table, key, name, int, 0, _within(*REMINDER_DAYS))
 
 
 _KIND_NAMES: dict[type, str] = {

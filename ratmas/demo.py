@@ -1,4 +1,4 @@
-"""`ratmas demo`: one whole season, played offline against the loopback Discord.
+"""`ratmas demo`: two seasons of one guild, played offline against the loopback Discord.
 
 The real bot (`ratmas.app.serve`: migrations, database, scheduler, nextcord client) runs
 against `ratmas.sandbox` on a throw-away SQLite file. A small guild signs up, the
@@ -52,6 +52,10 @@ BOT_LABEL: Final = "Ratmas bot"
 SIGN_UP_SECONDS: Final = 6.0
 SHOPPING_SECONDS: Final = 6.0
 WAIT_FOR_REVEAL_SECONDS: Final = 3.0
+# Next year's season is spaced like a real one; the clock skips to each date.
+NEXT_YEAR_SIGN_UPS: Final = timedelta(days=5)
+NEXT_YEAR_SHOPPING: Final = timedelta(days=14)
+NEXT_YEAR_WAIT_FOR_REVEAL: Final = timedelta(days=10)
 # How late a scheduled phase's messages may be before the demo gives up.
 LATE_MARGIN: Final = 10.0
 # How long the bot may take to answer a user.
@@ -112,6 +116,15 @@ class Names:
     channels: dict[int, str]
 
 
+def duration(seconds: float) -> str:
+    """`5 s`, `3 min`, `4 h`, `2 days`: the largest unit, as Discord's relative times."""
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            count = round(seconds / size)
+            return f"{count} {'day' if unit == 'days' and count == 1 else unit}"
+    return f"{round(seconds)} s"
+
+
 def readable(text: str, names: Names, *, now: datetime | None = None) -> str:
     """Discord markup as a reader sees it: `<@id>` -> @name, `<#id>` -> #channel,
     `<@&id>` -> @role, `<t:unix:F>` -> a UTC time, bold and escapes dropped."""
@@ -130,7 +143,8 @@ def readable(text: str, names: Names, *, now: datetime | None = None) -> str:
         style = match[2] or "f"
         if style == "R":
             seconds = round((instant - (now or datetime.now(UTC))).total_seconds())
-            return f"in {seconds} s" if seconds >= 0 else f"{-seconds} s ago"
+            span = duration(abs(seconds))
+            return f"in {span}" if seconds >= 0 else f"{span} ago"
         return f"{instant:{_TIME_FORMATS[style]}} UTC"
 
     text = _ROLE.sub(role, text)
@@ -258,6 +272,10 @@ class Cast:
 
 def _whole_second(instant: datetime) -> datetime:
     return instant.replace(microsecond=0) + timedelta(seconds=1 if instant.microsecond else 0)
+
+
+def _day(instant: datetime) -> str:
+    return f"{instant:%a %d %b %H:%M:%S}"
 
 
 def _local(instant: datetime) -> str:
@@ -416,7 +434,7 @@ class Season:
         await self.draw(dates)
         await self.shopping(dates)
         await self.reveal(dates)
-        await self.second_season(speed)
+        await self.second_season()
 
     async def setup(self) -> None:
         cast, manager = self.cast, self.cast.manager
@@ -554,16 +572,19 @@ class Season:
         if "(none)" not in jobs.content:
             raise DemoError("a phase is still scheduled after the reveal: " + jobs.content)
 
-    async def second_season(self, speed: float) -> None:
-        """Next year: the same guild plays again and nobody draws last year's giftee."""
+    async def second_season(self) -> None:
+        """Next year: the same guild plays again, with dates days apart as a real season's
+        are (the clock skips to each). Reminders fire for members without a wishlist and
+        for santas who have not marked their gift sent, and nobody draws last year's
+        giftee or someone of their own household."""
         cast = self.cast
         last_year = self.drawn()
-        self.t.heading("Next year", "the guild plays again")
+        self.t.heading("Next year", "the guild plays again, with dates days apart")
         await self.admin(cast.manager, "advance", "archived")
         since = len(self.t.heard)
-        start = _whole_second(self.clock.now() + timedelta(seconds=SIGN_UP_SECONDS / speed))
-        deadline = _whole_second(start + timedelta(seconds=SHOPPING_SECONDS / speed))
-        reveal = _whole_second(deadline + timedelta(seconds=WAIT_FOR_REVEAL_SECONDS / speed))
+        start = _whole_second(self.clock.now() + NEXT_YEAR_SIGN_UPS)
+        deadline = start + NEXT_YEAR_SHOPPING
+        reveal = deadline + NEXT_YEAR_WAIT_FOR_REVEAL
         typed = {"start": _local(start), "purchase_deadline": _local(deadline)}
         typed["reveal"] = _local(reveal)
         await self.admin(
@@ -580,7 +601,19 @@ class Season:
         playing = [m for name, m in cast.members.items() if name in last_year]
         for member in playing:
             await self.click(member, announcement, "ratmas:join", "Join", "You're in")
-        self.t.narrate(f"start date {start:%H:%M:%S}: the scheduler draws the names")
+        await self.set_wishlist(WISHLISTS[1])
+
+        # Two days before the draw (config.toml's default), everyone still without a
+        # wishlist is reminded; ann has one.
+        reminded_at = start - timedelta(days=2)
+        await self.reminders(
+            reminded_at,
+            "the wishlist reminder is due two days before the draw",
+            "set a wishlist",
+            [m for m in playing if m.name != WISHER],
+        )
+
+        self.t.narrate(f"start date {_day(start)}: the scheduler draws the names")
         drawn_from = len(self.t.heard)
         self.clock.fast_forward(start)
         late = _until(self.clock, start) + LATE_MARGIN
@@ -600,9 +633,41 @@ class Season:
         if together:
             raise DemoError(f"{together[0]} drew someone of their own household")
         self.t.narrate(
-            "nobody drew the same giftee as last year: "
+            "nobody drew the same giftee as last year, nor someone of their household: "
             + ", ".join(f"{s} → {r} (was {last_year[s]})" for s, r in sorted(this_year.items()))
         )
+
+        # Three days before the purchase deadline, santas who have not marked their gift
+        # sent are reminded; one already has.
+        early = cast.members[min(this_year)]
+        await self.slash(early, "gift sent", "Marked sent")
+        await self.reminders(
+            deadline - timedelta(days=3),
+            "the gift reminder is due three days before the purchase deadline",
+            "gifts must be bought by",
+            [m for m in playing if m is not early],
+        )
+
+    async def reminders(
+        self, due: datetime, what: str, contains: str, expected: list[User]
+    ) -> None:
+        """Skip to a reminder's moment; exactly `expected` are reminded, once each."""
+        self.t.narrate(f"{_day(due)}: {what}")
+        since = len(self.t.heard)
+        self.clock.fast_forward(due)
+        late = _until(self.clock, due) + LATE_MARGIN
+        for member in expected:
+            await self.seen(
+                self.dm_to(member, contains), f"reminder to {member.name}", late, since=since
+            )
+        await self.quiet()
+        reminded = sorted(
+            name
+            for name, member in self.cast.members.items()
+            if any(self.dm_to(member, "Ratmas reminder")(m) for m in self.t.heard[since:])
+        )
+        if reminded != sorted(m.name for m in expected):
+            raise DemoError(f"reminded {reminded}, not {sorted(m.name for m in expected)}")
 
     def drawn(self, *, since: int = 0) -> dict[str, str]:
         """Who each santa gives to, read from the newest santa DM each was sent (a DM
@@ -711,7 +776,7 @@ def _database_dir(data_dir: Path | None) -> Iterator[Path]:
 
 
 async def play(out: TextIO, *, data_dir: Path | None = None, speed: float = 1.0) -> int:
-    """Play one whole season against the loopback Discord and print what everyone saw.
+    """Play two seasons against the loopback Discord and print what everyone saw.
 
     The database is a fresh SQLite file in `data_dir` (kept) or in a temporary directory
     (removed). `speed` > 1 brings the dates closer together. Returns 0, or 1 after a
@@ -723,7 +788,10 @@ async def play(out: TextIO, *, data_dir: Path | None = None, speed: float = 1.0)
     if speed <= 0 or not math.isfinite(speed):
         raise ValueError(f"speed must be a positive number, not {speed}")
     began = time.monotonic()
-    out.write("Ratmas demo: one whole season against a loopback Discord, dates seconds apart.\n")
+    out.write(
+        "Ratmas demo: two seasons of one guild against a loopback Discord; the clock skips "
+        "ahead to each date.\n"
+    )
     with _database_dir(data_dir) as directory:
         async with Sandbox() as sb:
             cast = await _build_guild(sb)
@@ -762,6 +830,7 @@ async def play(out: TextIO, *, data_dir: Path | None = None, speed: float = 1.0)
                     f"the bot did not connect within {CONNECT_SECONDS:.0f} s",
                 )
                 await season.play(speed)
+                transcript.flush()
             except DemoError as exc:
                 transcript.flush()
                 failure = str(exc)
@@ -776,8 +845,8 @@ async def play(out: TextIO, *, data_dir: Path | None = None, speed: float = 1.0)
         out.write(f"\nratmas demo failed: {failure}\n")
         return 1
     out.write(
-        f"\nThe whole season took {time.monotonic() - began:.1f} s of real time; "
-        f"the clock skipped the {skipped:.1f} s of waiting for its dates.\n"
+        f"\nBoth seasons took {time.monotonic() - began:.1f} s of real time; "
+        f"the clock skipped the {duration(skipped)} of waiting for its dates.\n"
     )
     return 0
 

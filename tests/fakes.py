@@ -39,10 +39,18 @@ from ratmas.domain.model import (
     OutboxState,
     Pairing,
     Participant,
+    ReminderDays,
     SyncResult,
 )
 from ratmas.domain.pairing import check_draw
-from ratmas.domain.status import ANNOUNCED_STATUSES, DRAWN_STATUSES, EventStatus
+from ratmas.domain.reminders import reminder_due, reminder_pending
+from ratmas.domain.status import (
+    ANNOUNCED_STATUSES,
+    DRAWN_STATUSES,
+    REMINDER_ORDER,
+    EventStatus,
+    Reminder,
+)
 from ratmas.services.ports import DeliveryProgress, LiveJob
 from ratmas.services.schedule import EventSchedule
 
@@ -127,6 +135,7 @@ class InMemoryEventRepository:
             cancel_reason=None,
             created_at=now,
             updated_at=now,
+            reminder_days=new.reminder_days,
             budget=new.budget,
         )
         self._next_id += 1
@@ -186,7 +195,13 @@ class InMemoryEventRepository:
                 and e.state in (OutboxState.PENDING, OutboxState.SENDING)
                 for e in self.outbox.values()
             )
-            if event.id in due or unannounced or undrawn or untried or unsent_notices:
+            reminder = any(
+                due_at is not None and due_at < _utc(due_before)
+                for due_at in (
+                    reminder_due(event, r) for r in REMINDER_ORDER if reminder_pending(event, r)
+                )
+            )
+            if event.id in due or unannounced or undrawn or untried or unsent_notices or reminder:
                 result.append(event)
         return result
 
@@ -218,6 +233,25 @@ class InMemoryEventRepository:
             for entry in list(self.outbox.values()):
                 if entry.event_id == event_id and entry.kind is OutboxKind.MESSAGE and entry.open:
                     self.outbox[entry.id] = replace(entry, state=OutboxState.SUPERSEDED, content="")
+        return True
+
+    async def claim_reminder(
+        self,
+        event_id: int,
+        reminder: Reminder,
+        expected: EventStatus,
+        *,
+        now: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        event = self.events.get(event_id)
+        if event is None or event.status != expected or event.reminded_at(reminder) is not None:
+            return False
+        if reminder is Reminder.WISHLIST:
+            self.events[event_id] = replace(event, reminded_wishlist_at=_utc(now))
+        else:
+            self.events[event_id] = replace(event, reminded_gift_at=_utc(now))
+        self._add_outbox(event_id, outbox, _utc(now))
         return True
 
     async def claim_announcement(
@@ -264,6 +298,7 @@ class InMemoryEventRepository:
         announcement_channel_id: int | None = None,
         participant_role_id: int | None = None,
         manager_role_id: int | None = None,
+        reminder_days: ReminderDays | None = None,
         now: datetime,
     ) -> Event:
         event = self._require(event_id)
@@ -272,6 +307,7 @@ class InMemoryEventRepository:
             announcement_channel_id=announcement_channel_id or event.announcement_channel_id,
             participant_role_id=participant_role_id or event.participant_role_id,
             manager_role_id=manager_role_id or event.manager_role_id,
+            reminder_days=reminder_days if reminder_days is not None else event.reminder_days,
             updated_at=_utc(now),
         )
         self.events[event_id] = updated
@@ -572,6 +608,9 @@ class InMemoryEventRepository:
 
     async def pending_pairings(self, event_id: int) -> list[Pairing]:
         return [p for p in await self.list_pairings(event_id) if p.pending]
+
+    async def santas_without_gift_sent(self, event_id: int) -> list[int]:
+        return [p.santa_id for p in await self.list_pairings(event_id) if p.gift_sent_at is None]
 
     async def mark_notified(self, event_id: int, santa_id: int, at: datetime) -> bool:
         pairing = self.pairings.get(event_id, {}).get(santa_id)
@@ -934,7 +973,7 @@ class RecordingJobScheduler:
     ) -> None:
         self.syncs += 1
         wanted = {
-            spec.id: LiveJob(spec.id, spec.event_id, spec.phase, spec.run_date)
+            spec.id: LiveJob(spec.id, spec.event_id, spec.kind, spec.run_date)
             for spec in job_specs(schedules)
             if event_ids is None or spec.event_id in event_ids
         }

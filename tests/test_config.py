@@ -27,6 +27,8 @@ def test_the_committed_config_loads_with_the_defaults() -> None:
     assert settings.avoid_previous_events == 2
     assert settings.scheduler.tick_seconds == 60
     assert settings.messages.max_per_day == 20
+    assert settings.reminders.wishlist_days_before_start == 2
+    assert settings.reminders.gift_days_before_deadline == 3
     assert settings.guilds == ()
 
 
@@ -61,11 +63,18 @@ resume_after_seconds = 10
 coalesce = false
 [logging]
 level = "debug"
+[reminders]
+wishlist_days_before_start = 0
+gift_days_before_deadline = 30
 [[guilds]]
 id = 123456789012345678
 announcement_channel = 223456789012345678
 participant_role = 323456789012345678
 timezone = "Pacific/Auckland"
+wishlist_days_before_start = 5
+[[guilds]]
+id = 123456789012345679
+gift_days_before_deadline = 0
 """,
     )
     settings = load_settings(path, environ={"RATMAS_TOKEN": " abc "})
@@ -82,6 +91,15 @@ timezone = "Pacific/Auckland"
     assert guild.participant_role_id == 323456789012345678
     assert guild.manager_role_id is None
     assert guild.timezone == "Pacific/Auckland"
+    assert (settings.reminders.wishlist_days_before_start, guild.wishlist_days_before_start) == (
+        0,
+        5,
+    )
+    assert guild.gift_days_before_deadline is None  # the [reminders] value applies
+    other = settings.guild(123456789012345679)
+    assert other is not None
+    assert (other.wishlist_days_before_start, other.gift_days_before_deadline) == (None, 0)
+    assert settings.reminders.gift_days_before_deadline == 30
 
 
 def test_environment_overrides(tmp_path: Path) -> None:
@@ -158,6 +176,23 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "messages.max_per_day = 0: expected an integer from 1 to 1000",
         ),
         ("[messages]\nper_day = 5\n", "messages.per_day = 5: unknown key"),
+        (
+            "[reminders]\nwishlist_days_before_start = 31\n",
+            "reminders.wishlist_days_before_start = 31: expected an integer from 0 to 30",
+        ),
+        (
+            "[reminders]\ngift_days_before_deadline = 1.5\n",
+            "reminders.gift_days_before_deadline = 1.5: expected an integer",
+        ),
+        (
+            "[reminders]\ngift_days_before_deadline = -1\n",
+            "gift_days_before_deadline = -1: expected an integer from 0 to 30",
+        ),
+        ("[reminders]\ngift_days = 2\n", "reminders.gift_days = 2: unknown key"),
+        (
+            "[[guilds]]\nid = 1\nwishlist_days_before_start = 99\n",
+            "guilds[0].wishlist_days_before_start = 99: expected an integer from 0 to 30",
+        ),
     ],
 )
 def test_bad_config_is_one_line_naming_file_key_and_value(

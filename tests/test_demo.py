@@ -16,7 +16,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import nextcord.http
@@ -93,7 +93,7 @@ def santa_dms(text: str) -> list[str]:
 def test_the_demo_returns_zero(played: tuple[int, str]) -> None:
     status, text = played
     assert status == 0, text
-    assert "The whole season took" in text
+    assert "Both seasons took" in text
     assert "the clock skipped the" in text
 
 
@@ -216,6 +216,23 @@ def test_a_giftee_asks_their_santa_and_the_santa_replies_anonymously(transcript:
     assert santa not in answer[1]
 
 
+def test_reminders_reach_only_those_who_still_need_them(transcript: str) -> None:
+    next_year = scene(transcript, "Next year")
+    wishlist_due = next_year.index("the wishlist reminder is due")
+    drawn = next_year.index("the scheduler draws the names")
+    wishlist = re.findall(r"^\[\d+\] DM to (\w+): 🎄 Ratmas reminder", next_year, re.M)
+    assert sorted(wishlist) == sorted(set(MEMBERS) - {LEAVER, "ann"})  # ann set hers
+    assert all(wishlist_due < next_year.index(f"DM to {n}: 🎄") < drawn for n in wishlist)
+    assert "(in 2 days)" in next_year
+    early = re.search(
+        r"^(\w+) runs /ratmas gift sent → \(only \1 sees\) Marked sent", next_year, re.M
+    )
+    assert early is not None
+    gift = re.findall(r"^\[\d+\] DM to (\w+): ⏰ Ratmas reminder", next_year, re.M)
+    assert sorted(gift) == sorted(set(MEMBERS) - {LEAVER, early[1]})
+    assert next_year.index("the gift reminder is due") < next_year.index("⏰ Ratmas reminder")
+
+
 def test_history_shows_the_revealed_season(transcript: str) -> None:
     reveal = scene(transcript, "Reveal")
     history = reveal[reveal.index("cat runs /ratmas history") :]
@@ -241,6 +258,8 @@ def test_readable_renders_mentions_times_links_and_escapes() -> None:
     )
     soon = datetime(2026, 12, 1, 18, 30, 0, tzinfo=UTC)
     assert readable(f"<t:{stamp}:R>", names, now=soon) == "in 5 s"
+    assert readable(f"<t:{stamp}:R>", names, now=soon - timedelta(days=2)) == "in 2 days"
+    assert readable(f"<t:{stamp}:R>", names, now=soon + timedelta(hours=3)) == "3 h ago"
 
 
 def test_the_cli_plays_the_demo_without_config_token_or_database(

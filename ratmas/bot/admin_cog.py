@@ -22,6 +22,7 @@ from ratmas.bot.errors import reply
 from ratmas.bot.interactions import GUILD_ONLY, RatmasCogBase, zone_choices
 from ratmas.domain.errors import InvalidInput
 from ratmas.domain.limits import MAX_BUDGET_LENGTH
+from ratmas.domain.reminders import MAX_REMINDER_DAYS
 
 DATE_HELP = "local time YYYY-MM-DD HH:MM in the event's timezone"
 # The services name dates by their fields; a manager typed them into these options.
@@ -58,7 +59,7 @@ class RatmasAdminCog(RatmasCogBase):
         """The managers' command group; Discord never invokes it directly."""
 
     # --- managers -------------------------------------------------------------------
-    @admin.subcommand(name="setup", description="Channel, roles and timezone")
+    @admin.subcommand(name="setup", description="Channel, roles, timezone and reminders")
     async def setup(
         self,
         interaction: Interaction[Any],
@@ -79,6 +80,26 @@ class RatmasAdminCog(RatmasCogBase):
         timezone: str | None = SlashOption(
             description="IANA timezone, e.g. Europe/London", required=False, default=None
         ),
+        wishlist_reminder_days: int | None = SlashOption(
+            description=(
+                f"DM participants without a wishlist this many days before the start "
+                f"(0: off, at most {MAX_REMINDER_DAYS})"
+            ),
+            min_value=0,
+            max_value=MAX_REMINDER_DAYS,
+            required=False,
+            default=None,
+        ),
+        gift_reminder_days: int | None = SlashOption(
+            description=(
+                f"DM santas whose gift is not marked sent this many days before the "
+                f"deadline (0: off, at most {MAX_REMINDER_DAYS})"
+            ),
+            min_value=0,
+            max_value=MAX_REMINDER_DAYS,
+            required=False,
+            default=None,
+        ),
     ) -> None:
         await self._defer(interaction)
         await self._require_manager(interaction)
@@ -89,6 +110,8 @@ class RatmasAdminCog(RatmasCogBase):
             participant_role_id=participant_role.id if participant_role else None,
             manager_role_id=manager_role.id if manager_role else None,
             timezone=timezone,
+            wishlist_reminder_days=wishlist_reminder_days,
+            gift_reminder_days=gift_reminder_days,
         )
         await reply(interaction, render.setup_done(result))
 
@@ -133,6 +156,7 @@ class RatmasAdminCog(RatmasCogBase):
                 announcement_channel_id=settings.announcement_channel_id.value,
                 participant_role_id=settings.participant_role_id.value,
                 manager_role_id=settings.manager_role_id.value,
+                reminder_days=settings.reminder_days,
                 budget=budget,
             )
         await reply(interaction, render.created(result))

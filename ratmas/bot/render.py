@@ -13,7 +13,7 @@ from typing import Final
 from ratmas.domain.dates import discord_timestamp, format_local, relative
 from ratmas.domain.errors import InvalidInput
 from ratmas.domain.limits import MAX_NOTES_LENGTH
-from ratmas.domain.model import Event, GiftCounts, GiftMark, Household, Participant
+from ratmas.domain.model import Event, GiftCounts, GiftMark, Household, Participant, ReminderDays
 from ratmas.domain.status import GIFT_STATUSES, PHASE_ORDER, PHASE_TITLES, STATUS_LABELS
 from ratmas.services.admin import OverrideResult
 from ratmas.services.anonymous import MessageResult
@@ -77,6 +77,7 @@ def created(result: OverrideResult) -> str:
         f"Ratmas {event.id} is scheduled. Members can join with the button in "
         f"<#{event.announcement_channel_id}> or with `/ratmas join`.",
         *dates_lines(event),
+        reminders_line(event.reminder_days),
     ]
     budget = budget_line(event)
     if budget is not None:
@@ -155,12 +156,31 @@ def _setting(label: str, setting: Setting[int | None], mention: str) -> str:
     return f"- {label}: {shown} ({setting.source.value})"
 
 
+def _days_before(days: int, what: str) -> str:
+    return "off" if days == 0 else f"{days} day{'s' if days != 1 else ''} before {what}"
+
+
+def reminders_line(days: ReminderDays) -> str:
+    """Which reminders an event sends, and when."""
+    if days.wishlist == 0 and days.gift == 0:
+        return "Reminders: none."
+    return (
+        f"Reminders: wishlist {_days_before(days.wishlist, 'the start')}, gift "
+        f"{_days_before(days.gift, 'the purchase deadline')}."
+    )
+
+
 def settings_lines(settings: EffectiveSettings) -> list[str]:
+    wishlist, gift = settings.wishlist_reminder_days, settings.gift_reminder_days
     return [
         _setting("announcement channel", settings.announcement_channel_id, "<#{}>"),
         _setting("participant role", settings.participant_role_id, "<@&{}>"),
         _setting("manager role", settings.manager_role_id, "<@&{}>"),
         f"- timezone: {settings.timezone.value} ({settings.timezone.source.value})",
+        f"- wishlist reminder: {_days_before(wishlist.value, 'the start')} "
+        f"({wishlist.source.value})",
+        f"- gift reminder: {_days_before(gift.value, 'the purchase deadline')} "
+        f"({gift.source.value})",
     ]
 
 

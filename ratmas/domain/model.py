@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-from ratmas.domain.status import EventStatus, Phase
+from ratmas.domain.status import EventStatus, Phase, Reminder
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,22 @@ class EventDates:
 
 
 @dataclass(frozen=True, slots=True)
+class ReminderDays:
+    """How many whole days (of 24 hours) before the phase it prepares each reminder
+    goes out; 0: none. An event keeps the days it was created with (or was given by
+    `/ratmas-admin setup` while live)."""
+
+    wishlist: int = 0
+    gift: int = 0
+
+    def of(self, reminder: Reminder) -> int:
+        return self.wishlist if reminder is Reminder.WISHLIST else self.gift
+
+
+NO_REMINDERS: Final = ReminderDays()
+
+
+@dataclass(frozen=True, slots=True)
 class NewEvent:
     """What it takes to create an event."""
 
@@ -42,6 +58,7 @@ class NewEvent:
     participant_role_id: int | None = None
     manager_role_id: int | None = None
     created_by: int | None = None
+    reminder_days: ReminderDays = NO_REMINDERS
     budget: str | None = None  # free text the managers chose, e.g. "€20–30"
 
 
@@ -69,6 +86,16 @@ class Event:
     updated_at: datetime
     # What a gift should cost, as the managers wrote it (`limits.validate_budget`).
     budget: str | None = None
+    reminder_days: ReminderDays = NO_REMINDERS
+    # When each reminder was claimed (sent, or skipped as too late): at most once.
+    reminded_wishlist_at: datetime | None = None
+    reminded_gift_at: datetime | None = None
+
+    def reminded_at(self, reminder: Reminder) -> datetime | None:
+        """When `reminder` was claimed; None while it is still to come."""
+        if reminder is Reminder.WISHLIST:
+            return self.reminded_wishlist_at
+        return self.reminded_gift_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +201,8 @@ class GuildSettings:
     participant_role_id: int | None = None
     manager_role_id: int | None = None
     timezone: str | None = None
+    wishlist_reminder_days: int | None = None
+    gift_reminder_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,37 @@ class Phase(StrEnum):
 
 PHASE_ORDER: Final[tuple[Phase, ...]] = (Phase.START, Phase.PURCHASE_DEADLINE, Phase.REVEAL)
 
+
+class Reminder(StrEnum):
+    """A DM to the members who still have something to do, some days before the phase
+    it prepares (`REMINDER_PHASES`); its job is `ratmas:<event_id>:<reminder>`."""
+
+    WISHLIST = "remind_wishlist"  # participants without a wishlist, before the start
+    GIFT = "remind_gift"  # santas who have not marked their gift sent, before the deadline
+
+
+REMINDER_ORDER: Final[tuple[Reminder, ...]] = (Reminder.WISHLIST, Reminder.GIFT)
+REMINDER_PHASES: Final[Mapping[Reminder, Phase]] = {
+    Reminder.WISHLIST: Phase.START,
+    Reminder.GIFT: Phase.PURCHASE_DEADLINE,
+}
+"""The phase each reminder prepares: it is pending while the event waits for that
+phase, and useless once that phase is due."""
+
+type JobKind = Phase | Reminder
+"""What a scheduler job of an event wakes up for: a phase or a reminder."""
+
+
+def job_kind(value: str) -> JobKind:
+    """The phase or reminder named `value`; `ValueError` for anything else."""
+    for kind in (Phase, Reminder):
+        try:
+            return kind(value)
+        except ValueError:
+            continue
+    raise ValueError(f"{value!r} is neither a phase nor a reminder")
+
+
 # Statuses in which a draw exists (or is being made): changes to the participants
 # must splice it, and santas may still be waiting for their DM.
 DRAWN_STATUSES: Final = frozenset({EventStatus.ACTIVE, EventStatus.PURCHASE_CLOSED})
@@ -94,3 +125,9 @@ PHASE_TITLES: Final[Mapping[Phase, str]] = {
     Phase.REVEAL: "Reveal",
 }
 """A phase as the heading of its date ("Names drawn: <date>")."""
+
+REMINDER_LABELS: Final[Mapping[Reminder, str]] = {
+    Reminder.WISHLIST: "wishlist reminder",
+    Reminder.GIFT: "gift reminder",
+}
+"""A reminder inside a sentence ("the wishlist reminder was skipped")."""

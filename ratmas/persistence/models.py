@@ -36,6 +36,13 @@ class EventRow(Model):
     legacy_id = fields.CharField(max_length=64, null=True, unique=True)
     # Free text the managers set at creation ("€20–30"), shown with the event.
     budget = fields.CharField(max_length=100, null=True)
+    # Whole days before the start / the purchase deadline that the wishlist / gift
+    # reminders go out (0: none), and when each was claimed (sent or skipped): the
+    # compare-and-set that sends each at most once.
+    remind_wishlist_days = fields.SmallIntField(default=0)
+    remind_gift_days = fields.SmallIntField(default=0)
+    reminded_wishlist_at = fields.DatetimeField(null=True)
+    reminded_gift_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "ratmas_event"
@@ -125,6 +132,8 @@ class GuildSettingsRow(Model):
     manager_role_id = fields.BigIntField(null=True)
     timezone = fields.CharField(max_length=64, null=True)
     updated_at = fields.DatetimeField()
+    wishlist_reminder_days = fields.SmallIntField(null=True)
+    gift_reminder_days = fields.SmallIntField(null=True)
 
     class Meta:
         table = "ratmas_guild_settings"

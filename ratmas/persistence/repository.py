@@ -51,10 +51,17 @@ from ratmas.domain.model import (
     OutboxState,
     Pairing,
     Participant,
+    ReminderDays,
     SyncResult,
 )
 from ratmas.domain.pairing import check_draw
-from ratmas.domain.status import ANNOUNCED_STATUSES, DRAWN_STATUSES, LIVE_STATUSES, EventStatus
+from ratmas.domain.status import (
+    ANNOUNCED_STATUSES,
+    DRAWN_STATUSES,
+    LIVE_STATUSES,
+    EventStatus,
+    Reminder,
+)
 from ratmas.persistence.models import (
     AuditRow,
     EventRow,
@@ -90,6 +97,10 @@ def utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"naive datetime {value!r}: Ratmas stores aware datetimes only")
     return value.astimezone(UTC)
+
+
+def _maybe_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else utc(value)
 
 
 def _already_in_household(
@@ -151,6 +162,10 @@ _EVENT_COLUMNS = ", ".join(
         "cancel_reason",
         "created_at",
         "updated_at",
+        "remind_wishlist_days",
+        "remind_gift_days",
+        "reminded_wishlist_at",
+        "reminded_gift_at",
         "budget",
     )
 )
@@ -177,6 +192,10 @@ def _event_from_record(record: Any) -> Event:
         cancel_reason,
         created_at,
         updated_at,
+        remind_wishlist_days,
+        remind_gift_days,
+        reminded_wishlist_at,
+        reminded_gift_at,
         budget,
     ) = record
     return Event(
@@ -198,6 +217,9 @@ def _event_from_record(record: Any) -> Event:
         cancel_reason=cancel_reason,
         created_at=_read_required(created_at),
         updated_at=_read_required(updated_at),
+        reminder_days=ReminderDays(remind_wishlist_days, remind_gift_days),
+        reminded_wishlist_at=_read_datetime(reminded_wishlist_at),
+        reminded_gift_at=_read_datetime(reminded_gift_at),
         budget=budget,
     )
 
@@ -216,6 +238,32 @@ _WAITING_DUE = (
     'OR ("status" = \'active\' AND "purchase_deadline" < {mark}) '
     'OR ("status" = \'purchase_closed\' AND "reveal_at" < {mark})'
 )
+
+
+# A reminder never claimed whose moment (its phase's date minus its days) is before the
+# mark, while the status waits for that phase. SQLite compares Julian days (floats: the
+# slack of a second keeps it a superset; the engine applies the exact rules).
+_REMINDER_DUE = {
+    "postgres": (
+        '("status" = \'scheduled\' AND "reminded_wishlist_at" IS NULL '
+        'AND "remind_wishlist_days" > 0 '
+        'AND "starts_at" - "remind_wishlist_days" * INTERVAL \'1 day\' < {mark}) '
+        'OR ("status" = \'active\' AND "reminded_gift_at" IS NULL AND "remind_gift_days" > 0 '
+        'AND "purchase_deadline" - "remind_gift_days" * INTERVAL \'1 day\' < {mark})'
+    ),
+    "sqlite": (
+        '("status" = \'scheduled\' AND "reminded_wishlist_at" IS NULL '
+        'AND "remind_wishlist_days" > 0 '
+        'AND julianday("starts_at") - "remind_wishlist_days" < julianday({mark}) + 1.0 / 86400) '
+        'OR ("status" = \'active\' AND "reminded_gift_at" IS NULL AND "remind_gift_days" > 0 '
+        'AND julianday("purchase_deadline") - "remind_gift_days" '
+        "< julianday({mark}) + 1.0 / 86400)"
+    ),
+}
+_REMINDED_COLUMNS = {
+    Reminder.WISHLIST: "reminded_wishlist_at",
+    Reminder.GIFT: "reminded_gift_at",
+}
 
 
 _DATETIME_FIELD = PairingRow._meta.fields_map["notified_at"]
@@ -299,6 +347,9 @@ def _event(row: EventRow) -> Event:
         cancel_reason=row.cancel_reason,
         created_at=_out(row.created_at),
         updated_at=_out(row.updated_at),
+        reminder_days=ReminderDays(row.remind_wishlist_days, row.remind_gift_days),
+        reminded_wishlist_at=_maybe_out(row.reminded_wishlist_at),
+        reminded_gift_at=_maybe_out(row.reminded_gift_at),
         budget=row.budget,
     )
 
@@ -403,6 +454,8 @@ class TortoiseEventRepository:
                 budget=new.budget,
                 created_at=now,
                 updated_at=now,
+                remind_wishlist_days=new.reminder_days.wishlist,
+                remind_gift_days=new.reminder_days.gift,
             )
         except IntegrityError:
             # Another process created one between our check and our insert.
@@ -451,6 +504,7 @@ class TortoiseEventRepository:
             'SELECT 1 FROM "ratmas_outbox" AS "o" WHERE "o"."event_id" = "ratmas_event"."id" '
             'AND "o"."state" IN (\'pending\', \'sending\') AND "o"."kind" <> \'assignment\''
         )
+        dialect = "postgres" if mark == "$1" else "sqlite"
         sql = (
             f'SELECT {_EVENT_COLUMNS} FROM "ratmas_event" WHERE "status" IN ({_LIVE_SQL}) AND ('
             + _WAITING_DUE.format(mark=mark)
@@ -459,9 +513,9 @@ class TortoiseEventRepository:
             f" OR (\"status\" = 'active' AND NOT EXISTS ({stored}))"
             f' OR ("status" IN ({_DRAWN_SQL}) AND EXISTS ({untried}))'
             f" OR EXISTS ({unsent_notices})"
-            ') ORDER BY "id"'
+            " OR " + _REMINDER_DUE[dialect].format(mark=mark) + ') ORDER BY "id"'
         )
-        values = [utc(due_before)] * (1 if mark == "$1" else 3)
+        values = [utc(due_before)] * (1 if mark == "$1" else 5)
         if mark != "$1":
             _, rows = await connection.execute_query(sql, values)
             return [_event_from_record(row) for row in rows]
@@ -510,6 +564,30 @@ class TortoiseEventRepository:
                     .update(state=OutboxState.SUPERSEDED.value, content="")
                 )
         return updated == 1
+
+    async def claim_reminder(
+        self,
+        event_id: int,
+        reminder: Reminder,
+        expected: EventStatus,
+        *,
+        now: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        column = _REMINDED_COLUMNS[reminder]
+        now = utc(now)
+        async with in_transaction() as connection:
+            claimed = (
+                await EventRow.filter(
+                    id=event_id, status=expected.value, **{f"{column}__isnull": True}
+                )
+                .using_db(connection)
+                .update(**{column: now})
+            )
+            if claimed != 1:
+                return False
+            await self._insert_outbox(connection, event_id, outbox, now)
+        return True
 
     async def claim_announcement(
         self, event_id: int, expected: EventStatus | None, new: EventStatus | None
@@ -562,18 +640,26 @@ class TortoiseEventRepository:
         announcement_channel_id: int | None = None,
         participant_role_id: int | None = None,
         manager_role_id: int | None = None,
+        reminder_days: ReminderDays | None = None,
         now: datetime,
     ) -> Event:
-        row = await self._require_event(event_id)
-        if announcement_channel_id is not None:
-            row.announcement_channel_id = announcement_channel_id
-        if participant_role_id is not None:
-            row.participant_role_id = participant_role_id
-        if manager_role_id is not None:
-            row.manager_role_id = manager_role_id
-        row.updated_at = utc(now)
-        await row.save()
-        return _event(row)
+        # Only the given columns: saving the whole row read earlier would write back a
+        # status or a reminder claim that another process changed meanwhile.
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("announcement_channel_id", announcement_channel_id),
+                ("participant_role_id", participant_role_id),
+                ("manager_role_id", manager_role_id),
+            )
+            if value is not None
+        }
+        if reminder_days is not None:
+            changes["remind_wishlist_days"] = reminder_days.wishlist
+            changes["remind_gift_days"] = reminder_days.gift
+        if await EventRow.filter(id=event_id).update(**changes, updated_at=utc(now)) != 1:
+            raise NotFound(f"There is no event {event_id}.")
+        return _event(await self._require_event(event_id))
 
     async def set_budget(self, event_id: int, budget: str | None, *, now: datetime) -> Event:
         updated = await EventRow.filter(id=event_id).update(budget=budget, updated_at=utc(now))
@@ -648,6 +734,10 @@ class TortoiseEventRepository:
             cancel_reason=source.cancel_reason,
             created_at=utc(source.created_at),
             updated_at=utc(source.updated_at),
+            remind_wishlist_days=source.reminder_days.wishlist,
+            remind_gift_days=source.reminder_days.gift,
+            reminded_wishlist_at=_maybe_utc(source.reminded_wishlist_at),
+            reminded_gift_at=_maybe_utc(source.reminded_gift_at),
             legacy_id=snapshot.legacy_id,
             budget=source.budget,
             using_db=connection,
@@ -1189,6 +1279,14 @@ class TortoiseEventRepository:
         row = await query.first()
         return None if row is None else _pairing(row)
 
+    async def santas_without_gift_sent(self, event_id: int) -> list[int]:
+        rows = (
+            await PairingRow.filter(event_id=event_id, gift_sent_at__isnull=True)
+            .order_by("santa_id")
+            .values_list("santa_id", flat=True)
+        )
+        return [int(cast(int, santa)) for santa in rows]
+
     async def pending_pairings(self, event_id: int) -> list[Pairing]:
         rows = await PairingRow.filter(event_id=event_id, notified_at__isnull=True).order_by(
             "santa_id"
@@ -1679,6 +1777,8 @@ class TortoiseEventRepository:
             participant_role_id=row.participant_role_id,
             manager_role_id=row.manager_role_id,
             timezone=row.timezone,
+            wishlist_reminder_days=row.wishlist_reminder_days,
+            gift_reminder_days=row.gift_reminder_days,
         )
 
     async def save_guild_settings(self, settings: GuildSettings, *, now: datetime) -> GuildSettings:
@@ -1688,6 +1788,8 @@ class TortoiseEventRepository:
                 "participant_role_id": settings.participant_role_id,
                 "manager_role_id": settings.manager_role_id,
                 "timezone": settings.timezone,
+                "wishlist_reminder_days": settings.wishlist_reminder_days,
+                "gift_reminder_days": settings.gift_reminder_days,
                 "updated_at": utc(now),
             },
             guild_id=settings.guild_id,

@@ -11,6 +11,7 @@ status stored, and through the phase engine, which performs phases exactly once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
@@ -25,7 +26,8 @@ from ratmas.domain.dates import (
 from ratmas.domain.errors import InvalidInput, InvalidTransition
 from ratmas.domain.lifecycle import Lifecycle, Trigger, performed_phases, waiting_for
 from ratmas.domain.limits import MAX_BUDGET_LENGTH, validate_budget
-from ratmas.domain.model import Event, EventDates, NewEvent
+from ratmas.domain.model import NO_REMINDERS, Event, EventDates, NewEvent, ReminderDays
+from ratmas.domain.reminders import check_reminder_days
 from ratmas.domain.status import PHASE_LABELS, PHASE_ORDER, EventStatus, Phase
 from ratmas.services import messages
 from ratmas.services.announcements import Announcer
@@ -81,8 +83,11 @@ class AdminService:
         announcer: Announcer,
         audit: AuditTrail,
         snapshots: SnapshotService | None = None,
+        reminder_days: Callable[[int], Awaitable[ReminderDays]] | None = None,
         log: logging.Logger | None = None,
     ) -> None:
+        """`reminder_days(guild_id)`: the reminder days a new event of the guild takes
+        when the caller gives none (none at all without it)."""
         self._repo = repo
         self._clock = clock
         # Destructive changes write the event to a snapshot first (none: not kept).
@@ -92,6 +97,7 @@ class AdminService:
         self._delivery = delivery
         self._announcer = announcer
         self._audit = audit
+        self._reminder_days = reminder_days
         self._log = log or logging.getLogger(__name__)
 
     async def create_event(
@@ -106,17 +112,28 @@ class AdminService:
         announcement_channel_id: int | None = None,
         participant_role_id: int | None = None,
         manager_role_id: int | None = None,
+        reminder_days: ReminderDays | None = None,
         budget: str | None = None,
     ) -> OverrideResult:
         """Schedule a new season from local wall-clock times in `timezone`, with an
         optional budget (free text, `validate_budget`) shown to everyone.
 
-        A live event that is already revealed is archived first; any other live event
-        makes this `EventAlreadyLive`."""
+        `reminder_days`: the event's reminders (default: the guild's settings). A
+        reminder whose moment would come before the event exists is not scheduled
+        (`ratmas.domain.reminders`). A live event that is already revealed is archived
+        first; any other live event makes this `EventAlreadyLive`."""
         now = self._clock.now()
         dates = parse_event_dates(
             starts_at, purchase_deadline, reveal_at, timezone=timezone, now=now
         )
+        if reminder_days is None:
+            reminder_days = (
+                await self._reminder_days(guild_id)
+                if self._reminder_days is not None
+                else NO_REMINDERS
+            )
+        check_reminder_days(reminder_days.wishlist, "wishlist_reminder_days")
+        check_reminder_days(reminder_days.gift, "gift_reminder_days")
         clean_budget = validate_budget(budget)
         live = await self._repo.get_live_event(guild_id)
         if live is not None and live.status is EventStatus.REVEALED:
@@ -130,6 +147,7 @@ class AdminService:
                 participant_role_id=participant_role_id,
                 manager_role_id=manager_role_id,
                 created_by=actor_id,
+                reminder_days=reminder_days,
                 budget=clean_budget,
             ),
             now=now,

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ratmas.domain.model import GuildSettings
+from ratmas.domain.model import GuildSettings, ReminderDays
+from ratmas.domain.reminders import DEFAULT_REMINDER_DAYS
 from ratmas.services.admin import AdminService
 from ratmas.services.announcements import Announcer
 from ratmas.services.anonymous import DEFAULT_MAX_PER_DAY, AnonymousMessageService
@@ -66,6 +67,8 @@ class ServiceOptions:
     keep_snapshots: int = DEFAULT_KEEP_SNAPSHOTS
     # Anonymous messages one sender may send per event within 24 hours (`[messages]`).
     max_messages_per_day: int = DEFAULT_MAX_PER_DAY
+    # The reminder days of a guild that sets none (config.toml's [reminders]).
+    reminder_days: ReminderDays = DEFAULT_REMINDER_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,14 @@ def build_services(
         resume_after=opts.resume_after,
         horizon=opts.horizon,
     )
+    guild_settings = GuildSettingsService(
+        repo,
+        clock,
+        declared=opts.declared_guilds,
+        default_timezone=opts.default_timezone,
+        default_reminder_days=opts.reminder_days,
+        event_changed=lambda event_id: engine.reconcile(event_id=event_id),
+    )
     participants = ParticipantService(
         repo,
         discord,
@@ -158,6 +169,7 @@ def build_services(
             announcer=announcer,
             audit=audit,
             snapshots=snapshots,
+            reminder_days=guild_settings.reminder_days,
         ),
         participants=participants,
         roster=RosterService(
@@ -171,9 +183,7 @@ def build_services(
             audit=audit,
         ),
         status=StatusService(repo, clock, blast=delivery.progress),
-        guild_settings=GuildSettingsService(
-            repo, clock, declared=opts.declared_guilds, default_timezone=opts.default_timezone
-        ),
+        guild_settings=guild_settings,
         gifts=GiftService(repo, clock, delivery=delivery),
         draw=draw,
         delivery=delivery,

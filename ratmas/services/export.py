@@ -34,8 +34,10 @@ from ratmas.domain.model import (
     Household,
     Pairing,
     Participant,
+    ReminderDays,
 )
 from ratmas.domain.pairing import check_draw
+from ratmas.domain.reminders import check_reminder_days
 from ratmas.domain.status import EventStatus
 from ratmas.services.households import MAX_HOUSEHOLD_MEMBERS
 from ratmas.services.participants import MAX_NAME_LENGTH, validate_wishlist
@@ -76,6 +78,10 @@ async def export_event(repo: EventRepository, event_id: int) -> dict[str, Any]:
             "cancel_reason": event.cancel_reason,
             "created_at": _time(event.created_at),
             "updated_at": _time(event.updated_at),
+            "wishlist_reminder_days": event.reminder_days.wishlist,
+            "gift_reminder_days": event.reminder_days.gift,
+            "reminded_wishlist_at": _time(event.reminded_wishlist_at),
+            "reminded_gift_at": _time(event.reminded_gift_at),
             "budget": event.budget,
         },
         "participants": [
@@ -243,6 +249,9 @@ class _Fields:
     def maybe_text(self, path: str, value: Any, max_length: int) -> str | None:
         return None if value is None else self.text(path, value, max_length)
 
+    def days(self, path: str, value: Any) -> int:
+        return self.check(path, value, lambda v: check_reminder_days(v, path))
+
     def status(self, path: str, value: Any) -> EventStatus:
         try:
             return EventStatus(value)
@@ -337,6 +346,15 @@ def snapshot_from_export(data: Any, index: int | None = None) -> EventSnapshot:
         ),
         created_at=f.instant("event.created_at", f.required(raw, "created_at", "event")),
         updated_at=f.instant("event.updated_at", f.required(raw, "updated_at", "event")),
+        # Exports older than reminders carry none: the event has none.
+        reminder_days=ReminderDays(
+            wishlist=f.days("event.wishlist_reminder_days", raw.get("wishlist_reminder_days", 0)),
+            gift=f.days("event.gift_reminder_days", raw.get("gift_reminder_days", 0)),
+        ),
+        reminded_wishlist_at=f.maybe_instant(
+            "event.reminded_wishlist_at", raw.get("reminded_wishlist_at")
+        ),
+        reminded_gift_at=f.maybe_instant("event.reminded_gift_at", raw.get("reminded_gift_at")),
         # Older exports have no budget (nor notes below): not set.
         budget=f.check("event.budget", raw.get("budget"), validate_budget),
     )

@@ -257,6 +257,33 @@ def message_undelivered(direction: MessageDirection, *, dms_closed: bool) -> Mes
     )
 
 
+# --- reminders (stored as notices: the same text for everyone reminded) ----------------
+
+WISHLIST_COMMAND: Final = "/ratmas wishlist"
+GIFT_SENT_COMMAND: Final = "/ratmas gift sent"
+
+
+def wishlist_reminder_dm(event: Event) -> str:
+    """To a participant without a wishlist, some days before the draw. Names nobody."""
+    start = event.dates.starts_at
+    return (
+        f"🎄 **Ratmas reminder**: names are drawn {discord_timestamp(start, 'F')} "
+        f"({discord_timestamp(start, 'R')}) and you have not set a wishlist yet. Add one "
+        f"with `{WISHLIST_COMMAND}` so your Secret Santa knows what would make you happy."
+    )
+
+
+def gift_reminder_dm(event: Event) -> str:
+    """To a santa who has not marked their gift sent, some days before the purchase
+    deadline. Names nobody: the giftee is only in the santa's assignment DM."""
+    deadline = event.dates.purchase_deadline
+    return (
+        f"⏰ **Ratmas reminder**: gifts must be bought by {discord_timestamp(deadline, 'F')} "
+        f"({discord_timestamp(deadline, 'R')}). Once yours is on its way, tell your giftee "
+        f"with `{GIFT_SENT_COMMAND}`. 🤫 Still a secret!"
+    )
+
+
 # --- channel messages -------------------------------------------------------------------
 
 

@@ -30,9 +30,10 @@ from ratmas.domain.model import (
     OutboxState,
     Pairing,
     Participant,
+    ReminderDays,
     SyncResult,
 )
-from ratmas.domain.status import EventStatus, Phase
+from ratmas.domain.status import EventStatus, JobKind, Reminder
 from ratmas.services.schedule import EventSchedule
 
 
@@ -89,7 +90,10 @@ class EventRepository(Protocol):
         included), or the phase that led to their status may be unfinished — the
         status is not announced yet, an active event has no pairings, or a drawn
         event has santas never tried — or it has notices or wishlist DMs a crash left
-        unsent (pending or sending). One query, however many events are live."""
+        unsent (pending or sending), or a reminder never claimed whose moment (the
+        date of the phase the status waits for minus the event's reminder days) is
+        before `due_before` (it may return a few more: the caller checks the rules of
+        `ratmas.domain.reminders`). One query, however many events are live."""
         ...
 
     async def list_events(self, guild_id: int | None) -> list[Event]:
@@ -110,6 +114,20 @@ class EventRepository(Protocol):
         Returns whether this caller won. Moving to a final status frees the guild for
         a new live event and, in the same transaction, drops the anonymous messages not
         delivered yet (superseded, text erased)."""
+        ...
+
+    async def claim_reminder(
+        self,
+        event_id: int,
+        reminder: Reminder,
+        expected: EventStatus,
+        *,
+        now: datetime,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> bool:
+        """Compare-and-set: record `reminder` as claimed at `now` only if it never was
+        and the status is still `expected`. Whoever wins also stores `outbox` (the
+        reminder DMs; none when it is skipped), in the same transaction."""
         ...
 
     async def claim_announcement(
@@ -143,9 +161,10 @@ class EventRepository(Protocol):
         announcement_channel_id: int | None = None,
         participant_role_id: int | None = None,
         manager_role_id: int | None = None,
+        reminder_days: ReminderDays | None = None,
         now: datetime,
     ) -> Event:
-        """Change the given (non-None) channel/role ids of an event."""
+        """Change the given (non-None) channel/role ids and reminder days of an event."""
         ...
 
     async def set_budget(self, event_id: int, budget: str | None, *, now: datetime) -> Event:
@@ -276,6 +295,11 @@ class EventRepository(Protocol):
     ) -> Pairing | None:
         """The pairing whose santa is `santa_id` or whose recipient is `recipient_id`
         (give exactly one), if the event has it."""
+        ...
+
+    async def santas_without_gift_sent(self, event_id: int) -> list[int]:
+        """The santas of the event's pairings who have not marked their gift sent,
+        ascending."""
         ...
 
     async def pending_pairings(self, event_id: int) -> list[Pairing]:
@@ -581,11 +605,12 @@ class BlastProgress:
 
 @dataclass(frozen=True, slots=True)
 class LiveJob:
-    """A phase job as the running scheduler holds it (`ratmas:<event_id>:<phase>`)."""
+    """An event's job as the running scheduler holds it (`ratmas:<event_id>:<kind>`,
+    the kind a phase or a reminder)."""
 
     id: str
     event_id: int
-    phase: Phase
+    kind: JobKind
     run_time: datetime  # aware, in the event's timezone
 
 
@@ -595,12 +620,12 @@ class JobScheduler(Protocol):
     def sync(
         self, schedules: Sequence[EventSchedule], *, event_ids: Collection[int] | None = None
     ) -> None:
-        """Make the phase jobs exactly the upcoming phases of `schedules`.
+        """Make the event jobs exactly the upcoming phases and reminders of `schedules`.
 
         With `event_ids`, only the jobs of those events are added, moved or removed;
-        without, every phase job not in `schedules` is removed."""
+        without, every event job not in `schedules` is removed."""
         ...
 
     def jobs(self) -> list[LiveJob]:
-        """The phase jobs the scheduler holds now, soonest first."""
+        """The event jobs (phases and reminders) the scheduler holds now, soonest first."""
         ...

@@ -12,7 +12,10 @@ Rules:
   so no job fires again and again at the guild;
 - otherwise the phases from the one the status is waiting for onwards are pending, in
   order (start, purchase deadline, reveal), each with its due time; those due at or
-  before `now` are overdue and are performed at once, in that order.
+  before `now` are overdue and are performed at once, in that order;
+- a reminder is pending while the event waits for the phase it prepares and it was
+  never claimed (`ratmas.domain.reminders`); an overdue one is sent at once while its
+  phase is still ahead, else skipped.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from datetime import datetime, timedelta
 
 from ratmas.domain.lifecycle import waiting_for
 from ratmas.domain.model import Event
-from ratmas.domain.status import PHASE_ORDER, Phase
+from ratmas.domain.reminders import reminder_due, reminder_pending, reminder_useful
+from ratmas.domain.status import PHASE_ORDER, REMINDER_ORDER, JobKind, Phase, Reminder
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +39,41 @@ class PendingPhase:
     due: datetime  # aware UTC
     overdue: bool
 
+    @property
+    def kind(self) -> JobKind:
+        return self.phase
+
     def until(self, now: datetime) -> timedelta:
         """How long until the phase is due (negative once it is overdue)."""
         return self.due - now
 
 
 @dataclass(frozen=True, slots=True)
+class PendingReminder:
+    """One reminder of one event still to be sent (or skipped, when it comes too late)."""
+
+    event_id: int
+    reminder: Reminder
+    due: datetime  # aware UTC
+    overdue: bool
+    useful: bool  # the phase it prepares is still ahead
+
+    @property
+    def kind(self) -> JobKind:
+        return self.reminder
+
+    def until(self, now: datetime) -> timedelta:
+        return self.due - now
+
+
+@dataclass(frozen=True, slots=True)
 class EventSchedule:
-    """A live event with its pending phases, as the scheduler and `ratmas jobs` see it."""
+    """A live event with its pending phases and reminders, as the scheduler and
+    `ratmas jobs` see it."""
 
     event: Event
     pending: tuple[PendingPhase, ...]
+    reminders: tuple[PendingReminder, ...] = ()
 
     @property
     def held(self) -> bool:
@@ -64,6 +92,13 @@ class EventSchedule:
     @property
     def next_phase(self) -> PendingPhase | None:
         return self.pending[0] if self.pending else None
+
+    @property
+    def upcoming_jobs(self) -> tuple[PendingPhase | PendingReminder, ...]:
+        """Phases and reminders to leave to the scheduler, soonest first."""
+        upcoming: list[PendingPhase | PendingReminder] = [*self.upcoming]
+        upcoming.extend(r for r in self.reminders if not r.overdue)
+        return tuple(sorted(upcoming, key=lambda p: p.due))
 
 
 def pending_phases(event: Event, now: datetime) -> tuple[PendingPhase, ...]:
@@ -87,8 +122,34 @@ def pending_phases(event: Event, now: datetime) -> tuple[PendingPhase, ...]:
     )
 
 
+def pending_reminders(event: Event, now: datetime) -> tuple[PendingReminder, ...]:
+    """The reminders of `event` still to come or overdue (at most one: the one that
+    prepares the phase the event waits for)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    found = []
+    for reminder in REMINDER_ORDER:
+        due = reminder_due(event, reminder)
+        if due is None or not reminder_pending(event, reminder):
+            continue
+        found.append(
+            PendingReminder(
+                event_id=event.id,
+                reminder=reminder,
+                due=due,
+                overdue=due <= now,
+                useful=reminder_useful(event, reminder, now),
+            )
+        )
+    return tuple(found)
+
+
 def event_schedule(event: Event, now: datetime) -> EventSchedule:
-    return EventSchedule(event=event, pending=pending_phases(event, now))
+    return EventSchedule(
+        event=event,
+        pending=pending_phases(event, now),
+        reminders=pending_reminders(event, now),
+    )
 
 
 def schedules(events: Iterable[Event], now: datetime) -> list[EventSchedule]:
@@ -104,10 +165,15 @@ def schedules(events: Iterable[Event], now: datetime) -> list[EventSchedule]:
 
 
 def within(event_schedules: Iterable[EventSchedule], until: datetime | None) -> list[EventSchedule]:
-    """The schedules with only the phases due before `until` (all when None): what the
-    scheduler holds when it keeps only the jobs of a horizon."""
+    """The schedules with only the phases and reminders due before `until` (all when
+    None): what the scheduler holds when it keeps only the jobs of a horizon."""
     if until is None:
         return list(event_schedules)
     return [
-        replace(s, pending=tuple(p for p in s.pending if p.due < until)) for s in event_schedules
+        replace(
+            s,
+            pending=tuple(p for p in s.pending if p.due < until),
+            reminders=tuple(r for r in s.reminders if r.due < until),
+        )
+        for s in event_schedules
     ]

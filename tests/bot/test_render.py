@@ -9,11 +9,12 @@ import pytest
 
 from ratmas.bot import render
 from ratmas.domain.errors import InvalidInput
-from ratmas.domain.model import AuditEntry, Event, EventDates, Participant
+from ratmas.domain.model import AuditEntry, Event, EventDates, Participant, ReminderDays
 from ratmas.domain.status import EventStatus
 from ratmas.services import messages
 from ratmas.services.admin import OverrideResult
 from ratmas.services.delivery import DeliveryCounts
+from ratmas.services.guild_settings import EffectiveSettings, Setting, Source
 from ratmas.services.history import GivenGift, Season
 from ratmas.services.messages import CONTENT_LIMIT
 from ratmas.services.participants import NotesResult
@@ -155,3 +156,28 @@ def test_a_long_history_is_paged_within_discords_limit() -> None:
 
 def test_a_history_without_seasons_says_so() -> None:
     assert "no Ratmas yet" in render.history([])
+
+
+def test_the_creation_reply_and_the_settings_say_which_reminders_go_out() -> None:
+    created = replace(
+        report().event, status=EventStatus.SCHEDULED, reminder_days=ReminderDays(1, 3)
+    )
+    text = render.created(OverrideResult(created, "create", "created"))
+    assert "Reminders: wishlist 1 day before the start, gift 3 days before the purchase" in text
+    assert render.reminders_line(ReminderDays(0, 0)) == "Reminders: none."
+    assert render.reminders_line(ReminderDays(2, 0)) == (
+        "Reminders: wishlist 2 days before the start, gift off."
+    )
+    settings = EffectiveSettings(
+        1,
+        Setting(None, Source.DEFAULT),
+        Setting(None, Source.DEFAULT),
+        Setting(None, Source.DEFAULT),
+        Setting("UTC", Source.DEFAULT),
+        Setting(0, Source.RUNTIME),
+        Setting(3, Source.DEFAULT),
+    )
+    assert render.setup_done(settings).splitlines()[-2:] == [
+        "- wishlist reminder: off (set with /ratmas-admin setup)",
+        "- gift reminder: 3 days before the purchase deadline (default)",
+    ]

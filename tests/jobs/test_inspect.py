@@ -17,7 +17,7 @@ from jobs.inspect import (
     write_json,
 )
 from jobs.specs import job_specs
-from ratmas.domain.model import EventDates, NewEvent
+from ratmas.domain.model import EventDates, NewEvent, ReminderDays
 from ratmas.domain.status import EventStatus, Phase
 from ratmas.services.ports import LiveJob
 from ratmas.services.schedule import schedules
@@ -108,7 +108,10 @@ async def test_streamed_json_is_the_indented_dump_byte_for_byte() -> None:
     await repo.set_hold(held.id, 'Zoë said "no" \\ \n again', now=NOW)
     dates = EventDates(START, START + timedelta(days=19), START + timedelta(days=23))
     for guild in range(600):  # more than two batches, and not a multiple of one
-        await repo.create_event(NewEvent(GUILD + 10 + guild, dates, "America/New_York"), now=NOW)
+        days = ReminderDays(guild % 3, guild % 4)  # some with reminders, some without
+        await repo.create_event(
+            NewEvent(GUILD + 10 + guild, dates, "America/New_York", reminder_days=days), now=NOW
+        )
     extra = {"backup": {"job_id": "ratmas:backup", "next_due": None, "taken_here": True}}
     for found in (
         schedules(await repo.list_live_events(), NOW + timedelta(days=20)),
@@ -125,9 +128,9 @@ async def test_compare_reports_missing_extra_and_wrong_times() -> None:
     repo, _ = await seeded()
     found = schedules(await repo.list_live_events(), NOW)
     live = [
-        LiveJob(s.id, s.event_id, s.phase, s.run_date)
+        LiveJob(s.id, s.event_id, s.kind, s.run_date)
         for s in job_specs(found)
-        if s.phase is not Phase.REVEAL
+        if s.kind is not Phase.REVEAL
     ]
     assert [(d.kind, d.job_id) for d in compare(live, found)] == [("missing", "ratmas:1:reveal")]
     moved = replace(live[0], run_time=live[0].run_time + timedelta(hours=1))
@@ -142,5 +145,34 @@ async def test_compare_reports_missing_extra_and_wrong_times() -> None:
     assert "ratmas:1:start: scheduled 2026-12-01 19:00 UTC, due 2026-12-01 18:00 UTC" in text
     assert "ratmas:9:start: not in the database" in text
     assert "ratmas:1:reveal: missing (due 2026-12-24 18:00 UTC)" in text
-    everything = [LiveJob(s.id, s.event_id, s.phase, s.run_date) for s in job_specs(found)]
+    everything = [LiveJob(s.id, s.event_id, s.kind, s.run_date) for s in job_specs(found)]
     assert render_comparison(everything, found, NOW).endswith("matches the database.")
+
+
+async def test_reminders_are_listed_with_the_phases_soonest_first() -> None:
+    repo = InMemoryEventRepository()
+    created = NOW - timedelta(days=10)
+    dates = EventDates(START, START + timedelta(days=19), START + timedelta(days=23))
+    event = await repo.create_event(
+        NewEvent(GUILD, dates, "Europe/London", reminder_days=ReminderDays(2, 3)), now=created
+    )
+    text = render_text(schedules(await repo.list_live_events(), NOW), NOW)
+    assert text.splitlines()[3:] == [
+        "  remind_wishlist    2026-11-29 18:00 GMT (UTC+00:00)  2026-11-29 18:00 UTC  "
+        "18 h ago (overdue: performed at the next reconcile)",
+        "  start              2026-12-01 18:00 GMT (UTC+00:00)  2026-12-01 18:00 UTC  in 1 d 6 h",
+        "  remind_gift        2026-12-17 18:00 GMT (UTC+00:00)  2026-12-17 18:00 UTC  in 17 d 6 h",
+        "  purchase_deadline  2026-12-20 18:00 GMT (UTC+00:00)  2026-12-20 18:00 UTC  in 20 d 6 h",
+        "  reveal             2026-12-24 18:00 GMT (UTC+00:00)  2026-12-24 18:00 UTC  in 24 d 6 h",
+    ]
+    late = render_text(schedules([event], START + timedelta(hours=1)), START + timedelta(hours=1))
+    assert "remind_wishlist" in late
+    assert "(overdue: its phase is due, so it is skipped)" in late
+    (entry,) = json_data(schedules([event], NOW), NOW)["events"]
+    assert [
+        (r["reminder"], r["job_id"], r["overdue"], r["useful"]) for r in entry["reminders"]
+    ] == [
+        ("remind_wishlist", f"ratmas:{event.id}:remind_wishlist", True, True),
+        ("remind_gift", f"ratmas:{event.id}:remind_gift", False, True),
+    ]
+    assert [p["phase"] for p in entry["pending"]] == ["start", "purchase_deadline", "reveal"]

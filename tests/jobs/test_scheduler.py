@@ -14,8 +14,8 @@ import pytest
 from jobs.inspect import compare
 from jobs.scheduler import TICK_JOB_ID, PhaseScheduler
 from ratmas.config import SchedulerConfig
-from ratmas.domain.model import Event, EventDates, Member, NewEvent
-from ratmas.domain.status import EventStatus
+from ratmas.domain.model import Event, EventDates, Member, NewEvent, ReminderDays
+from ratmas.domain.status import EventStatus, Reminder
 from ratmas.sandbox import FastForwardClock
 from ratmas.services import messages
 from ratmas.services.container import Services, build_services
@@ -401,3 +401,71 @@ async def test_shutting_down_does_not_cancel_a_reconcile_in_the_middle() -> None
     release.set()
     await scheduler.aclose(grace_seconds=5)
     assert finished.is_set()
+
+
+class TwoDmsDiscord(SignallingDiscord):
+    """A signalling Discord that also says when two DMs were delivered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.two_dms = asyncio.Event()
+
+    async def send_dm(
+        self,
+        user_id: int,
+        message: Message,
+        *,
+        nonce: str | None = None,
+        channel_id: int | None = None,
+    ) -> SentMessage:
+        sent = await super().send_dm(user_id, message, nonce=nonce, channel_id=channel_id)
+        if len(self.dms) >= 2:
+            self.two_dms.set()
+        return sent
+
+
+async def test_a_reminder_job_fires_when_its_timeline_reaches_it() -> None:
+    repo = InMemoryEventRepository()
+    clock = FastForwardClock()
+    adapter = PhaseScheduler(
+        tick_seconds=60, misfire_grace_seconds=900, coalesce=True, timeline=clock
+    )
+    discord = TwoDmsDiscord()
+    engine = build_services(repo, discord, clock, adapter).engine
+    now = clock.now()
+    start = now + timedelta(days=3)
+    created = await repo.create_event(
+        NewEvent(
+            guild_id=1001,
+            dates=EventDates(start, start + timedelta(days=1), start + timedelta(days=2)),
+            timezone="Europe/London",
+            announcement_channel_id=CHANNEL,
+            participant_role_id=ROLE,
+            reminder_days=ReminderDays(wishlist=2, gift=0),
+        ),
+        now=now,
+    )
+    await repo.sync_participants(created.id, [Member(1, "user1"), Member(2, "user2")], now=now)
+    adapter.start(engine.reconcile)
+    try:
+        await engine.reconcile()
+        first = adapter.jobs()[0]
+        assert (first.id, first.kind, first.run_time) == (
+            f"ratmas:{created.id}:remind_wishlist",
+            Reminder.WISHLIST,
+            start - timedelta(days=2),
+        )
+        assert compare(adapter.jobs(), schedules([created], clock.now())) == []
+
+        clock.fast_forward(start - timedelta(days=2))
+
+        await asyncio.wait_for(discord.two_dms.wait(), timeout=15)
+        text = messages.wishlist_reminder_dm(created)
+        assert sorted((user, m.content) for user, m in discord.dms) == [(1, text), (2, text)]
+        assert [j.id.split(":")[2] for j in adapter.jobs()] == [
+            "start",
+            "purchase_deadline",
+            "reveal",
+        ]
+    finally:
+        await adapter.aclose()

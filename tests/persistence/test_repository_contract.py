@@ -29,8 +29,9 @@ from ratmas.domain.model import (
     OutboxDraft,
     OutboxKind,
     OutboxState,
+    ReminderDays,
 )
-from ratmas.domain.status import EventStatus
+from ratmas.domain.status import EventStatus, Reminder
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.ports import DeliveryProgress
 from tests.fakes import InMemoryEventRepository
@@ -840,7 +841,9 @@ async def test_guild_settings_round_trip(repo: Repo) -> None:
     settings = GuildSettings(GUILD, announcement_channel_id=1, timezone="Europe/Paris")
     await repo.save_guild_settings(settings, now=NOW)
     assert await repo.get_guild_settings(GUILD) == settings
-    changed = GuildSettings(GUILD, manager_role_id=3)
+    changed = GuildSettings(
+        GUILD, manager_role_id=3, wishlist_reminder_days=0, gift_reminder_days=30
+    )
     await repo.save_guild_settings(changed, now=NOW)
     assert await repo.get_guild_settings(GUILD) == changed
 
@@ -908,3 +911,91 @@ async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> Non
         (None, NOW),
     ]
     assert [(a.actor_id, a.action) for a in await repo.list_audit(restored.id)] == [(5, "advance")]
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+async def mark_gift_sent(repo: Repo, event_id: int, santa_id: int) -> None:
+    (pairing,) = [p for p in await repo.list_pairings(event_id) if p.santa_id == santa_id]
+    assert await repo.mark_gift(event_id, santa_id, pairing.recipient_id, GiftMark.SENT, at=NOW)
+
+
+async def test_reminder_days_are_stored_and_each_reminder_is_claimed_once(repo: Repo) -> None:
+    event = await repo.create_event(
+        replace(new_event(), reminder_days=ReminderDays(2, 30)), now=NOW
+    )
+    assert event.reminder_days == ReminderDays(2, 30)
+    assert (event.reminded_wishlist_at, event.reminded_gift_at) == (None, None)
+    assert await repo.get_event(event.id) == event
+    drafts = [OutboxDraft(user, OutboxKind.NOTICE, content="wishlist?") for user in (1, 2)]
+    # Refused while the status is not the one expected: nothing claimed, nothing queued.
+    assert not await repo.claim_reminder(
+        event.id, Reminder.WISHLIST, EventStatus.ACTIVE, now=NOW, outbox=drafts
+    )
+    assert await repo.list_outbox(event.id) == []
+    results = await asyncio.gather(
+        *(
+            repo.claim_reminder(
+                event.id, Reminder.WISHLIST, EventStatus.SCHEDULED, now=NOW, outbox=drafts
+            )
+            for _ in range(4)
+        )
+    )
+    assert sorted(results) == [False, False, False, True]
+    queued = await repo.list_outbox(event.id)
+    assert [(e.user_id, e.kind, e.content, e.state) for e in queued] == [
+        (1, OutboxKind.NOTICE, "wishlist?", OutboxState.PENDING),
+        (2, OutboxKind.NOTICE, "wishlist?", OutboxState.PENDING),
+    ]
+    claimed = await repo.get_event(event.id)
+    assert claimed is not None
+    assert (claimed.reminded_wishlist_at, claimed.reminded_gift_at) == (NOW, None)
+    # The other reminder is claimed on its own (here: skipped, without DMs).
+    assert await repo.claim_reminder(event.id, Reminder.GIFT, EventStatus.SCHEDULED, now=NOW)
+    assert len(await repo.list_outbox(event.id)) == 2
+    # New days leave the claims alone.
+    updated = await repo.update_event_settings(event.id, reminder_days=ReminderDays(0, 5), now=NOW)
+    assert updated.reminder_days == ReminderDays(0, 5)
+    assert (updated.reminded_wishlist_at, updated.reminded_gift_at) == (NOW, NOW)
+    assert updated.announcement_channel_id == event.announcement_channel_id
+
+
+async def test_santas_without_gift_sent(repo: Repo) -> None:
+    event_id = await event_with(repo, 1, 2, 3)
+    assert await repo.santas_without_gift_sent(event_id) == []
+    await repo.replace_pairings(event_id, {1: 2, 2: 3, 3: 1})
+    assert await repo.santas_without_gift_sent(event_id) == [1, 2, 3]
+    await mark_gift_sent(repo, event_id, 2)
+    assert await repo.santas_without_gift_sent(event_id) == [1, 3]
+    assert await repo.santas_without_gift_sent(event_id + 1) == []
+
+
+async def test_events_to_reconcile_include_a_reminder_due_and_unclaimed(repo: Repo) -> None:
+    start = NOW + timedelta(days=10)
+    days = ReminderDays(3, 4)
+    event = await repo.create_event(replace(new_event(start=start), reminder_days=days), now=NOW)
+    # Another guild's event without reminders, starting a day after the first's.
+    quiet = await repo.create_event(
+        new_event(OTHER_GUILD, start=start + timedelta(days=1)), now=NOW
+    )
+    wishlist_due = start - timedelta(days=3)
+    hour = timedelta(hours=1)
+    assert await repo.events_to_reconcile(due_before=wishlist_due - hour) == []
+    found = await repo.events_to_reconcile(due_before=wishlist_due + hour)
+    assert [e.id for e in found] == [event.id]
+    await repo.claim_reminder(event.id, Reminder.WISHLIST, EventStatus.SCHEDULED, now=NOW)
+    assert await repo.events_to_reconcile(due_before=wishlist_due + hour) == []
+    # Once drawn and announced, the gift reminder (4 days before the deadline) counts.
+    await repo.sync_participants(event.id, members(1, 2, 3), now=NOW)
+    await repo.set_status(event.id, EventStatus.SCHEDULED, EventStatus.ACTIVE, now=NOW)
+    await repo.replace_pairings(event.id, {1: 2, 2: 3, 3: 1})
+    for santa in (1, 2, 3):
+        await repo.mark_notified(event.id, santa, NOW)
+    await repo.claim_announcement(event.id, None, EventStatus.ACTIVE)
+    gift_due = start + timedelta(days=10) - timedelta(days=4)
+    await repo.set_status(quiet.id, EventStatus.SCHEDULED, EventStatus.CANCELLED, now=NOW)
+    assert await repo.events_to_reconcile(due_before=gift_due - hour) == []
+    found = await repo.events_to_reconcile(due_before=gift_due + hour)
+    assert [e.id for e in found] == [event.id]
+    assert found[0] == await repo.get_event(event.id)

@@ -112,6 +112,8 @@ class RecordingDiscord:
         if self.dm_gate is not None:
             await self.dm_gate.acquire()
         await asyncio.sleep(0)  # let the other senders interleave, as real I/O would
+        if nonce is not None and nonce in self.nonces and self._nonce_kept(nonce):
+            return self.nonces[nonce]  # a concurrent send with this nonce arrived first
         if self.crash_at is not None and attempt == self.crash_at:
             self.crash_at = None
             raise DiscordCrash(f"scripted crash at DM attempt {attempt}")

@@ -64,7 +64,14 @@ async def test_create_event_parses_local_times_and_schedules_jobs(world: World) 
     event = result.event
     assert event.dates.starts_at == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
     assert event.created_by == ADMIN
-    assert len(world.scheduler.ids()) == 3
+    # The three phases, and the reminders of the defaults (2 and 3 days before).
+    assert [j.split(":")[2] for j in world.scheduler.ids()] == [
+        "purchase_deadline",
+        "remind_gift",
+        "remind_wishlist",
+        "reveal",
+        "start",
+    ]
     audit = await world.repo.list_audit(event.id)
     assert [(a.actor_id, a.action) for a in audit] == [(ADMIN, "create")]
     # The creation is announced once (the post with the Join button).

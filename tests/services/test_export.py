@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from ratmas.domain.errors import InvalidInput, NotFound
-from ratmas.domain.model import AuditEntry, EventDates, GiftMark, Member, NewEvent
-from ratmas.domain.status import EventStatus
+from ratmas.domain.model import AuditEntry, EventDates, GiftMark, Member, NewEvent, ReminderDays
+from ratmas.domain.status import EventStatus, Reminder
 from ratmas.services.export import (
     FORMAT,
     export_event,
@@ -77,6 +77,7 @@ async def test_an_export_imports_back_as_it_was() -> None:
             "America/New_York",
             announcement_channel_id=BIG + 9,
             created_by=BIG + 1,
+            reminder_days=ReminderDays(wishlist=2, gift=30),
             budget="€20–30",
         ),
         now=NOW,
@@ -85,6 +86,12 @@ async def test_an_export_imports_back_as_it_was() -> None:
     await source.set_notes(event.id, BIG + 1, "size M, no nuts")
     await source.replace_pairings(event.id, {BIG: BIG + 2, BIG + 2: BIG + 1, BIG + 1: BIG})
     await source.mark_notified(event.id, BIG, NOW)
+    await source.claim_reminder(event.id, Reminder.WISHLIST, EventStatus.SCHEDULED, now=NOW)
+    exported = json.loads(await export_json(source, event.id))
+    assert exported["event"]["wishlist_reminder_days"] == 2
+    assert exported["event"]["gift_reminder_days"] == 30
+    assert exported["event"]["reminded_wishlist_at"] == NOW.isoformat()
+    assert exported["event"]["reminded_gift_at"] is None
     await source.mark_gift(event.id, BIG, BIG + 2, GiftMark.SENT, at=NOW)
     await source.mark_gift(event.id, BIG + 1, BIG, GiftMark.RECEIVED, at=NOW)
     exported = json.loads(await export_json(source, event.id))
@@ -105,6 +112,29 @@ async def test_an_export_imports_back_as_it_was() -> None:
     assert again == exported
 
 
+async def test_an_export_from_before_reminders_imports_without_any() -> None:
+    source = InMemoryEventRepository()
+    event = await source.create_event(
+        NewEvent(
+            BIG,
+            EventDates(NOW + timedelta(days=5), NOW + timedelta(days=9), NOW + timedelta(days=12)),
+            "UTC",
+        ),
+        now=NOW,
+    )
+    exported = json.loads(await export_json(source, event.id))
+    for key in (
+        "wishlist_reminder_days",
+        "gift_reminder_days",
+        "reminded_wishlist_at",
+        "reminded_gift_at",
+    ):
+        del exported["event"][key]
+    (snapshot,) = snapshots_from_file(exported)
+    assert snapshot.event.reminder_days == ReminderDays(0, 0)
+    assert snapshot.event.reminded_wishlist_at is None
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [
@@ -120,6 +150,18 @@ async def test_an_export_imports_back_as_it_was() -> None:
             "pairings[1].gift_sent_at = 'soon'",
         ),
         (lambda d: d.update(audit="none"), "audit = 'none': expected a list"),
+        (
+            lambda d: d["event"].update(gift_reminder_days=31),
+            "event.gift_reminder_days = 31: from 0 (off) to 30 days",
+        ),
+        (
+            lambda d: d["event"].update(wishlist_reminder_days="2"),
+            "event.wishlist_reminder_days = '2': a whole number of days",
+        ),
+        (
+            lambda d: d["event"].update(reminded_gift_at="soon"),
+            "event.reminded_gift_at = 'soon'",
+        ),
         (lambda d: d["event"].update(budget="€20\n30"), "event.budget = '€20\\n30'"),
         (lambda d: d["event"].update(budget="x" * 101), "at most 100 characters"),
         (lambda d: d["participants"][1].update(notes=5), "participants[1].notes: at most 500"),

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from ratmas.domain.errors import InvalidInput
-from ratmas.domain.model import EventDates, GuildSettings, NewEvent
+from ratmas.domain.model import EventDates, GuildSettings, NewEvent, ReminderDays
 from ratmas.services.errors import NotAllowed
 from ratmas.services.guild_settings import GuildSettingsService, Source
 from tests.fakes import FixedClock, InMemoryEventRepository
@@ -100,3 +100,42 @@ async def test_require_manager_refuses_everyone_else_with_a_reason() -> None:
         await settings.require_manager(GUILD, role_ids=[1], manage_guild=False)
     await settings.update(GUILD, 9, manager_role_id=1)
     await settings.require_manager(GUILD, role_ids=[1], manage_guild=False)
+
+
+async def test_reminder_days_come_from_a_command_else_config_toml_else_reminders() -> None:
+    repo = InMemoryEventRepository()
+    declared = {GUILD: GuildSettings(GUILD, gift_reminder_days=0)}
+    settings = GuildSettingsService(
+        repo,
+        FixedClock(),
+        declared=declared,
+        default_timezone="UTC",
+        default_reminder_days=ReminderDays(2, 3),
+    )
+    before = await settings.effective(GUILD)
+    assert (before.wishlist_reminder_days.value, before.wishlist_reminder_days.source) == (
+        2,
+        Source.DEFAULT,
+    )
+    assert (before.gift_reminder_days.value, before.gift_reminder_days.source) == (
+        0,
+        Source.CONFIG,
+    )
+    after = await settings.update(GUILD, 9, wishlist_reminder_days=0, gift_reminder_days=7)
+    assert after.reminder_days == ReminderDays(0, 7)
+    assert after.wishlist_reminder_days.source is Source.RUNTIME
+    assert await repo.get_guild_settings(GUILD) == GuildSettings(
+        GUILD, wishlist_reminder_days=0, gift_reminder_days=7
+    )
+    # Another change keeps the days (0 included) set before.
+    kept = await settings.update(GUILD, 9, timezone="Europe/Paris")
+    assert kept.reminder_days == ReminderDays(0, 7)
+    assert await settings.reminder_days(222) == ReminderDays(2, 3)
+
+
+@pytest.mark.parametrize("days", [-1, 31, 365])
+async def test_reminder_days_out_of_range_change_nothing(days: int) -> None:
+    repo = InMemoryEventRepository()
+    with pytest.raises(InvalidInput, match="wishlist_reminder_days: from 0 \\(off\\) to 30"):
+        await service(repo).update(GUILD, 9, wishlist_reminder_days=days, manager_role_id=3)
+    assert await repo.get_guild_settings(GUILD) is None

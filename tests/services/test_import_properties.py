@@ -45,6 +45,10 @@ def valid_export(guild: str = GUILD, event_id: int = 7, status: str = "archived"
             "cancel_reason": None,
             "created_at": "2026-11-20T12:00:00+00:00",
             "updated_at": "2026-12-24T18:00:00+00:00",
+            "wishlist_reminder_days": 2,
+            "gift_reminder_days": 3,
+            "reminded_wishlist_at": "2026-11-29T18:00:00+00:00",
+            "reminded_gift_at": None,
         },
         "participants": [
             {
@@ -139,6 +143,9 @@ def _read(text: str) -> None:
         for p in snapshot.participants:
             assert p.wishlist_url is None or link_problem(p.wishlist_url) is None
         assert all(x.user_id != x.excluded_user_id for x in snapshot.exclusions)
+        assert all(
+            0 <= days <= 30 for days in (event.reminder_days.wishlist, event.reminder_days.gift)
+        )
 
 
 @settings(max_examples=400, deadline=None)

@@ -17,7 +17,15 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from ratmas.domain.model import Event, EventDates, Member, NewEvent, Pairing
+from ratmas.domain.model import (
+    NO_REMINDERS,
+    Event,
+    EventDates,
+    Member,
+    NewEvent,
+    Pairing,
+    ReminderDays,
+)
 from ratmas.domain.status import EventStatus
 from ratmas.services import messages
 from ratmas.services.container import ServiceOptions, Services, build_services
@@ -137,7 +145,12 @@ class World:
         """The members holding the participant role from now on."""
         self.discord.roles[ROLE] = people(*ids)
 
-    async def event(self, guild: int = GUILD, timezone: str = "Europe/London") -> Event:
+    async def event(
+        self,
+        guild: int = GUILD,
+        timezone: str = "Europe/London",
+        reminder_days: ReminderDays = NO_REMINDERS,
+    ) -> Event:
         return await self.repo.create_event(
             NewEvent(
                 guild_id=guild,
@@ -146,6 +159,7 @@ class World:
                 announcement_channel_id=CHANNEL if guild == GUILD else OTHER_CHANNEL,
                 participant_role_id=ROLE,
                 created_by=ADMIN,
+                reminder_days=reminder_days,
             ),
             now=NOW,
         )
@@ -185,6 +199,10 @@ class World:
         """What `received()` is when the draw was stored once and each notified santa
         of it got exactly one DM, naming their stored recipient."""
         return {santa: [dm] for santa, dm in (await self.stored_assignments(event_id)).items()}
+
+    def dms_saying(self, content: str) -> list[int]:
+        """Who received a DM with exactly this content, in order (once per DM)."""
+        return [target for target, message in self.discord.dms if message.content == content]
 
     def admin_dms(self) -> list[str]:
         """Admin notices DMed to the event's creator, without the notice prefix."""
