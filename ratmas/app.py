@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from jobs.scheduler import BACKUP_JOB_ID, PhaseScheduler, Timeline
 from ratmas.config import Settings, redact_url
 from ratmas.domain.dates import format_utc
 from ratmas.domain.errors import ConfigError, NotFound
-from ratmas.domain.model import Event, EventSnapshot, GuildSettings, ReminderDays
+from ratmas.domain.model import GuildSettings, ReminderDays
 from ratmas.domain.sharding import guild_filter_for
 from ratmas.persistence.backups import DatabaseBackups
 from ratmas.persistence.db import NotMigrated, backup, close_db, connected, init_db, migrate
@@ -33,7 +32,14 @@ from ratmas.persistence.heartbeat import read_heartbeats, record_heartbeat
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.backups import BackupService
 from ratmas.services.container import ServiceOptions, Services, build_services
-from ratmas.services.export import export_event, export_guild, export_json, import_snapshots
+from ratmas.services.export import (
+    ExportFile,
+    ImportReport,
+    export_event,
+    export_guild,
+    export_json,
+    import_file,
+)
 from ratmas.services.health import Heartbeat, HeartbeatRecorder
 from ratmas.services.phases import DEFAULT_HORIZON
 from ratmas.services.ports import Clock, SystemClock
@@ -333,11 +339,12 @@ async def export_events(
         return await export_guild(repo, guild_id)
 
 
-async def import_events(settings: Settings, snapshots: Sequence[EventSnapshot]) -> list[Event]:
-    """Store exported events under new ids (the database is migrated first)."""
+async def import_events(settings: Settings, file: ExportFile) -> ImportReport:
+    """Store exported events under new ids, and a guild file's households, in one
+    transaction (the database is migrated first)."""
     await migrate(settings.database_url)
     async with connected(settings.database_url):
-        return await import_snapshots(TortoiseEventRepository(), snapshots)
+        return await import_file(TortoiseEventRepository(), file)
 
 
 async def import_legacy_file(

@@ -169,16 +169,27 @@ async def _export(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
 
 async def _import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ratmas.app import import_events
-    from ratmas.services.export import snapshots_from_file
+    from ratmas.services.export import read_export_file
 
-    # Every event of the file is checked before anything is stored.
-    snapshots = snapshots_from_file(_read_json(Path(args.file)))
-    stored_events = await import_events(settings, snapshots)
-    for snapshot, stored in zip(snapshots, stored_events, strict=True):
+    # Every event and household of the file is checked before anything is stored.
+    file = read_export_file(_read_json(Path(args.file)), now=SystemClock().now())
+    report = await import_events(settings, file)
+    for snapshot, stored in zip(file.snapshots, report.events, strict=True):
         out.write(
             f"Imported event {snapshot.event.id} of guild {stored.guild_id} as event "
             f"{stored.id} ({stored.status}, {len(snapshot.participants)} participants, "
             f"{len(snapshot.pairings)} pairings)\n"
+        )
+    if file.households:
+        out.write(
+            f"Imported {report.households_added} household(s) of guild "
+            f"{file.households[0].guild_id}"
+            + (
+                f"; {report.households_present} already there as in the file"
+                if report.households_present
+                else ""
+            )
+            + "\n"
         )
     return 0
 

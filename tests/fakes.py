@@ -329,13 +329,27 @@ class InMemoryEventRepository:
         return True
 
     async def restore_events(
-        self, snapshots: Sequence[EventSnapshot], *, replacing: Collection[int] = ()
+        self,
+        snapshots: Sequence[EventSnapshot],
+        *,
+        replacing: Collection[int] = (),
+        households: Sequence[Household] = (),
     ) -> list[Event]:
         # All or nothing: work on a copy and keep it only when every event fits.
         trial = copy.deepcopy(self)
         for event_id in replacing:
             await trial.delete_event(event_id)
         stored = [await trial.restore_event(snapshot) for snapshot in snapshots]
+        for household in households:
+            try:
+                await trial.add_household(
+                    household.guild_id,
+                    household.members,
+                    created_by=household.created_by,
+                    now=household.created_at,
+                )
+            except InvalidInput as taken:
+                raise InvalidInput("import", taken.problem) from None
         self.__dict__.update(trial.__dict__)
         return stored
 

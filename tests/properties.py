@@ -129,6 +129,8 @@ RATMAS_TABLES = (
     "ratmas_pairing",
     "ratmas_audit",
     "ratmas_guild_settings",
+    "ratmas_household",
+    "ratmas_household_member",
 )
 
 

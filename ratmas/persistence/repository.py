@@ -103,9 +103,11 @@ def _maybe_utc(value: datetime | None) -> datetime | None:
     return None if value is None else utc(value)
 
 
-def _already_in_household(user_id: int, household_id: int) -> InvalidInput:
+def _already_in_household(
+    user_id: int, household_id: int, *, field: str = "members"
+) -> InvalidInput:
     return InvalidInput(
-        "members",
+        field,
         f"<@{user_id}> is already in household {household_id}; a member is in one "
         "household at most (take them out of it first)",
     )
@@ -675,7 +677,11 @@ class TortoiseEventRepository:
         return event
 
     async def restore_events(
-        self, snapshots: Sequence[EventSnapshot], *, replacing: Collection[int] = ()
+        self,
+        snapshots: Sequence[EventSnapshot],
+        *,
+        replacing: Collection[int] = (),
+        households: Sequence[Household] = (),
     ) -> list[Event]:
         for snapshot in snapshots:
             if snapshot.pairings:
@@ -699,9 +705,11 @@ class TortoiseEventRepository:
                         if existing is not None:
                             raise EventAlreadyLive(source.guild_id, existing.id)
                     stored.append(await self._store_snapshot(connection, snapshot))
+                if households:
+                    await self._store_households(connection, households)
         except IntegrityError as error:
             raise InvalidInput(
-                "import", f"the events cannot be stored as exported (nothing was): {error}"
+                "import", f"the file cannot be stored as exported (nothing was): {error}"
             ) from None
         return stored
 
@@ -778,6 +786,43 @@ class TortoiseEventRepository:
             using_db=connection,
         )
         return _event(row)
+
+    @staticmethod
+    async def _store_households(connection: Any, households: Sequence[Household]) -> None:
+        """Add imported households inside the caller's transaction, refusing (by
+        raising, so the transaction rolls back) a member already in a household of
+        the guild, stored or earlier in `households`."""
+        placed: dict[tuple[int, int], int] = {}  # (guild, member) -> household id
+        by_guild: dict[int, set[int]] = {}
+        for household in households:
+            by_guild.setdefault(household.guild_id, set()).update(household.members)
+        for guild_id, wanted in by_guild.items():
+            for chunk in _chunks(sorted(wanted)):
+                taken = await HouseholdMemberRow.filter(
+                    guild_id=guild_id, user_id__in=list(chunk)
+                ).using_db(connection)
+                placed.update({(guild_id, row.user_id): row.household_id for row in taken})
+        members: list[HouseholdMemberRow] = []
+        for household in households:
+            for user_id in sorted(set(household.members)):
+                if (household.guild_id, user_id) in placed:
+                    raise _already_in_household(
+                        user_id, placed[household.guild_id, user_id], field="import"
+                    )
+            row = await HouseholdRow.create(
+                guild_id=household.guild_id,
+                created_by=household.created_by,
+                created_at=utc(household.created_at),
+                using_db=connection,
+            )
+            for user_id in set(household.members):
+                placed[household.guild_id, user_id] = row.id
+                members.append(
+                    HouseholdMemberRow(
+                        household_id=row.id, guild_id=household.guild_id, user_id=user_id
+                    )
+                )
+        await HouseholdMemberRow.bulk_create(members, batch_size=CHUNK // 4, using_db=connection)
 
     async def legacy_events(self, legacy_ids: Collection[str]) -> dict[str, int]:
         found: dict[str, int] = {}

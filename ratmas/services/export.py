@@ -1,5 +1,7 @@
 """An event as JSON, for archival and for admins (`/ratmas-admin export`, `ratmas export`),
-and back (`ratmas import`, e.g. to move a guild from SQLite to PostgreSQL).
+and back (`ratmas import`, e.g. to move a guild from SQLite to PostgreSQL). A guild's
+export holds every event of the guild and its households (which belong to the guild, not
+to an event, so an event's export leaves them out).
 
 Discord ids are strings (they do not fit a JavaScript number); times are ISO-8601 in
 UTC. The export contains the pairings: it is only ever handed to admins, ephemerally.
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -29,6 +31,7 @@ from ratmas.domain.model import (
     EventDates,
     EventSnapshot,
     Exclusion,
+    Household,
     Pairing,
     Participant,
     ReminderDays,
@@ -36,6 +39,7 @@ from ratmas.domain.model import (
 from ratmas.domain.pairing import check_draw
 from ratmas.domain.reminders import check_reminder_days
 from ratmas.domain.status import EventStatus
+from ratmas.services.households import MAX_HOUSEHOLD_MEMBERS
 from ratmas.services.participants import MAX_NAME_LENGTH, validate_wishlist
 from ratmas.services.ports import EventRepository
 
@@ -122,12 +126,21 @@ async def export_json(repo: EventRepository, event_id: int) -> str:
 
 
 async def export_guild(repo: EventRepository, guild_id: int) -> dict[str, Any]:
-    """Every event of a guild, oldest first, in one file that `ratmas import` reads back."""
+    """Every event of a guild, oldest first, and the guild's households, in one file
+    that `ratmas import` reads back."""
     events = await repo.list_events(guild_id)
     return {
         "format": FORMAT,
         "guild_id": str(guild_id),
         "events": [await export_event(repo, e.id) for e in reversed(events)],
+        "households": [
+            {
+                "members": [str(m) for m in h.members],
+                "created_by": _id(h.created_by),
+                "created_at": _time(h.created_at),
+            }
+            for h in await repo.list_households(guild_id)
+        ],
     }
 
 
@@ -455,15 +468,95 @@ def _pairings(
 
 
 def snapshots_from_file(data: Any) -> list[EventSnapshot]:
-    """One event's export, or a guild's (`{"events": [...]}`), read back, oldest first."""
+    """One event's export, or a guild's (`{"events": [...]}`), read back, oldest first.
+
+    Only the events: `read_export_file` also reads a guild file's households."""
+    return _snapshots(data, households_follow=False)
+
+
+def _snapshots(data: Any, *, households_follow: bool) -> list[EventSnapshot]:
     if isinstance(data, dict) and "events" in data:
         items = data["events"]
         if not isinstance(items, list):
             raise InvalidInput("import", f"events = {shown(items)}: expected a list of exports")
-        if not items:
+        if not items and not households_follow:
             raise InvalidInput("import", "events = []: the file holds no event to import")
         return [snapshot_from_export(item, index) for index, item in enumerate(items)]
     return [snapshot_from_export(data)]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """What `ratmas import` stores from a file: its events, oldest first, and (a guild
+    file's) the guild's households, in the file's order, ids 0."""
+
+    snapshots: tuple[EventSnapshot, ...]
+    households: tuple[Household, ...] = ()
+
+
+def read_export_file(data: Any, *, now: datetime) -> ExportFile:
+    """An export file read back: one event's, or a guild's with its households.
+
+    Every field is checked before anything is stored, like `snapshots_from_file`; a
+    household without `created_at` (the field is optional) counts as created `now`.
+    A guild file may hold no event when it holds households."""
+    guild_file = isinstance(data, dict) and "events" in data
+    snapshots = _snapshots(data, households_follow=guild_file and bool(data.get("households")))
+    return ExportFile(tuple(snapshots), _households(data, now) if guild_file else ())
+
+
+def _households(data: Mapping[str, Any], now: datetime) -> tuple[Household, ...]:
+    """A guild file's `households`: each 2 to `MAX_HOUSEHOLD_MEMBERS` distinct ids,
+    nobody in two of them; absent in files written before households were exported."""
+    if "households" not in data:
+        return ()
+    guild = data.get("guild_id")
+    f = _Fields(
+        f"guild {guild}"
+        if isinstance(guild, str) and guild.isascii() and guild.isdigit() and len(guild) < 25
+        else "the file"
+    )
+    items = f.objects(data, "households")
+    if not items:
+        return ()
+    if "guild_id" not in data:
+        raise f.fail("guild_id", None, "missing; the households belong to it", quote=False)
+    guild_id = f.id("guild_id", guild)
+    found: list[Household] = []
+    placed: dict[int, int] = {}  # member -> index of their household in the file
+    for i, item in enumerate(items):
+        where = f"households[{i}]"
+        listed = f.required(item, "members", where)
+        allowed = f"expected a list of 2 to {MAX_HOUSEHOLD_MEMBERS} Discord ids"
+        if not isinstance(listed, list):
+            raise f.fail(f"{where}.members", listed, allowed)
+        if not 2 <= len(listed) <= MAX_HOUSEHOLD_MEMBERS:
+            raise f.fail(f"{where}.members", listed, f"{allowed}, got {len(listed)}")
+        members: list[int] = []
+        for j, value in enumerate(listed):
+            path = f"{where}.members[{j}]"
+            member = f.id(path, value)
+            if member in members:
+                raise f.fail(path, value, "listed twice in this household")
+            if member in placed:
+                raise f.fail(
+                    path,
+                    value,
+                    f"already in households[{placed[member]}]; "
+                    "a member is in one household at most",
+                )
+            members.append(member)
+        placed.update(dict.fromkeys(members, i))
+        found.append(
+            Household(
+                0,
+                guild_id,
+                tuple(sorted(members)),
+                f.maybe_id(f"{where}.created_by", item.get("created_by")),
+                f.maybe_instant(f"{where}.created_at", item.get("created_at")) or now,
+            )
+        )
+    return tuple(found)
 
 
 def _describe(event: Event, legacy_id: str | None = None) -> str:
@@ -502,12 +595,63 @@ async def check_live_events(
         live_in_file[event.guild_id] = snapshot
 
 
-async def import_snapshots(
-    repo: EventRepository, snapshots: Sequence[EventSnapshot]
-) -> list[Event]:
-    """Store exported events, each under a new id, all in one transaction or none.
+async def new_households(
+    repo: EventRepository, households: Sequence[Household]
+) -> tuple[list[Household], list[Household]]:
+    """Split a file's households into those to add and those its guild already has
+    exactly (same members), which are kept as they are.
 
-    A live event whose guild already has a live one (in the database, or earlier in the
-    same file) is refused before anything is stored."""
-    await check_live_events(repo, snapshots)
-    return await repo.restore_events(snapshots)
+    A household that shares a member with another household of the guild is refused,
+    naming the member and both households: the guild's households are never changed
+    by an import (take the member out with `/ratmas-admin household remove` first)."""
+    adding: list[Household] = []
+    present: list[Household] = []
+    stored: dict[int, list[Household]] = {}
+    for index, household in enumerate(households):
+        guild_id = household.guild_id
+        if guild_id not in stored:
+            stored[guild_id] = await repo.list_households(guild_id)
+        same = [h for h in stored[guild_id] if set(h.members) == set(household.members)]
+        if same:
+            present.append(same[0])
+            continue
+        for member in household.members:
+            for other in stored[guild_id]:
+                if member in other.members:
+                    raise InvalidInput(
+                        "import",
+                        f"guild {guild_id}: households[{index}]: member {member} is already "
+                        f"in household {other.id} of this guild ({_listed(other.members)}); "
+                        "a member is in one household at most: take them out of it "
+                        "(`/ratmas-admin household remove`) or leave this household out of "
+                        "the file; nothing was imported",
+                    )
+        adding.append(household)
+    return adding, present
+
+
+def _listed(members: Sequence[int]) -> str:
+    return ", ".join(str(m) for m in members)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import stored: the events under their new ids, how many households it
+    added and how many the guild already had exactly as the file has them."""
+
+    events: list[Event]
+    households_added: int = 0
+    households_present: int = 0
+
+
+async def import_file(repo: EventRepository, file: ExportFile) -> ImportReport:
+    """Store exported events, each under a new id, and a guild file's households, all
+    in one transaction or none.
+
+    Refused before anything is stored: a live event whose guild already has a live
+    one (in the database, or earlier in the same file), and a household sharing a
+    member with another household of its guild (see `new_households`)."""
+    await check_live_events(repo, file.snapshots)
+    adding, present = await new_households(repo, file.households)
+    events = await repo.restore_events(file.snapshots, households=adding)
+    return ImportReport(events, len(adding), len(present))

@@ -181,12 +181,21 @@ class EventRepository(Protocol):
         ...
 
     async def restore_events(
-        self, snapshots: Sequence[EventSnapshot], *, replacing: Collection[int] = ()
+        self,
+        snapshots: Sequence[EventSnapshot],
+        *,
+        replacing: Collection[int] = (),
+        households: Sequence[Household] = (),
     ) -> list[Event]:
         """Store several exported events, each under a new id, all in one transaction
         or none; the events `replacing` names are deleted in that same transaction
         first. `EventAlreadyLive` (and nothing stored) when a live one meets a live
-        event of its guild."""
+        event of its guild.
+
+        `households` (a guild export's) are added to their guilds in that same
+        transaction, under new ids (theirs are ignored), with their `created_by` and
+        `created_at`: `InvalidInput` naming the member, and nothing stored, when one
+        of them is already in a household of that guild (or in two of `households`)."""
         ...
 
     async def legacy_events(self, legacy_ids: Collection[str]) -> dict[str, int]:

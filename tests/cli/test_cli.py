@@ -246,6 +246,7 @@ def test_export_and_backup_of_a_sqlite_database(tmp_path: Path) -> None:
     assert written.returncode == 0, written.stderr
     exported = tmp_path / "guild.json"
     assert [e["event"]["id"] for e in json.loads(exported.read_text())["events"]] == [event_id]
+    assert list(json.loads(exported.read_text())) == ["format", "guild_id", "events", "households"]
     assert stat.S_IMODE(exported.stat().st_mode) == 0o600
     missing = run("export", "--event", "999", cwd=tmp_path, env=env)
     assert missing.returncode == 2
@@ -301,6 +302,9 @@ def test_a_guild_moves_from_sqlite_to_another_database_by_export_and_import(
             )
             await repo.sync_participants(live.id, [Member(i, f"m{i}") for i in (1, 2, 3)], now=now)
             await repo.add_exclusion(live.id, 1, 2)
+            await repo.add_household(4242, [1, 3], created_by=77, now=now)
+            await repo.add_household(4242, [4, 5, 6], created_by=None, now=now + timedelta(1))
+            await repo.add_household(4243, [1, 2], created_by=None, now=now)  # another guild
         finally:
             await close_db()
 
@@ -318,6 +322,7 @@ def test_a_guild_moves_from_sqlite_to_another_database_by_export_and_import(
     imported = run("import", "guild.json", cwd=tmp_path, env={"DATABASE_URL": database_url})
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.count("Imported event") == 2
+    assert "Imported 2 household(s) of guild 4242\n" in imported.stdout
     again = run("import", "guild.json", cwd=tmp_path, env={"DATABASE_URL": database_url})
     # The live event is already there: refused, one line, and nothing stored twice.
     assert again.returncode == 2
@@ -329,6 +334,21 @@ def test_a_guild_moves_from_sqlite_to_another_database_by_export_and_import(
         for event in data["events"]:
             event["event"].pop("id")
     assert after["events"] == before["events"]
+    # The families moved too, as they were, and only this guild's.
+    assert (
+        after["households"]
+        == before["households"]
+        == [
+            {"members": ["1", "3"], "created_by": "77", "created_at": now.isoformat()},
+            {
+                "members": ["4", "5", "6"],
+                "created_by": None,
+                "created_at": (now + timedelta(1)).isoformat(),
+            },
+        ]
+    )
+    other = run("export", "--guild", "4243", cwd=tmp_path, env={"DATABASE_URL": database_url})
+    assert json.loads(other.stdout)["households"] == []
 
 
 def in_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

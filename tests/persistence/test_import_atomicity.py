@@ -16,10 +16,10 @@ from ratmas.domain.errors import RatmasError
 from ratmas.domain.model import EventDates, NewEvent
 from ratmas.persistence.db import connected, migrate
 from ratmas.persistence.repository import TortoiseEventRepository
-from ratmas.services.export import import_snapshots, read_json, snapshots_from_file
+from ratmas.services.export import import_file, read_export_file, read_json
 from tests.conftest import _run_in_own_loop, _truncate
 from tests.properties import dump, mutated
-from tests.services.test_import_properties import GUILD, valid_export, valid_guild_file
+from tests.services.test_import_properties import GUILD, NOW, valid_export, valid_guild_file
 
 LIVE_GUILD = "900000000000000050"
 
@@ -59,8 +59,8 @@ async def attempt(url: str, text: str) -> tuple[bool, dict[str, Any], dict[str, 
     async with connected(url):
         before = await dump()
         try:
-            snapshots = snapshots_from_file(read_json(text))
-            await import_snapshots(TortoiseEventRepository(), snapshots)
+            file = read_export_file(read_json(text), now=NOW)
+            await import_file(TortoiseEventRepository(), file)
         except RatmasError as refused:
             message = str(refused)
         else:
@@ -94,7 +94,8 @@ def test_a_refused_import_leaves_the_database_unchanged(
     text = json.dumps(data, ensure_ascii=False, allow_nan=True)
     stored, before, after = asyncio.run(attempt(migrated_url, text))
     if stored:
-        assert len(after["ratmas_event"]) > len(before["ratmas_event"])
+        assert len(after["ratmas_event"]) >= len(before["ratmas_event"])
+        assert after != before
     else:
         assert after == before
 
@@ -104,3 +105,22 @@ def test_the_guild_of_the_valid_file_is_the_one_imported(migrated_url: str) -> N
     assert stored
     assert len(after["ratmas_event"]) == len(before["ratmas_event"]) + 2
     assert any(GUILD in str(row) for row in after["ratmas_event"])
+    assert len(after["ratmas_household"]) == len(before["ratmas_household"]) + 2
+    assert len(after["ratmas_household_member"]) == len(before["ratmas_household_member"]) + 5
+    assert all(GUILD in str(row) for row in after["ratmas_household"])
+
+
+def test_a_household_clash_stores_no_event_and_no_household(migrated_url: str) -> None:
+    """A member of the file's second household is already in one of the guild's."""
+
+    async def seed() -> None:
+        async with connected(migrated_url):
+            await TortoiseEventRepository().add_household(
+                int(GUILD), [int(GUILD) + 21, int(GUILD) + 30], created_by=None, now=NOW
+            )
+
+    _run_in_own_loop(seed)
+    stored, before, after = asyncio.run(attempt(migrated_url, json.dumps(valid_guild_file())))
+    assert not stored
+    assert after == before
+    assert len(after["ratmas_household"]) == 1

@@ -23,6 +23,7 @@ from ratmas.domain.model import (
     GiftCounts,
     GiftMark,
     GuildSettings,
+    Household,
     Member,
     NewEvent,
     OutboxDraft,
@@ -755,6 +756,56 @@ async def test_removing_a_household_or_a_member(repo: Repo) -> None:
         2,
         5,
     )
+
+
+async def test_households_are_restored_with_the_events_in_one_transaction(repo: Repo) -> None:
+    live = await repo.create_event(new_event(), now=NOW)
+    first = await repo.get_event(live.id)
+    assert first is not None
+    await repo.delete_event(live.id)
+    moved = [
+        Household(0, OTHER_GUILD, (3, 1, 2), 9, NOW + timedelta(hours=1)),
+        Household(0, OTHER_GUILD, (5, 4), None, NOW),
+    ]
+    (restored,) = await repo.restore_events(
+        [EventSnapshot(replace(first, guild_id=OTHER_GUILD))], households=moved
+    )
+    stored = await repo.list_households(OTHER_GUILD)
+    assert [(h.members, h.created_by, h.created_at) for h in stored] == [
+        ((1, 2, 3), 9, NOW + timedelta(hours=1)),
+        ((4, 5), None, NOW),
+    ]
+    assert all(h.id > 0 and h.guild_id == OTHER_GUILD for h in stored)
+    assert await repo.get_live_event(OTHER_GUILD) == restored
+    # Households alone, without events, are a restore too.
+    assert await repo.restore_events([], households=[Household(0, GUILD, (1, 2), None, NOW)]) == []
+    assert [h.members for h in await repo.list_households(GUILD)] == [(1, 2)]
+
+
+async def test_a_refused_restore_stores_neither_households_nor_events(repo: Repo) -> None:
+    live = await repo.create_event(new_event(), now=NOW)
+    first = await repo.get_event(live.id)
+    assert first is not None
+    taken = await repo.add_household(OTHER_GUILD, [7, 8], created_by=None, now=NOW)
+    other = EventSnapshot(replace(first, guild_id=OTHER_GUILD))
+    fine = [Household(0, OTHER_GUILD, (1, 2), None, NOW)]
+
+    # A member already in a household of the guild, after an event that would fit.
+    with pytest.raises(InvalidInput, match=rf"<@8> is already in household {taken.id}"):
+        await repo.restore_events(
+            [other], households=[*fine, Household(0, OTHER_GUILD, (8, 9), None, NOW)]
+        )
+    # A member in two of the households given.
+    with pytest.raises(InvalidInput, match="<@2> is already in household"):
+        await repo.restore_events(
+            [other], households=[*fine, Household(0, OTHER_GUILD, (2, 3), None, NOW)]
+        )
+    # An event that cannot be stored takes the households down with it.
+    with pytest.raises(EventAlreadyLive):
+        await repo.restore_events([other, EventSnapshot(first)], households=fine)
+    assert await repo.list_households(OTHER_GUILD) == [taken]
+    assert await repo.list_events(OTHER_GUILD) == []
+    assert [e.id for e in await repo.list_events(GUILD)] == [live.id]
 
 
 async def test_delete_event_cascades(repo: Repo) -> None:

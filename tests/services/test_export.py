@@ -12,7 +12,15 @@ import pytest
 from ratmas.domain.errors import InvalidInput, NotFound
 from ratmas.domain.model import AuditEntry, EventDates, GiftMark, Member, NewEvent, ReminderDays
 from ratmas.domain.status import EventStatus, Reminder
-from ratmas.services.export import FORMAT, export_event, export_json, snapshots_from_file
+from ratmas.services.export import (
+    FORMAT,
+    export_event,
+    export_guild,
+    export_json,
+    import_file,
+    read_export_file,
+    snapshots_from_file,
+)
 from tests.fakes import InMemoryEventRepository
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -238,3 +246,160 @@ def test_a_refused_import_does_not_quote_the_notes() -> None:
 def test_a_file_without_events_is_refused_in_one_line() -> None:
     with pytest.raises(InvalidInput, match="holds no event to import"):
         snapshots_from_file({"format": FORMAT, "events": []})
+
+
+# --- a guild's households ----------------------------------------------------------------
+
+
+LATER = NOW + timedelta(days=3)
+
+
+async def guild_with_households() -> InMemoryEventRepository:
+    """A guild (BIG) with an archived season and two households."""
+    repo = InMemoryEventRepository()
+    event = await repo.create_event(
+        NewEvent(BIG, EventDates(NOW, NOW + timedelta(days=1), NOW + timedelta(days=2)), "UTC"),
+        now=NOW,
+    )
+    await repo.sync_participants(event.id, [Member(BIG + i, f"m{i}") for i in range(4)], now=NOW)
+    await repo.set_status(event.id, EventStatus.SCHEDULED, EventStatus.ARCHIVED, now=NOW)
+    await repo.add_household(BIG, [BIG + 1, BIG], created_by=BIG + 9, now=NOW)
+    await repo.add_household(BIG, [BIG + 2, BIG + 3, BIG + 4], created_by=None, now=LATER)
+    await repo.add_household(BIG + 100, [BIG, BIG + 1], created_by=None, now=NOW)  # elsewhere
+    return repo
+
+
+async def test_a_guild_export_carries_its_households_and_imports_them_back() -> None:
+    source = await guild_with_households()
+    exported = await export_guild(source, BIG)
+    assert exported["households"] == [
+        {
+            "members": [str(BIG), str(BIG + 1)],
+            "created_by": str(BIG + 9),
+            "created_at": NOW.isoformat(),
+        },
+        {
+            "members": [str(BIG + 2), str(BIG + 3), str(BIG + 4)],
+            "created_by": None,
+            "created_at": LATER.isoformat(),
+        },
+    ]
+    # An event's export does not: households belong to the guild, not to a season.
+    assert "households" not in await export_event(source, 1)
+
+    target = InMemoryEventRepository()
+    report = await import_file(target, read_export_file(json.loads(json.dumps(exported)), now=NOW))
+    assert (len(report.events), report.households_added, report.households_present) == (1, 2, 0)
+    again = await export_guild(target, BIG)
+    for data in (exported, again):
+        for event in data["events"]:
+            event["event"].pop("id")
+    assert again == exported
+    assert await target.list_households(BIG + 100) == []
+
+
+async def test_files_without_households_import_as_before() -> None:
+    exported = await export_guild(await guild_with_households(), BIG)
+    del exported["households"]
+    file = read_export_file(exported, now=NOW)
+    assert file.households == ()
+    target = InMemoryEventRepository()
+    report = await import_file(target, file)
+    assert (len(report.events), report.households_added) == (1, 0)
+    assert await target.list_households(BIG) == []
+    exported["events"] = []
+    with pytest.raises(InvalidInput, match="holds no event to import"):
+        read_export_file(exported, now=NOW)
+
+
+async def test_a_guild_without_events_still_moves_its_households() -> None:
+    exported = await export_guild(await guild_with_households(), BIG)
+    exported["events"] = []
+    target = InMemoryEventRepository()
+    report = await import_file(target, read_export_file(exported, now=NOW))
+    assert (report.events, report.households_added) == ([], 2)
+    assert [h.members for h in await target.list_households(BIG)] == [
+        (BIG, BIG + 1),
+        (BIG + 2, BIG + 3, BIG + 4),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda d: d.update(households="none"), "households = 'none': expected a list"),
+        (lambda d: d["households"].append(3), "households[2] = 3: expected an object"),
+        (lambda d: d["households"][0].pop("members"), "households[0].members is missing"),
+        (
+            lambda d: d["households"][1].update(members="1, 2"),
+            "households[1].members = '1, 2': expected a list of 2 to 8 Discord ids",
+        ),
+        (
+            lambda d: d["households"][1].update(members=["5"]),
+            "households[1].members = ['5']: expected a list of 2 to 8 Discord ids, got 1",
+        ),
+        (
+            lambda d: d["households"][1].update(members=[str(n) for n in range(1, 10)]),
+            "got 9",
+        ),
+        (
+            lambda d: d["households"][1]["members"].__setitem__(0, "x"),
+            "households[1].members[0] = 'x': expected a Discord id",
+        ),
+        (
+            lambda d: d["households"][1]["members"].__setitem__(1, 2**63),
+            f"households[1].members[1] = {2**63}: expected a Discord id",
+        ),
+        (
+            lambda d: d["households"][1]["members"].append(str(BIG + 3)),
+            f"households[1].members[3] = '{BIG + 3}': listed twice in this household",
+        ),
+        (
+            lambda d: d["households"][1]["members"].append(str(BIG)),
+            f"households[1].members[3] = '{BIG}': already in households[0]; "
+            "a member is in one household at most",
+        ),
+        (
+            lambda d: d["households"][0].update(created_at="yesterday"),
+            "households[0].created_at = 'yesterday'",
+        ),
+        (lambda d: d["households"][0].update(created_by=-3), "households[0].created_by = -3"),
+        (lambda d: d.update(guild_id="guild"), "the file: guild_id = 'guild'"),
+        (lambda d: d.pop("guild_id"), "the file: guild_id: missing; the households belong to it"),
+    ],
+)
+async def test_bad_households_name_the_path_and_nothing_is_read(
+    change: Callable[[dict[str, Any]], object], named: str
+) -> None:
+    data = await export_guild(await guild_with_households(), BIG)
+    change(data)
+    with pytest.raises(InvalidInput) as caught:
+        read_export_file(data, now=NOW)
+    assert named in str(caught.value)
+    assert "\n" not in str(caught.value)
+    if "the file" not in named:
+        assert str(caught.value).startswith(f"import: guild {BIG}: ")
+
+
+async def test_households_the_guild_already_has_are_kept_and_a_clash_refuses_all() -> None:
+    exported = await export_guild(await guild_with_households(), BIG)
+    target = InMemoryEventRepository()
+    same = await target.add_household(BIG, [BIG, BIG + 1], created_by=None, now=NOW)
+    report = await import_file(target, read_export_file(exported, now=NOW))
+    assert (len(report.events), report.households_added, report.households_present) == (1, 1, 1)
+    assert (await target.list_households(BIG))[0] == same  # kept as it was, not doubled
+    assert len(await target.list_households(BIG)) == 2
+
+    # A member already in another household of the guild: nothing of the file is stored.
+    clash = InMemoryEventRepository()
+    family = await clash.add_household(BIG, [BIG + 3, BIG + 7], created_by=None, now=NOW)
+    with pytest.raises(InvalidInput) as caught:
+        await import_file(clash, read_export_file(exported, now=NOW))
+    assert str(caught.value) == (
+        f"import: guild {BIG}: households[1]: member {BIG + 3} is already in household "
+        f"{family.id} of this guild ({BIG + 3}, {BIG + 7}); a member is in one household at "
+        "most: take them out of it (`/ratmas-admin household remove`) or leave this household "
+        "out of the file; nothing was imported"
+    )
+    assert await clash.list_households(BIG) == [family]
+    assert await clash.list_events(BIG) == []

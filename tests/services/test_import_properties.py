@@ -5,18 +5,22 @@ fits the columns it goes into."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ratmas.domain.dates import EARLIEST, LATEST
 from ratmas.domain.errors import InvalidInput
 from ratmas.domain.limits import MAX_ID, MAX_INT32, link_problem
-from ratmas.services.export import FORMAT, read_json, snapshots_from_file
+from ratmas.services.export import FORMAT, read_export_file, read_json, snapshots_from_file
+from ratmas.services.households import MAX_HOUSEHOLD_MEMBERS
 from tests.properties import mutated
 
 GUILD = "900000000000000001"
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 def valid_export(guild: str = GUILD, event_id: int = 7, status: str = "archived") -> dict[str, Any]:
@@ -79,10 +83,19 @@ def valid_export(guild: str = GUILD, event_id: int = 7, status: str = "archived"
 
 
 def valid_guild_file() -> dict[str, Any]:
+    family = [str(int(GUILD) + n) for n in (10, 11, 20)]
     return {
         "format": FORMAT,
         "guild_id": GUILD,
         "events": [valid_export(event_id=7), valid_export(event_id=8, status="cancelled")],
+        "households": [
+            {
+                "members": family,
+                "created_by": str(int(GUILD) + 3),
+                "created_at": "2026-11-01T12:00:00+00:00",
+            },
+            {"members": [str(int(GUILD) + 12), str(int(GUILD) + 21)]},
+        ],
     }
 
 
@@ -90,19 +103,35 @@ def test_the_valid_export_is_valid() -> None:
     (snapshot,) = snapshots_from_file(valid_export())
     assert len(snapshot.pairings) == 3
     assert len(snapshots_from_file(valid_guild_file())) == 2
+    file = read_export_file(valid_guild_file(), now=NOW)
+    assert len(file.snapshots) == 2
+    assert [h.members for h in file.households] == [
+        (int(GUILD) + 10, int(GUILD) + 11, int(GUILD) + 20),
+        (int(GUILD) + 12, int(GUILD) + 21),
+    ]
+    assert [h.created_at for h in file.households] == [datetime(2026, 11, 1, 12, tzinfo=UTC), NOW]
 
 
 def _read(text: str) -> None:
     """Read a file's text as `ratmas import` does; only `InvalidInput` may escape, and
     its message is one line."""
     try:
-        snapshots = snapshots_from_file(read_json(text))
+        file = read_export_file(read_json(text), now=NOW)
     except InvalidInput as refused:
         message = str(refused)
         assert "\n" not in message
         message.encode("utf-8")  # printable on any terminal, surrogates escaped
         return
-    for snapshot in snapshots:
+    placed: set[tuple[int, int]] = set()
+    for household in file.households:
+        assert 2 <= len(household.members) <= MAX_HOUSEHOLD_MEMBERS
+        assert len(set(household.members)) == len(household.members)
+        assert all(1 <= i <= MAX_ID for i in (household.guild_id, *household.members))
+        assert EARLIEST <= household.created_at <= LATEST
+        mine = {(household.guild_id, m) for m in household.members}
+        assert not placed & mine  # a member is in one household at most
+        placed |= mine
+    for snapshot in file.snapshots:
         event = snapshot.event
         ids = [event.guild_id, *(p.user_id for p in snapshot.participants)]
         ids += [i for p in snapshot.pairings for i in (p.santa_id, p.recipient_id)]
@@ -154,3 +183,40 @@ def test_deep_nesting_and_huge_numbers_are_one_line() -> None:
             message = str(refused)
         assert "\n" not in message
         assert message or text == "[1e999999]"  # parses to inf, refused later as a type
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.sampled_from([str(int(GUILD) + n) for n in range(12)]),
+                st.sampled_from(["0", "x", "", "9" * 20, "-5", "1.5"]),
+            ),
+            max_size=10,
+        ),
+        max_size=5,
+    )
+)
+def test_households_are_read_exactly_when_the_rules_hold(households: list[list[str]]) -> None:
+    """The reader against a plain statement of the rules: 2 to 8 distinct ids per
+    household, nobody in two households."""
+    data = valid_guild_file()
+    data["households"] = [{"members": members} for members in households]
+    every = [m for members in households for m in members]
+    valid = (
+        all(2 <= len(members) <= MAX_HOUSEHOLD_MEMBERS for members in households)
+        and all(m.isdigit() and 1 <= int(m) <= MAX_ID for m in every)
+        and len(set(every)) == len(every)
+    )
+    if not valid:
+        with pytest.raises(InvalidInput) as refused:
+            read_export_file(data, now=NOW)
+        assert str(refused.value).startswith(f"import: guild {GUILD}: households[")
+        assert "\n" not in str(refused.value)
+        return
+    file = read_export_file(data, now=NOW)
+    assert [h.members for h in file.households] == [
+        tuple(sorted(int(m) for m in members)) for members in households
+    ]
+    assert all(h.guild_id == int(GUILD) for h in file.households)
