@@ -114,7 +114,9 @@ def mutated(draw: st.DrawFn, valid: dict[str, Any]) -> dict[str, Any]:
         key: Any = path[-1]
         how = draw(st.sampled_from(["replace", "replace", "delete", "duplicate"]))
         if how == "replace":
-            parent[key] = draw(json_values())
+            # A copy: the lists and dicts of NASTY_VALUES are shared by every example,
+            # and a later change of this one must not reach into them.
+            parent[key] = copy.deepcopy(draw(json_values()))
         elif how == "delete" and isinstance(parent, dict):
             del parent[key]
         elif isinstance(parent, list):
