@@ -32,15 +32,9 @@ from ratmas.persistence.heartbeat import read_heartbeats, record_heartbeat
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.backups import BackupService
 from ratmas.services.container import ServiceOptions, Services, build_services
-from ratmas.services.export import (
-    ExportFile,
-    ImportReport,
-    export_event,
-    export_guild,
-    export_json,
-    import_file,
-)
+from ratmas.services.export import export_event, export_guild, export_json
 from ratmas.services.health import Heartbeat, HeartbeatRecorder
+from ratmas.services.imports import ExportFile, ImportReport, import_file
 from ratmas.services.phases import DEFAULT_HORIZON
 from ratmas.services.ports import Clock, SystemClock
 from ratmas.services.snapshots import SnapshotService

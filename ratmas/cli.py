@@ -169,7 +169,7 @@ async def _export(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
 
 async def _import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ratmas.app import import_events
-    from ratmas.services.export import read_export_file
+    from ratmas.services.imports import read_export_file
 
     # Every event and household of the file is checked before anything is stored.
     file = read_export_file(_read_json(Path(args.file)), now=SystemClock().now())
@@ -239,7 +239,7 @@ async def _restore(args: argparse.Namespace, settings: Settings, out: TextIO) ->
 
 def _read_json(path: Path) -> Any:
     from ratmas.domain.errors import ConfigError
-    from ratmas.services.export import read_json
+    from ratmas.services.import_checks import read_json
 
     try:
         text = path.read_text(encoding="utf-8")

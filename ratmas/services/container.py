@@ -21,8 +21,6 @@ from ratmas.services.anonymous import DEFAULT_MAX_PER_DAY, AnonymousMessageServi
 from ratmas.services.delivery import (
     DEFAULT_MAX_CONCURRENT_DMS,
     DEFAULT_NONCE_WINDOW,
-    DEFAULT_PROGRESS_AFTER,
-    DEFAULT_PROGRESS_EVERY,
     SantaDelivery,
 )
 from ratmas.services.draw import DEFAULT_AVOID_PREVIOUS_EVENTS, DrawService, fresh_rng
@@ -34,6 +32,7 @@ from ratmas.services.locks import EventLocks
 from ratmas.services.participants import ParticipantService
 from ratmas.services.phases import DEFAULT_RESUME_AFTER, PhaseEngine
 from ratmas.services.ports import Clock, Discord, EventRepository, JobScheduler
+from ratmas.services.progress import DEFAULT_PROGRESS_AFTER, DEFAULT_PROGRESS_EVERY
 from ratmas.services.records import AuditTrail
 from ratmas.services.roster import RosterService
 from ratmas.services.snapshots import (

@@ -35,7 +35,7 @@ Why it is shaped this way (see DESIGN.md, Discord facts):
   flight finish, and is raised again for the caller to log and resume.
 - **Visible progress.** A blast that runs longer than `progress_after` keeps one
   message in the event channel (no pings) up to date every `progress_every`; the
-  final summary replaces it.
+  final summary replaces it (`ratmas.services.progress`).
 
 Callers that change the draw hold the event's lock (`EventLocks`) around both the
 change and `send_queued`; `deliver_pending` takes it itself.
@@ -72,14 +72,16 @@ from ratmas.services.ports import (
     Discord,
     EventRepository,
     Message,
-    SentMessage,
+)
+from ratmas.services.progress import (
+    DEFAULT_PROGRESS_AFTER,
+    DEFAULT_PROGRESS_EVERY,
+    ProgressReporter,
 )
 
 DEFAULT_MAX_CONCURRENT_DMS: Final = 5
 # Discord keeps an enforced nonce "for a few minutes"; resend on trust only well inside.
 DEFAULT_NONCE_WINDOW: Final = timedelta(seconds=60)
-DEFAULT_PROGRESS_AFTER: Final = 10.0
-DEFAULT_PROGRESS_EVERY: Final = 5.0
 HISTORY_LIMIT: Final = 50
 # The DMs whose text is stored with them, i.e. every kind but the assignment.
 STORED_TEXT_KINDS: Final = frozenset(OutboxKind) - {OutboxKind.ASSIGNMENT}
@@ -164,16 +166,19 @@ class SantaDelivery:
         self._locks = locks
         self._max_concurrent = max_concurrent_dms
         self._nonce_window = nonce_window
-        self._progress_after = progress_after
-        self._progress_every = progress_every
-        self._monotonic = monotonic
         self._log = log or logging.getLogger(__name__)
-        self._running: dict[int, BlastProgress] = {}
+        self._progress = ProgressReporter(
+            discord,
+            progress_after=progress_after,
+            progress_every=progress_every,
+            monotonic=monotonic,
+            log=self._log,
+        )
         self._sending: set[int] = set()  # outbox rows a worker of this process has in hand
 
     def progress(self, event_id: int) -> BlastProgress | None:
         """The blast this process is running for the event right now, if any."""
-        return self._running.get(event_id)
+        return self._progress.current(event_id)
 
     async def deliver_pending(self, event: Event, *, retry_failed: bool = False) -> DeliveryReport:
         """Send the event's open DMs: pending ones and those whose last attempt has no
@@ -270,29 +275,14 @@ class SantaDelivery:
                         self._sending.discard(entry.id)
                 done += 1
 
-        reporter = None
-        finished = asyncio.Event()
-        if blast:
-            reporter = asyncio.create_task(
-                self._report_progress(event, outcome, len(rows), lambda: done, finished)
-            )
-        try:
+        shown: contextlib.AbstractAsyncContextManager[None] = (
+            self._progress.shown(event, outcome, len(rows), lambda: done)
+            if blast
+            else contextlib.nullcontext()
+        )
+        async with shown:
             workers = min(self._max_concurrent, len(rows))
             await asyncio.gather(*(worker() for _ in range(workers)))
-        except BaseException:
-            if reporter is not None:
-                reporter.cancel()
-            raise
-        if reporter is not None:
-            # Not cancelled: a progress post in flight completes and is then replaced.
-            finished.set()
-            try:
-                posted = await reporter
-            except Exception:  # the progress message is a courtesy: the blast's outcome stands
-                self._log.warning("event %s: progress failed", event.id, exc_info=True)
-                posted = None
-            if posted is not None:
-                await self._finish_progress(event, posted, outcome, len(rows) - done)
         if outcome.to_ping:
             await self._announcer.ping_closed_dms(event, sorted(outcome.to_ping))
         return outcome
@@ -444,77 +434,3 @@ class SantaDelivery:
             return []
         text = messages.message_undelivered(sent.direction, dms_closed=dms_closed).content
         return [OutboxDraft(sent.sender_id, OutboxKind.NOTICE, content=text)]
-
-    # === progress =======================================================================
-
-    def _snapshot(self, outcome: Round, remaining: int, started: float) -> BlastProgress:
-        handled = len(outcome.sent) + len(outcome.closed) + len(outcome.failed)
-        elapsed = self._monotonic() - started
-        eta = remaining * elapsed / handled if handled and elapsed > 0 else None
-        return BlastProgress(
-            sent=len(outcome.sent),
-            closed=len(outcome.closed),
-            failed=len(outcome.failed),
-            remaining=remaining,
-            eta_seconds=eta,
-        )
-
-    async def _report_progress(
-        self,
-        event: Event,
-        outcome: Round,
-        total: int,
-        done: Callable[[], int],
-        finished: asyncio.Event,
-    ) -> SentMessage | None:
-        """Keep `_running` current until `finished`; past `progress_after`, one edited
-        channel message, which is returned (for the final summary to replace)."""
-        started = self._monotonic()
-        posted: SentMessage | None = None
-        last_text = ""
-        self._running[event.id] = self._snapshot(outcome, total, started)
-
-        async def pause(seconds: float) -> bool:
-            """Wait unless the blast finishes first; whether it is still running."""
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(finished.wait(), seconds)
-            return not finished.is_set()
-
-        try:
-            while await pause(min(1.0, self._progress_every)):
-                snapshot = self._snapshot(outcome, total - done(), started)
-                self._running[event.id] = snapshot
-                if event.announcement_channel_id is None:
-                    continue
-                if self._monotonic() - started < self._progress_after:
-                    continue
-                text = messages.blast_progress(snapshot)
-                if text == last_text:
-                    continue
-                try:
-                    if posted is None:
-                        posted = await self._discord.post(
-                            event.announcement_channel_id, Message(text)
-                        )
-                    else:
-                        await self._discord.edit(
-                            posted.channel_id, posted.message_id, Message(text)
-                        )
-                    last_text = text
-                except DeliveryError as error:
-                    self._log.info("event %s: progress not shown: %s", event.id, error)
-                if not await pause(max(0.0, self._progress_every - 1.0)):
-                    break
-        finally:
-            self._running.pop(event.id, None)
-        return posted
-
-    async def _finish_progress(
-        self, event: Event, posted: SentMessage, outcome: Round, remaining: int
-    ) -> None:
-        """The final summary replaces the progress message."""
-        final = messages.blast_done(self._snapshot(outcome, remaining, self._monotonic()))
-        try:
-            await self._discord.edit(posted.channel_id, posted.message_id, Message(final))
-        except DeliveryError as error:
-            self._log.info("event %s: progress not finished: %s", event.id, error)

@@ -49,7 +49,7 @@ from ratmas.domain.model import (
 )
 from ratmas.domain.pairing import check_draw
 from ratmas.domain.status import EventStatus
-from ratmas.services.export import check_live_events
+from ratmas.services.imports import check_live_events
 from ratmas.services.participants import MAX_NAME_LENGTH, validate_wishlist
 from ratmas.services.ports import EventRepository
 

@@ -20,12 +20,9 @@ from typing import Final, Protocol
 
 from ratmas.domain.errors import InvalidInput, NotFound
 from ratmas.domain.model import Event
-from ratmas.services.export import (
-    check_live_events,
-    export_event,
-    read_json,
-    snapshots_from_file,
-)
+from ratmas.services.export import export_event
+from ratmas.services.import_checks import read_json
+from ratmas.services.imports import check_live_events, snapshots_from_file
 from ratmas.services.ports import Clock, EventRepository
 
 DEFAULT_KEEP_SNAPSHOTS: Final = 100

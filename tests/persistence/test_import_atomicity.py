@@ -16,7 +16,8 @@ from ratmas.domain.errors import RatmasError
 from ratmas.domain.model import EventDates, NewEvent
 from ratmas.persistence.db import connected, migrate
 from ratmas.persistence.repository import TortoiseEventRepository
-from ratmas.services.export import import_file, read_export_file, read_json
+from ratmas.services.import_checks import read_json
+from ratmas.services.imports import import_file, read_export_file
 from tests.conftest import _run_in_own_loop, _truncate
 from tests.properties import dump, mutated
 from tests.services.test_import_properties import GUILD, NOW, valid_export, valid_guild_file

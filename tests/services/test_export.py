@@ -12,15 +12,8 @@ import pytest
 from ratmas.domain.errors import InvalidInput, NotFound
 from ratmas.domain.model import AuditEntry, EventDates, GiftMark, Member, NewEvent, ReminderDays
 from ratmas.domain.status import EventStatus, Reminder
-from ratmas.services.export import (
-    FORMAT,
-    export_event,
-    export_guild,
-    export_json,
-    import_file,
-    read_export_file,
-    snapshots_from_file,
-)
+from ratmas.services.export import FORMAT, export_event, export_guild, export_json
+from ratmas.services.imports import import_file, read_export_file, snapshots_from_file
 from tests.fakes import InMemoryEventRepository
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)

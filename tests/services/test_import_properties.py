@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from ratmas.domain.dates import EARLIEST, LATEST
 from ratmas.domain.errors import InvalidInput
 from ratmas.domain.limits import MAX_ID, MAX_INT32, link_problem
-from ratmas.services.export import FORMAT, read_export_file, read_json, snapshots_from_file
+from ratmas.services.export import FORMAT
 from ratmas.services.households import MAX_HOUSEHOLD_MEMBERS
+from ratmas.services.import_checks import read_json
+from ratmas.services.imports import read_export_file, snapshots_from_file
 from tests.properties import mutated
 
 GUILD = "900000000000000001"
