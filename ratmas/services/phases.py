@@ -49,7 +49,9 @@ without DMs, and an INFO line says it was skipped.
 
 The engine's in-flight state lives here and nowhere else: the events it is moving on
 right now (`in_flight`), and those whose phase it saw stop halfway (it may resume
-those without waiting).
+those without waiting). A reconcile that finds an event already being moved on here
+leaves it alone but is not lost: the run on it drives it again for the later time
+before letting go, so a phase that came due meanwhile is performed at once.
 """
 
 from __future__ import annotations
@@ -189,6 +191,9 @@ class PhaseEngine:
         self.horizon = horizon
         self._log = log or logging.getLogger(__name__)
         self._busy: set[int] = set()
+        # Events a reconcile found busy, with the latest time it ran for: whoever is on
+        # the event drives it again for that time once done (see `_reconcile_event`).
+        self._again: dict[int, datetime] = {}
         self._interrupted: set[int] = set()
 
     # === in-flight state ================================================================
@@ -259,7 +264,7 @@ class PhaseEngine:
         report = ReconcileReport()
         for event in await self._events_in_scope(event_id):
             if event.status.is_live:
-                await self._reconcile_event(event, at, report)
+                at = await self._reconcile_event(event, at, report)
         current = await self._events_in_scope(event_id)
         until = None if self.horizon is None else at + self.horizon
         self._sync(within(schedules(current, at), until), {event_id})
@@ -308,14 +313,35 @@ class PhaseEngine:
         now: datetime,
         report: ReconcileReport,
         progress: DeliveryProgress | _Unknown | None = UNKNOWN,
-    ) -> None:
+    ) -> datetime:
+        """Drive the event for `now`, unless this engine is already on it.
+
+        A run that finds the event busy cannot leave its work to the run in progress
+        as it is: that one reads the time once, when it starts, so a phase that came
+        due since (a clock skipped ahead, a job firing while the previous phase is
+        still being announced) is neither performed by it nor given a job (an overdue
+        phase has none), and would wait for the next safety tick. So it notes its
+        time, and the run in progress drives the event again for it before letting go.
+        Returns the latest time the event was driven for."""
         if event.id in self._busy:
-            return  # this engine is already on it; that run schedules what is left
+            self._again[event.id] = max(now, self._again.get(event.id, now))
+            return now
         self._busy.add(event.id)
+        # A note left while an admin held the event (`in_flight`) is covered by this run.
+        now = max(now, self._again.pop(event.id, now))
         try:
-            await self._drive(event, now, report, progress)
-            # Notices and wishlist DMs a crash left unsent (assignments are the phases').
-            await self._delivery.send_notices(event)
+            while True:
+                await self._drive(event, now, report, progress)
+                # Notices and wishlist DMs a crash left unsent (assignments are the phases').
+                await self._delivery.send_notices(event)
+                later = self._again.pop(event.id, None)
+                if later is None:
+                    break
+                now = max(now, later)
+                current = await self._repo.get_event(event.id)
+                if current is None or not current.status.is_live:
+                    break
+                event, progress = current, UNKNOWN
         except Exception:
             report.failed.append(event.id)
             self._log.exception(
@@ -326,6 +352,9 @@ class PhaseEngine:
             )
         finally:
             self._busy.discard(event.id)
+            # After a failure the next tick retries; nothing waits on a note any more.
+            self._again.pop(event.id, None)
+        return now
 
     async def _drive(
         self,

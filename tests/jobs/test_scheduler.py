@@ -469,3 +469,86 @@ async def test_a_reminder_job_fires_when_its_timeline_reaches_it() -> None:
         ]
     finally:
         await adapter.aclose()
+
+
+class HeldDeadlineDiscord(SignallingDiscord):
+    """A signalling Discord whose purchase deadline post waits until released, and that
+    says when the reveal was posted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posting_deadline = asyncio.Event()
+        self.release_deadline = asyncio.Event()
+        self.revealed = asyncio.Event()
+
+    async def post(self, channel_id: int, message: Message) -> SentMessage:
+        if message.content.startswith("🛍️ **The purchase deadline has passed**"):
+            self.posting_deadline.set()
+            await self.release_deadline.wait()
+        sent = await super().post(channel_id, message)
+        if message.content.startswith("🎉 **The Ratmas reveal!**"):
+            self.revealed.set()
+        return sent
+
+
+async def test_a_reveal_whose_job_fires_while_the_deadline_is_announced_is_not_lost() -> None:
+    """The e2e season's order of things: the clock skips to the reveal while the
+    purchase deadline's job is still announcing. The reveal's job finds the event busy;
+    while it is still finishing (a slow last query), any reveal job added meanwhile is
+    skipped by APScheduler (same id, one instance at a time). The reveal must still
+    come without waiting for the safety tick."""
+    repo = InMemoryEventRepository()
+    clock = FastForwardClock()
+    adapter = PhaseScheduler(
+        tick_seconds=60, misfire_grace_seconds=None, coalesce=True, timeline=clock
+    )
+    discord = HeldDeadlineDiscord()
+    engine = build_services(repo, discord, clock, adapter).engine
+    now = clock.now()
+    start = now + timedelta(hours=1)
+    created = await repo.create_event(
+        NewEvent(
+            guild_id=1001,
+            dates=EventDates(start, start + timedelta(days=1), start + timedelta(days=2)),
+            timezone="UTC",
+            announcement_channel_id=CHANNEL,
+            participant_role_id=ROLE,
+        ),
+        now=now,
+    )
+    holding = False
+    reveal_job_returned, let_it_finish = asyncio.Event(), asyncio.Event()
+
+    async def reconcile(*, event_id: int | None = None) -> None:
+        hold = holding and event_id is not None
+        await engine.reconcile(event_id=event_id)
+        if hold:  # the job's run is still going after the engine returned
+            reveal_job_returned.set()
+            await let_it_finish.wait()
+
+    adapter.start(reconcile)
+    try:
+        await engine.reconcile()
+        clock.fast_forward(start)
+        await asyncio.wait_for(discord.posted_something.wait(), timeout=15)
+        clock.fast_forward(start + timedelta(days=1))
+        await asyncio.wait_for(discord.posting_deadline.wait(), timeout=15)
+
+        holding = True
+        clock.fast_forward(start + timedelta(days=2))
+        await asyncio.wait_for(reveal_job_returned.wait(), timeout=15)
+        discord.release_deadline.set()
+        await asyncio.wait_for(discord.revealed.wait(), timeout=15)
+
+        revealed = await repo.get_event(created.id)
+        assert revealed is not None
+        assert revealed.status is EventStatus.REVEALED
+        assert announced(discord) == [
+            EventStatus.ACTIVE,
+            EventStatus.PURCHASE_CLOSED,
+            EventStatus.REVEALED,
+        ]
+    finally:
+        let_it_finish.set()
+        discord.release_deadline.set()
+        await adapter.aclose()

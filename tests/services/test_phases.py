@@ -154,6 +154,56 @@ async def test_a_double_fire_in_one_process_performs_the_phase_once(world: World
     assert sorted(world.told()) == [1, 2, 3, 4]
 
 
+class HeldDeadlinePost(RecordingDiscord):
+    """A recording Discord whose purchase deadline post waits until released."""
+
+    def __init__(self) -> None:
+        super().__init__(roles={ROLE: people(1, 2, 3, 4)})
+        self.posting = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def post(self, channel_id: int, message: Message) -> SentMessage:
+        if message.content.startswith("🛍️ **The purchase deadline has passed**"):
+            self.posting.set()
+            await self.release.wait()
+        return await super().post(channel_id, message)
+
+
+@pytest.mark.parametrize("woken_by", ["its job", "the tick"])
+async def test_a_phase_due_while_the_previous_one_is_announced_is_performed_at_once(
+    woken_by: str,
+) -> None:
+    """The clock passes the reveal while the deadline's run is still announcing it (the
+    reveal's job fires then, or a tick comes by): that second reconcile finds the event
+    busy and leaves it, and the reveal, overdue, gets no job. The run on the event must
+    perform it before it lets go, not leave it to the next safety tick."""
+    world = World(discord=HeldDeadlinePost())
+    discord = world.discord
+    assert isinstance(discord, HeldDeadlinePost)
+    event = await world.event()
+    world.at(START)
+    await world.engine.reconcile()
+    world.at(DEADLINE)
+    deadline = asyncio.create_task(world.engine.reconcile(event_id=event.id))
+    await asyncio.wait_for(discord.posting.wait(), timeout=10)
+
+    world.at(REVEAL)
+    second = world.engine.reconcile(event_id=event.id if woken_by == "its job" else None)
+    assert (await second).performed == []
+    assert (await world.get(event.id)).status is EventStatus.PURCHASE_CLOSED
+    discord.release.set()
+
+    report = await asyncio.wait_for(deadline, timeout=10)
+    assert report.performed == [(event.id, Phase.PURCHASE_DEADLINE), (event.id, Phase.REVEAL)]
+    assert (await world.get(event.id)).status is EventStatus.REVEALED
+    assert await world.announcements(event.id) == [
+        EventStatus.ACTIVE,
+        EventStatus.PURCHASE_CLOSED,
+        EventStatus.REVEALED,
+    ]
+    assert world.scheduler.ids() == []
+
+
 async def test_two_reconcilers_sharing_a_database_perform_each_phase_once() -> None:
     first = World()
     first.members(1, 2, 3, 4, 5)
