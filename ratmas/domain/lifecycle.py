@@ -1,5 +1,22 @@
 """The lifecycle of an event: which status may follow which, and on what condition.
 
+Transition table (as built from `TRANSITIONS`; `-` = refused):
+
+    status \\ trigger | start         | close_purchases | reveal   | archive  | cancel
+    -----------------+---------------+-----------------+----------+----------+----------
+    scheduled        | active [1]    | -               | -        | -        | cancelled
+    active           | -             | purchase_closed | -        | -        | cancelled
+    purchase_closed  | -             | -               | revealed | -        | cancelled
+    revealed         | -             | -               | -        | archived | cancelled
+    archived         | -             | -               | -        | -        | -
+    cancelled        | -             | -               | -        | -        | -
+
+    [1] guarded: at least `min_participants` participants after the participant sync.
+
+The dated phases (`start`, `purchase_deadline`, `reveal`) each fire one trigger of
+that table (`PHASE_TRIGGERS`) from one status to the next (`phase_source`,
+`phase_target`); archiving and cancelling are the organisers' moves.
+
 The machine is built from data: `STATES` and `TRANSITIONS` below are the whole truth,
 and the tests walk every status x trigger pair of them. It runs on `transitions` with
 

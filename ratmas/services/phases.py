@@ -1,21 +1,9 @@
 """The phase engine: moves events through their season on time, exactly once.
 
-Transition table (as built by `ratmas.domain.lifecycle.TRANSITIONS`; `-` = refused):
-
-    status \\ trigger | start         | close_purchases | reveal   | archive  | cancel
-    -----------------+---------------+-----------------+----------+----------+----------
-    scheduled        | active [1]    | -               | -        | -        | cancelled
-    active           | -             | purchase_closed | -        | -        | cancelled
-    purchase_closed  | -             | -               | revealed | -        | cancelled
-    revealed         | -             | -               | -        | archived | cancelled
-    archived         | -             | -               | -        | -        | -
-    cancelled        | -             | -               | -        | -        | -
-
-    [1] guarded: at least `min_participants` participants after the participant sync.
-
 The dated phases are `start`, `purchase_deadline` and `reveal`; each moves the event
-along one row of that table (`phase_source` -> `phase_target`), and the status stored
-is always the one the machine returns.
+along one row of the lifecycle's transition table (`ratmas.domain.lifecycle`:
+`phase_source` -> `phase_target`), and the status stored is always the one the
+machine returns.
 
 Reconcile (at startup, on every scheduler job and safety tick, after every change):
 for each live, unheld event of this process's guilds, the overdue phases are performed

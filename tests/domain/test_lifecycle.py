@@ -1,4 +1,5 @@
-"""The lifecycle table: every status x every trigger, the start guard, bad input."""
+"""The lifecycle table: every status x every trigger (and as the docstring shows it), the
+start guard, bad input."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 
 import pytest
 
+from ratmas.domain import lifecycle
 from ratmas.domain.errors import InvalidInput, InvalidTransition, RatmasError
 from ratmas.domain.lifecycle import (
     PHASE_TRIGGERS,
@@ -102,6 +104,25 @@ def test_the_table_is_the_data() -> None:
     for status in EventStatus:
         assert allowed_moves(status) == ALLOWED_FROM[status]
         assert allowed_moves(str(status)) == ALLOWED_FROM[status]
+
+
+def test_the_documented_transition_table_is_the_built_one() -> None:
+    doc = lifecycle.__doc__ or ""
+    lines = [line for line in doc.splitlines() if "|" in line and "---" not in line]
+    header, *body_lines = [line.split("|", 1) for line in lines]
+    body = [(status.strip(), cells) for status, cells in body_lines]
+    triggers = [t.strip() for t in header[1].split("|")]
+    assert triggers == [t.value for t in Trigger]
+    documented = {
+        (status, trigger): cell.strip().split(" ")[0]
+        for status, cells in body
+        for trigger, cell in zip(triggers, cells.split("|"), strict=True)
+    }
+    built = {(status.value, trigger.value): "-" for status in EventStatus for trigger in Trigger}
+    for row in TRANSITIONS:
+        for source in row["source"]:
+            built[(str(source), str(row["trigger"]))] = str(row["dest"])
+    assert documented == built
 
 
 def test_cancel_from_every_live_status_and_only_those() -> None:

@@ -13,12 +13,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ratmas.domain.errors import InvalidTransition, PairingImpossible
-from ratmas.domain.lifecycle import PHASE_TRIGGERS, TRANSITIONS, Lifecycle, Trigger, phase_target
+from ratmas.domain.lifecycle import PHASE_TRIGGERS, Lifecycle, Trigger, phase_target
 from ratmas.domain.pairing import draw_pairings
 from ratmas.domain.sharding import shard_filter
 from ratmas.domain.status import EventStatus, Phase
 from ratmas.persistence.repository import TortoiseEventRepository
-from ratmas.services import phases as phases_module
 from ratmas.services.locks import EventLocks
 from ratmas.services.ports import Message, SentMessage
 from tests.services.fake_discord import RecordingDiscord
@@ -437,28 +436,6 @@ async def test_the_stored_status_is_the_one_the_lifecycle_machine_returns(world:
     other = await world.event()
     cancelled = Lifecycle(EventStatus.SCHEDULED).fire(Trigger.CANCEL)
     assert (await world.admin.cancel(other.id, ADMIN, "no")).event.status is cancelled
-
-
-# --- the transition table in the module docstring ----------------------------------------
-
-
-def test_the_documented_transition_table_is_the_built_one() -> None:
-    doc = phases_module.__doc__ or ""
-    lines = [line for line in doc.splitlines() if "|" in line and "---" not in line]
-    header, *body_lines = [line.split("|", 1) for line in lines]
-    body = [(status.strip(), cells) for status, cells in body_lines]
-    triggers = [t.strip() for t in header[1].split("|")]
-    assert triggers == [t.value for t in Trigger]
-    documented = {
-        (status, trigger): cell.strip().split(" ")[0]
-        for status, cells in body
-        for trigger, cell in zip(triggers, cells.split("|"), strict=True)
-    }
-    built = {(status.value, trigger.value): "-" for status in EventStatus for trigger in Trigger}
-    for row in TRANSITIONS:
-        for source in row["source"]:
-            built[(str(source), str(row["trigger"]))] = str(row["dest"])
-    assert documented == built
 
 
 # --- reconcilers on PostgreSQL -------------------------------------------------------------
