@@ -307,7 +307,7 @@ class AdminService:
         self._engine.settled(event.id)
         cancelled = await require_event(self._repo, event.id)
         try:
-            await self._engine.announce_status(cancelled)
+            await self._announcer.announce_status(cancelled)
         except Exception:
             self._log.exception(
                 "event %s (guild %s): the cancellation could not be announced",

@@ -4,8 +4,10 @@
 draw, the purchase deadline, the reveal split to Discord's limits, a cancellation),
 pings santas whose DMs are closed or who never got their assignment (never saying
 whom they give to), and tells the admins what needs them. Posts never ping @everyone,
-@here or roles (see `ratmas.services.messages`). Deciding *when* to announce, once,
-is the phase engine's job (`ratmas.services.phases`).
+@here or roles (see `ratmas.services.messages`). A status is announced once, by
+whoever wins the claim on it (`announce_status`: a compare-and-set on the event's
+`announced_status`); *when* is the phase engine's call (`ratmas.services.phases`),
+after each phase it performs and when it resumes one.
 
 A notice for the admins is posted in the channel and DMed to the event's creator. The
 DM, like every DM that matters, is an outbox row (kind `notice`) sent by the delivery
@@ -18,9 +20,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from ratmas.domain.model import Event, OutboxDraft, OutboxKind
-from ratmas.domain.status import EventStatus
+from ratmas.domain.status import ANNOUNCED_STATUSES, EventStatus
 from ratmas.services import messages
 from ratmas.services.errors import DeliveryError
 from ratmas.services.ports import Clock, Discord, EventRepository, Message
@@ -47,6 +50,44 @@ class Announcer:
         """How the outbox's notice DMs are sent (the delivery worker, wired afterwards:
         it posts through this announcer)."""
         self._send_notices = send
+
+    async def announce_status(self, event: Event) -> None:
+        """Claim and post the announcement of the event's status, once, by whoever wins.
+
+        At the purchase deadline the winner also reminds santas who never got their DM."""
+        if event.status is event.announced_status:
+            return
+        if event.status not in ANNOUNCED_STATUSES and event.status is not EventStatus.CANCELLED:
+            return
+        if not await self._repo.claim_announcement(event.id, event.announced_status, event.status):
+            return
+        claimed = replace(event, announced_status=event.status)
+        try:
+            await self.announce(claimed)
+        except DeliveryError as refused:
+            # Discord answered and refused (channel gone, permissions): posting again
+            # would fail again and must not hold the season back. The admins are told.
+            self._log.warning(
+                "event %s (guild %s): the %s announcement was refused: %s",
+                event.id,
+                event.guild_id,
+                event.status,
+                refused,
+            )
+            await self.tell_admins(
+                claimed,
+                f"The announcement for '{event.status}' could not be posted in the event "
+                f"channel (Discord said: {refused.text}). Check that the channel exists and "
+                "that the bot may post there (`/ratmas-admin setup channel:`).",
+            )
+        except Exception:
+            # The post may not have gone out (network, crash): give the claim back, so
+            # the resume of a later tick posts it (a crash between claim and post still
+            # loses it rather than posting it twice).
+            await self._repo.claim_announcement(event.id, event.status, event.announced_status)
+            raise
+        if event.status is EventStatus.PURCHASE_CLOSED:
+            await self.remind_undelivered(claimed)
 
     async def announce(self, event: Event) -> None:
         """Post the announcement of `event.status` in the event channel (if it has one).

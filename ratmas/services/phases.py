@@ -48,7 +48,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -73,7 +73,6 @@ from ratmas.services.announcements import Announcer
 from ratmas.services.delivery import SantaDelivery, delivery_counts
 from ratmas.services.draw import DrawPlan, DrawService
 from ratmas.services.errors import (
-    DeliveryError,
     MembersIntentMissing,
     PhaseInProgress,
     RoleMissing,
@@ -514,7 +513,7 @@ class PhaseEngine:
             delivered = await self._delivery.deliver_pending(active)
             if delivered.stopped:
                 self._interrupted.add(event.id)
-            await self.announce_status(await require_event(self._repo, event.id))
+            await self._announcer.announce_status(await require_event(self._repo, event.id))
             if note:
                 await self._announcer.tell_admins(active, f"The draw {note}.")
         except Exception:
@@ -542,49 +541,11 @@ class PhaseEngine:
             report.performed.append((event.id, phase))
         try:
             await self._audit.record(event.id, actor_id, action, detail)
-            await self.announce_status(await require_event(self._repo, event.id))
+            await self._announcer.announce_status(await require_event(self._repo, event.id))
         except Exception:
             self._interrupted.add(event.id)
             raise
         return True
-
-    async def announce_status(self, event: Event) -> None:
-        """Claim and post the announcement of the event's status, once, by whoever wins.
-
-        At the purchase deadline the winner also reminds santas who never got their DM."""
-        if event.status is event.announced_status:
-            return
-        if event.status not in ANNOUNCED_STATUSES and event.status is not EventStatus.CANCELLED:
-            return
-        if not await self._repo.claim_announcement(event.id, event.announced_status, event.status):
-            return
-        claimed = replace(event, announced_status=event.status)
-        try:
-            await self._announcer.announce(claimed)
-        except DeliveryError as refused:
-            # Discord answered and refused (channel gone, permissions): posting again
-            # would fail again and must not hold the season back. The admins are told.
-            self._log.warning(
-                "event %s (guild %s): the %s announcement was refused: %s",
-                event.id,
-                event.guild_id,
-                event.status,
-                refused,
-            )
-            await self._announcer.tell_admins(
-                claimed,
-                f"The announcement for '{event.status}' could not be posted in the event "
-                f"channel (Discord said: {refused.text}). Check that the channel exists and "
-                "that the bot may post there (`/ratmas-admin setup channel:`).",
-            )
-        except Exception:
-            # The post may not have gone out (network, crash): give the claim back, so
-            # the resume of a later tick posts it (a crash between claim and post still
-            # loses it rather than posting it twice).
-            await self._repo.claim_announcement(event.id, event.status, event.announced_status)
-            raise
-        if event.status is EventStatus.PURCHASE_CLOSED:
-            await self._announcer.remind_undelivered(claimed)
 
     async def _hold(self, event: Event, reason: str, now: datetime) -> bool:
         """Hold a start that cannot happen; whoever sets the hold tells the admins once."""
@@ -648,7 +609,7 @@ class PhaseEngine:
                         await self._audit.record(event.id, None, "draw", plan.note)
                 if delivery_counts(await self._repo.list_pairings(event.id)).untried:
                     stopped = (await self._delivery.deliver_pending(event)).stopped
-            await self.announce_status(await require_event(self._repo, event.id))
+            await self._announcer.announce_status(await require_event(self._repo, event.id))
         except Exception:
             self._interrupted.add(event.id)
             raise
