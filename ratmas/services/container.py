@@ -34,6 +34,7 @@ from ratmas.services.phases import DEFAULT_RESUME_AFTER, PhaseEngine
 from ratmas.services.ports import Clock, Discord, EventRepository, JobScheduler
 from ratmas.services.progress import DEFAULT_PROGRESS_AFTER, DEFAULT_PROGRESS_EVERY
 from ratmas.services.records import AuditTrail
+from ratmas.services.reminders import ReminderSender
 from ratmas.services.roster import RosterService
 from ratmas.services.snapshots import (
     DEFAULT_KEEP_SNAPSHOTS,
@@ -133,6 +134,7 @@ def build_services(
         delivery=delivery,
         announcer=announcer,
         audit=audit,
+        reminders=ReminderSender(repo, audit=audit),
         min_participants=opts.min_participants,
         guild_filter=opts.guild_filter,
         resume_after=opts.resume_after,

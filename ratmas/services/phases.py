@@ -28,12 +28,9 @@ participant role, no valid draw) the event is held: admins are told once (the ho
 a compare-and-set too) and the event waits in `scheduled` with no job, visibly, until
 an admin reschedules, advances or cancels it.
 
-Reminders (`ratmas.domain.reminders`) ride on the same reconcile: once the current
-phase's work is finished and before the next phase is performed, an overdue reminder
-is claimed with a compare-and-set on the event (`claim_reminder`), in the same
-transaction as its DMs (outbox notices), so it goes out at most once whoever fires it.
-One that comes too late (its phase is due already: the bot was down) is claimed
-without DMs, and an INFO line says it was skipped.
+Reminders ride on the same reconcile: once the current phase's work is finished and
+before the next phase is performed, the event's due reminder is sent, or skipped when
+it comes too late (`ratmas.services.reminders`).
 
 The engine's in-flight state lives here and nowhere else: the events it is moving on
 right now (`in_flight`), and those whose phase it saw stop halfway (it may resume
@@ -55,20 +52,16 @@ from typing import Final
 from ratmas.domain.dates import format_local
 from ratmas.domain.errors import InvalidTransition, PairingImpossible
 from ratmas.domain.lifecycle import PHASE_TRIGGERS, Lifecycle, Trigger
-from ratmas.domain.model import Event, OutboxDraft, OutboxKind
-from ratmas.domain.reminders import reminder_ready
+from ratmas.domain.model import Event
 from ratmas.domain.status import (
     ANNOUNCED_STATUSES,
     DRAWN_STATUSES,
     PHASE_LABELS,
     PHASE_ORDER,
-    REMINDER_LABELS,
-    REMINDER_PHASES,
     EventStatus,
     Phase,
     Reminder,
 )
-from ratmas.services import messages
 from ratmas.services.announcements import Announcer
 from ratmas.services.delivery import SantaDelivery, delivery_counts
 from ratmas.services.draw import DrawPlan, DrawService
@@ -79,11 +72,10 @@ from ratmas.services.errors import (
 )
 from ratmas.services.ports import Clock, DeliveryProgress, EventRepository, JobScheduler
 from ratmas.services.records import AuditTrail, require_event
+from ratmas.services.reminders import ReminderSender, due_reminders
 from ratmas.services.schedule import (
     EventSchedule,
-    PendingReminder,
     pending_phases,
-    pending_reminders,
     schedules,
     within,
 )
@@ -155,6 +147,7 @@ class PhaseEngine:
         delivery: SantaDelivery,
         announcer: Announcer,
         audit: AuditTrail,
+        reminders: ReminderSender,
         min_participants: int,
         guild_filter: Callable[[int], bool] | None = None,
         resume_after: timedelta = DEFAULT_RESUME_AFTER,
@@ -170,6 +163,7 @@ class PhaseEngine:
         self._delivery = delivery
         self._announcer = announcer
         self._audit = audit
+        self._reminders = reminders
         self.min_participants = min_participants
         self._ours = guild_filter or (lambda _guild_id: True)
         self._resume_after = resume_after
@@ -272,10 +266,7 @@ class PhaseEngine:
         pending = pending_phases(event, now)
         return (
             bool(pending and pending[0].overdue)
-            or any(
-                r.overdue and reminder_ready(event, r.reminder)
-                for r in pending_reminders(event, now)
-            )
+            or bool(due_reminders(event, now))
             or _unfinished(event, progress) is not None
         )
 
@@ -378,7 +369,10 @@ class PhaseEngine:
                 progress = UNKNOWN
                 if await self.unfinished(event) is not None:
                     return
-            event = await self._remind(event, now, report)
+            reminded = await self._reminders.send_due(event, now)
+            report.reminded.extend((event.id, reminder) for reminder in reminded.sent)
+            report.skipped.extend((event.id, reminder) for reminder in reminded.skipped)
+            event = reminded.event
             pending = pending_phases(event, now)
             if not pending or not pending[0].overdue:
                 return
@@ -408,72 +402,6 @@ class PhaseEngine:
                 report.held.append(event.id)
             return False
         return await self.run_start(event, plan, now, None, "phase", detail, report)
-
-    # === reminders ======================================================================
-
-    async def _remind(self, event: Event, now: datetime, report: ReconcileReport) -> Event:
-        """Claim the event's overdue reminder, if any: with its DMs while its phase is
-        still ahead, without (skipped, said at INFO) once it is due. Returns the event
-        as it is now."""
-        claimed = False
-        for pending in pending_reminders(event, now):
-            if pending.overdue and reminder_ready(event, pending.reminder):
-                claimed = await self._claim_reminder(event, pending, now, report) or claimed
-        return await require_event(self._repo, event.id) if claimed else event
-
-    async def _claim_reminder(
-        self, event: Event, pending: PendingReminder, now: datetime, report: ReconcileReport
-    ) -> bool:
-        reminder = pending.reminder
-        label = REMINDER_LABELS[reminder]
-        due = format_local(pending.due, event.timezone)
-        if not pending.useful:
-            if not await self._repo.claim_reminder(event.id, reminder, event.status, now=now):
-                return False
-            report.skipped.append((event.id, reminder))
-            phase = PHASE_LABELS[REMINDER_PHASES[reminder]]
-            self._log.info(
-                "event %s (guild %s): the %s due %s was skipped: the %s is due already",
-                event.id,
-                event.guild_id,
-                label,
-                due,
-                phase,
-            )
-            await self._audit.record(
-                event.id, None, "reminder", f"{label} (due {due}) skipped: the {phase} came first"
-            )
-            return True
-        if reminder is Reminder.WISHLIST:
-            text = messages.wishlist_reminder_dm(event)
-            people = [
-                p.user_id
-                for p in await self._repo.list_participants(event.id)
-                if p.wishlist_url is None
-            ]
-            whom = "participant(s) without a wishlist"
-        else:
-            text = messages.gift_reminder_dm(event)
-            people = await self._repo.santas_without_gift_sent(event.id)
-            whom = "santa(s) who have not marked their gift sent"
-        drafts = [OutboxDraft(user_id, OutboxKind.NOTICE, text) for user_id in people]
-        if not await self._repo.claim_reminder(
-            event.id, reminder, event.status, now=now, outbox=drafts
-        ):
-            return False
-        report.reminded.append((event.id, reminder))
-        self._log.info(
-            "event %s (guild %s): %s sent to %d %s",
-            event.id,
-            event.guild_id,
-            label,
-            len(drafts),
-            whom,
-        )
-        await self._audit.record(
-            event.id, None, "reminder", f"{label} (due {due}) sent to {len(drafts)} {whom}"
-        )
-        return True
 
     # === phases =========================================================================
 

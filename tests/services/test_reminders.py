@@ -221,7 +221,7 @@ async def test_a_wishlist_reminder_missed_until_the_start_is_skipped_with_an_inf
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     event = await season(world)
-    caplog.set_level(logging.INFO, logger="ratmas.services.phases")
+    caplog.set_level(logging.INFO, logger="ratmas.services.reminders")
     world.at(START + TICK)
     report = await world.engine.reconcile()
     assert report.skipped == [(event.id, Reminder.WISHLIST)]
