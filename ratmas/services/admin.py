@@ -5,7 +5,8 @@ Every use case takes ids, returns an `OverrideResult`, raises a `RatmasError` wi
 message for the admin, records who did what in the audit trail, and ends with a
 reconcile of that event so the scheduler's jobs follow the database. Moving an event
 goes through the lifecycle machine (`ratmas.domain.lifecycle`), whose answer is the
-status stored, and through the phase engine, which performs phases exactly once.
+status stored, and through the phase engine, which performs phases exactly once
+(after the resumer has finished the current one).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ratmas.services.messages import safe_text
 from ratmas.services.phases import PhaseEngine
 from ratmas.services.ports import Clock, DeliveryReport, EventRepository
 from ratmas.services.records import AuditTrail, require_event, require_unfinished_event
+from ratmas.services.resumption import PhaseResumer
 from ratmas.services.snapshots import SnapshotService
 
 MAX_REASON_LENGTH: Final = 500
@@ -78,6 +80,7 @@ class AdminService:
         clock: Clock,
         *,
         engine: PhaseEngine,
+        resumer: PhaseResumer,
         draw: DrawService,
         delivery: SantaDelivery,
         announcer: Announcer,
@@ -93,6 +96,7 @@ class AdminService:
         # Destructive changes write the event to a snapshot first (none: not kept).
         self._snapshots = snapshots
         self._engine = engine
+        self._resumer = resumer
         self._draw = draw
         self._delivery = delivery
         self._announcer = announcer
@@ -221,7 +225,7 @@ class AdminService:
         if event.held_reason is not None:
             detail += f"; hold lifted ({event.held_reason})"
         await self._audit.record(event.id, actor_id, "reschedule", detail)
-        self._engine.settled(event.id)
+        self._resumer.settled(event.id)
         await self._engine.reconcile(event_id=event.id)
         return OverrideResult(await require_event(self._repo, event.id), "reschedule", detail)
 
@@ -262,7 +266,7 @@ class AdminService:
             raise InvalidTransition(f"The event is {event.status}; there is no next phase.")
         with self._engine.in_flight(event.id):
             now = self._clock.now()
-            event = await self._engine.finish_or_refuse(event, now)
+            event = await self._resumer.finish_or_refuse(event, now)
             due = format_local(event.dates.due(phase), event.timezone)
             detail = f"performed the {PHASE_LABELS[phase]} now (it was due {due})"
             if event.held_reason is not None:
@@ -304,7 +308,7 @@ class AdminService:
             raise PhaseInProgress("This Ratmas kept changing while being cancelled; try again.")
         detail = f"cancelled while {event.status}: {text}"
         await self._audit.record(event.id, actor_id, "cancel", detail)
-        self._engine.settled(event.id)
+        self._resumer.settled(event.id)
         cancelled = await require_event(self._repo, event.id)
         try:
             await self._announcer.announce_status(cancelled)
@@ -347,7 +351,7 @@ class AdminService:
         await self._draw.store_draw(event, plan.pairings)
         report = await self._delivery.deliver_pending(await require_event(self._repo, event.id))
         if report.stopped:
-            self._engine.interrupted(event.id)
+            self._resumer.interrupted(event.id)
         detail = (
             f"{'forced ' if force else ''}redraw of {len(plan.pairings)} participants"
             f"{f' ({len(told)} had been told)' if told else ''}; DMs: {_report_text(report)}"
@@ -393,7 +397,7 @@ class AdminService:
                 f"This Ratmas was just changed by someone else; it is now {current.status}."
             )
         await self._audit.record(event.id, actor_id, action, detail)
-        self._engine.settled(event.id)
+        self._resumer.settled(event.id)
         await self._engine.reconcile(event_id=event.id)
         return OverrideResult(await require_event(self._repo, event.id), action, detail)
 

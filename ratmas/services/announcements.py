@@ -7,7 +7,7 @@ whom they give to), and tells the admins what needs them. Posts never ping @ever
 @here or roles (see `ratmas.services.messages`). A status is announced once, by
 whoever wins the claim on it (`announce_status`: a compare-and-set on the event's
 `announced_status`); *when* is the phase engine's call (`ratmas.services.phases`),
-after each phase it performs and when it resumes one.
+after each phase it performs and when it resumes one (`ratmas.services.resumption`).
 
 A notice for the admins is posted in the channel and DMed to the event's creator. The
 DM, like every DM that matters, is an outbox row (kind `notice`) sent by the delivery

@@ -30,11 +30,12 @@ from ratmas.services.history import HistoryService
 from ratmas.services.households import HouseholdService
 from ratmas.services.locks import EventLocks
 from ratmas.services.participants import ParticipantService
-from ratmas.services.phases import DEFAULT_RESUME_AFTER, PhaseEngine
+from ratmas.services.phases import PhaseEngine
 from ratmas.services.ports import Clock, Discord, EventRepository, JobScheduler
 from ratmas.services.progress import DEFAULT_PROGRESS_AFTER, DEFAULT_PROGRESS_EVERY
 from ratmas.services.records import AuditTrail
 from ratmas.services.reminders import ReminderSender
+from ratmas.services.resumption import DEFAULT_RESUME_AFTER, PhaseResumer
 from ratmas.services.roster import RosterService
 from ratmas.services.snapshots import (
     DEFAULT_KEEP_SNAPSHOTS,
@@ -126,6 +127,14 @@ def build_services(
         monotonic=opts.monotonic,
     )
     announcer.send_notices_with(delivery.send_notices)
+    resumer = PhaseResumer(
+        repo,
+        draw=draw,
+        delivery=delivery,
+        announcer=announcer,
+        audit=audit,
+        resume_after=opts.resume_after,
+    )
     engine = PhaseEngine(
         repo,
         clock,
@@ -134,10 +143,10 @@ def build_services(
         delivery=delivery,
         announcer=announcer,
         audit=audit,
+        resumer=resumer,
         reminders=ReminderSender(repo, audit=audit),
         min_participants=opts.min_participants,
         guild_filter=opts.guild_filter,
-        resume_after=opts.resume_after,
         horizon=opts.horizon,
     )
     guild_settings = GuildSettingsService(
@@ -165,6 +174,7 @@ def build_services(
             repo,
             clock,
             engine=engine,
+            resumer=resumer,
             draw=draw,
             delivery=delivery,
             announcer=announcer,

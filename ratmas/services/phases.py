@@ -12,31 +12,22 @@ claimed with the repository's compare-and-set on the status; only the caller tha
 performs its side effects, so a double fire, a restart or a second process does nothing.
 A process that was down across all three dates performs all three, once each, in order.
 
-Each claimed phase leaves a trail that tells whether its work is finished: the start
-stores pairings and DMs every santa once, and every phase ends by claiming its
-announcement (compare-and-set on `announced_status`). An event whose status has moved
-but whose work is not finished is *resumed* on a later reconcile: the draw is stored if
-missing, santas never tried are DMed (failed ones are not retried: closed DMs are not
-hammered every tick), and the announcement is claimed and posted. The next phase is
-only performed once the previous one is finished. Resuming work that another process
-may still be doing would duplicate it, so a reconcile resumes only work that this
-engine itself saw interrupted, or that has shown no progress for `resume_after` (no
-status change and no DM attempt: the winner has crashed or is gone).
+Driving one event, in order: finish the current phase's work if it stopped halfway
+(`ratmas.services.resumption`; the next phase waits until it is finished), send (or
+skip) its due reminder (`ratmas.services.reminders`), then perform the next overdue
+phase, and again. Each phase ends with its announcement, claimed once by whoever wins
+(`Announcer.announce_status`).
 
 If the start's guard fails (too few participants, no Server Members intent, a deleted
 participant role, no valid draw) the event is held: admins are told once (the hold is
 a compare-and-set too) and the event waits in `scheduled` with no job, visibly, until
 an admin reschedules, advances or cancels it.
 
-Reminders ride on the same reconcile: once the current phase's work is finished and
-before the next phase is performed, the event's due reminder is sent, or skipped when
-it comes too late (`ratmas.services.reminders`).
-
-The engine's in-flight state lives here and nowhere else: the events it is moving on
-right now (`in_flight`), and those whose phase it saw stop halfway (it may resume
-those without waiting). A reconcile that finds an event already being moved on here
-leaves it alone but is not lost: the run on it drives it again for the later time
-before letting go, so a phase that came due meanwhile is performed at once.
+The engine's in-flight state lives here: the events it is moving on right now
+(`in_flight`). A reconcile that finds an event already being moved on here leaves it
+alone but is not lost: the run on it drives it again for the later time before
+letting go, so a phase that came due meanwhile is performed at once. (Which events
+stopped halfway here is the resumer's state.)
 """
 
 from __future__ import annotations
@@ -54,7 +45,6 @@ from ratmas.domain.errors import InvalidTransition, PairingImpossible
 from ratmas.domain.lifecycle import PHASE_TRIGGERS, Lifecycle, Trigger
 from ratmas.domain.model import Event
 from ratmas.domain.status import (
-    ANNOUNCED_STATUSES,
     DRAWN_STATUSES,
     PHASE_LABELS,
     PHASE_ORDER,
@@ -63,22 +53,14 @@ from ratmas.domain.status import (
     Reminder,
 )
 from ratmas.services.announcements import Announcer
-from ratmas.services.delivery import SantaDelivery, delivery_counts
+from ratmas.services.delivery import SantaDelivery
 from ratmas.services.draw import DrawPlan, DrawService
-from ratmas.services.errors import (
-    MembersIntentMissing,
-    PhaseInProgress,
-    RoleMissing,
-)
+from ratmas.services.errors import MembersIntentMissing, PhaseInProgress, RoleMissing
 from ratmas.services.ports import Clock, DeliveryProgress, EventRepository, JobScheduler
 from ratmas.services.records import AuditTrail, require_event
 from ratmas.services.reminders import ReminderSender, due_reminders
-from ratmas.services.schedule import (
-    EventSchedule,
-    pending_phases,
-    schedules,
-    within,
-)
+from ratmas.services.resumption import UNKNOWN, PhaseResumer, UnknownProgress, unfinished_work
+from ratmas.services.schedule import EventSchedule, pending_phases, schedules, within
 
 # Phases due within this are held as scheduler jobs (`ratmas run`); later ones are
 # brought in by the safety tick, which must run more often than this.
@@ -87,10 +69,6 @@ DEFAULT_HORIZON: Final = timedelta(hours=6)
 _YIELD_EVERY: Final = 64
 # "No horizon": every live event with a dated phase is due before this.
 _FAR_FUTURE: Final = datetime(9999, 1, 1, tzinfo=UTC)
-
-# How long an unfinished phase may show no progress (no status change, no DM attempt)
-# before another process takes it over: the winner has crashed or is gone.
-DEFAULT_RESUME_AFTER: Final = timedelta(minutes=2)
 
 
 @dataclass(slots=True)
@@ -113,29 +91,8 @@ class StartPlan:
     status: EventStatus
 
 
-class _Unknown:
-    """Marks a delivery progress not read yet (None means "no pairings")."""
-
-
-UNKNOWN: Final = _Unknown()
-
-
-def _unfinished(event: Event, progress: DeliveryProgress | None) -> str | None:
-    """What the phase that led to the event's status still has to do, given its
-    delivery progress (None: no pairings stored)."""
-    if event.status in DRAWN_STATUSES:
-        if progress is None and event.status is EventStatus.ACTIVE:
-            return "the draw is not stored"
-        # Untried DMs: the start's blast, or a splice's, stopped by a slow-down.
-        if progress is not None and progress.untried:
-            return f"{progress.untried} santa(s) not DMed yet"
-    if event.status in ANNOUNCED_STATUSES and event.announced_status is not event.status:
-        return "not announced yet"
-    return None
-
-
 class PhaseEngine:
-    """Reconcile, perform phases, hold and resume; see the module docstring."""
+    """Reconcile, drive events, perform phases and hold starts; see the module docstring."""
 
     def __init__(
         self,
@@ -147,10 +104,10 @@ class PhaseEngine:
         delivery: SantaDelivery,
         announcer: Announcer,
         audit: AuditTrail,
+        resumer: PhaseResumer,
         reminders: ReminderSender,
         min_participants: int,
         guild_filter: Callable[[int], bool] | None = None,
-        resume_after: timedelta = DEFAULT_RESUME_AFTER,
         horizon: timedelta | None = None,
         log: logging.Logger | None = None,
     ) -> None:
@@ -163,10 +120,10 @@ class PhaseEngine:
         self._delivery = delivery
         self._announcer = announcer
         self._audit = audit
+        self._resumer = resumer
         self._reminders = reminders
         self.min_participants = min_participants
         self._ours = guild_filter or (lambda _guild_id: True)
-        self._resume_after = resume_after
         # Jobs are only held for phases due within this (None: every phase); the
         # safety tick brings later ones in as they come within reach.
         self.horizon = horizon
@@ -175,7 +132,6 @@ class PhaseEngine:
         # Events a reconcile found busy, with the latest time it ran for: whoever is on
         # the event drives it again for that time once done (see `_reconcile_event`).
         self._again: dict[int, datetime] = {}
-        self._interrupted: set[int] = set()
 
     # === in-flight state ================================================================
 
@@ -189,14 +145,6 @@ class PhaseEngine:
             yield
         finally:
             self._busy.discard(event_id)
-
-    def interrupted(self, event_id: int) -> None:
-        """The event's current phase stopped halfway here: resume it without waiting."""
-        self._interrupted.add(event_id)
-
-    def settled(self, event_id: int) -> None:
-        """An admin moved the event on: whatever was interrupted no longer matters."""
-        self._interrupted.discard(event_id)
 
     # === reconcile ======================================================================
 
@@ -267,7 +215,7 @@ class PhaseEngine:
         return (
             bool(pending and pending[0].overdue)
             or bool(due_reminders(event, now))
-            or _unfinished(event, progress) is not None
+            or unfinished_work(event, progress) is not None
         )
 
     async def _events_in_scope(self, event_id: int) -> list[Event]:
@@ -290,7 +238,7 @@ class PhaseEngine:
         event: Event,
         now: datetime,
         report: ReconcileReport,
-        progress: DeliveryProgress | _Unknown | None = UNKNOWN,
+        progress: DeliveryProgress | UnknownProgress | None = UNKNOWN,
     ) -> datetime:
         """Drive the event for `now`, unless this engine is already on it.
 
@@ -339,7 +287,7 @@ class PhaseEngine:
         event: Event,
         now: datetime,
         report: ReconcileReport,
-        progress: DeliveryProgress | _Unknown | None = UNKNOWN,
+        progress: DeliveryProgress | UnknownProgress | None = UNKNOWN,
     ) -> None:
         """Finish the current phase, then perform overdue phases in order.
 
@@ -348,28 +296,14 @@ class PhaseEngine:
         for _ in range(len(PHASE_ORDER) + 1):
             if event.held_reason is not None:
                 return
-            if isinstance(progress, _Unknown):
-                progress = await self._progress(event)
-            unfinished = _unfinished(event, progress)
-            if unfinished is not None:
-                # Work left by a phase performed in this very call (e.g. Discord asked
-                # to slow down) waits for the next tick.
-                if performed_here or not await self._may_resume(event, now, progress):
-                    return
-                self._log.info(
-                    "event %s (guild %s): resuming the unfinished %s (%s)",
-                    event.id,
-                    event.guild_id,
-                    event.status,
-                    unfinished,
-                )
-                await self._resume(event)
+            # Work left by a phase performed in this very call (e.g. Discord asked to
+            # slow down) waits for the next tick.
+            caught = await self._resumer.catch_up(event, now, progress, wait=performed_here)
+            if caught.resumed:
                 report.resumed.append(event.id)
-                event = await require_event(self._repo, event.id)
-                progress = UNKNOWN
-                if await self.unfinished(event) is not None:
-                    return
-            reminded = await self._reminders.send_due(event, now)
+            if not caught.finished:
+                return
+            reminded = await self._reminders.send_due(caught.event, now)
             report.reminded.extend((event.id, reminder) for reminder in reminded.sent)
             report.skipped.extend((event.id, reminder) for reminder in reminded.skipped)
             event = reminded.event
@@ -440,12 +374,12 @@ class PhaseEngine:
             await self._draw.store_draw(active, plan.draw.pairings)
             delivered = await self._delivery.deliver_pending(active)
             if delivered.stopped:
-                self._interrupted.add(event.id)
+                self._resumer.interrupted(event.id)
             await self._announcer.announce_status(await require_event(self._repo, event.id))
             if note:
                 await self._announcer.tell_admins(active, f"The draw {note}.")
         except Exception:
-            self._interrupted.add(event.id)
+            self._resumer.interrupted(event.id)
             raise
         return True
 
@@ -471,7 +405,7 @@ class PhaseEngine:
             await self._audit.record(event.id, actor_id, action, detail)
             await self._announcer.announce_status(await require_event(self._repo, event.id))
         except Exception:
-            self._interrupted.add(event.id)
+            self._resumer.interrupted(event.id)
             raise
         return True
 
@@ -494,70 +428,3 @@ class PhaseEngine:
         await self._audit.record(event.id, None, "hold", reason)
         await self._announcer.tell_admins(current, text, queued=True)
         return True
-
-    # === resume =========================================================================
-
-    async def unfinished(self, event: Event) -> str | None:
-        """What the phase that led to the event's status still has to do, if anything."""
-        return _unfinished(event, await self._progress(event))
-
-    async def _progress(self, event: Event) -> DeliveryProgress | None:
-        if event.status not in DRAWN_STATUSES:
-            return None
-        return (await self._repo.delivery_progress([event.id])).get(event.id)
-
-    async def _may_resume(
-        self,
-        event: Event,
-        now: datetime,
-        progress: DeliveryProgress | _Unknown | None = UNKNOWN,
-    ) -> bool:
-        if event.id in self._interrupted:
-            return True
-        if isinstance(progress, _Unknown):
-            progress = await self._progress(event)
-        # Every DM attempt is a heartbeat of the process sending them.
-        last_progress = event.updated_at
-        if progress is not None and progress.last_attempt_at is not None:
-            last_progress = max(last_progress, progress.last_attempt_at)
-        return now - last_progress >= self._resume_after
-
-    async def _resume(self, event: Event) -> None:
-        """Do what the current phase left undone: store the draw, DM untried santas
-        (without retrying failed ones), claim and post the announcement."""
-        stopped = False
-        try:
-            if event.status in DRAWN_STATUSES:
-                if event.status is EventStatus.ACTIVE and not await self._repo.list_pairings(
-                    event.id
-                ):
-                    plan = await self._draw.plan_draw(event)
-                    await self._draw.store_draw(event, plan.pairings)
-                    if plan.note:
-                        await self._audit.record(event.id, None, "draw", plan.note)
-                if delivery_counts(await self._repo.list_pairings(event.id)).untried:
-                    stopped = (await self._delivery.deliver_pending(event)).stopped
-            await self._announcer.announce_status(await require_event(self._repo, event.id))
-        except Exception:
-            self._interrupted.add(event.id)
-            raise
-        if stopped:
-            self._interrupted.add(event.id)
-        else:
-            self._interrupted.discard(event.id)
-
-    async def finish_or_refuse(self, event: Event, now: datetime) -> Event:
-        """Before an admin moves an event on, its current phase must be finished."""
-        unfinished = await self.unfinished(event)
-        if unfinished is None:
-            return event
-        if await self._may_resume(event, now):
-            await self._resume(event)
-            event = await require_event(self._repo, event.id)
-            unfinished = await self.unfinished(event)
-            if unfinished is None:
-                return event
-        raise PhaseInProgress(
-            f"The Ratmas is {event.status} but that step is not finished yet "
-            f"({unfinished}); try again in a few minutes."
-        )

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from ratmas.domain.status import EventStatus, Phase
-from ratmas.services.phases import DEFAULT_RESUME_AFTER
+from ratmas.services.resumption import DEFAULT_RESUME_AFTER
 from tests.services.world import (
     CHANNEL,
     DEADLINE,
