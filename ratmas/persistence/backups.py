@@ -1,9 +1,9 @@
 """`BackupWriter` for the connected database, files under `[backup] dir`.
 
 SQLite: `VACUUM INTO` a new file, a consistent copy of one transaction, taken while the
-bot runs (`ratmas-<UTC time>.sqlite`). PostgreSQL: the JSON export of every event
-(`ratmas-<UTC time>.json`, the format `ratmas import` reads); use `pg_dump` for the
-whole database. Files are readable by their owner only.
+bot runs (`ratmas-<UTC time>.sqlite`). PostgreSQL: the JSON export of every event and
+of every guild's households (`ratmas-<UTC time>.json`, the format `ratmas import`
+reads); use `pg_dump` for the whole database. Files are readable by their owner only.
 """
 
 from __future__ import annotations
@@ -14,16 +14,29 @@ import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, cast
 
 from tortoise import connections
 
 from ratmas.persistence.files import FileError, write_private_stream
+from ratmas.persistence.models import HouseholdRow
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.backups import BackupFile
-from ratmas.services.export import FORMAT, export_event
+from ratmas.services.export import FORMAT, export_event, household_entries
 
 _NAME: Final = re.compile(r"^ratmas-(\d{8}T\d{6}Z)\.(sqlite|json)$")
+
+
+async def _every_household(repo: TortoiseEventRepository) -> list[dict[str, Any]]:
+    """Every guild's households, each naming its guild (a backup spans guilds)."""
+    guild_ids = (
+        await HouseholdRow.all().distinct().order_by("guild_id").values_list("guild_id", flat=True)
+    )
+    found: list[dict[str, Any]] = []
+    for guild_id in guild_ids:
+        for item in household_entries(await repo.list_households(int(cast(int, guild_id)))):
+            found.append({"guild_id": str(guild_id), **item})
+    return found
 
 
 class DatabaseBackups:
@@ -59,7 +72,9 @@ class DatabaseBackups:
             for n, event in enumerate(reversed(events)):
                 data = await export_event(repo, event.id)
                 yield (", " if n else "") + json.dumps(data, ensure_ascii=False)
-            yield "]}"
+            yield '], "households": '
+            yield json.dumps(await _every_household(repo), ensure_ascii=False)
+            yield "}"
 
         target = self.directory / f"ratmas-{stamp}.json"
         return str(await write_private_stream(target, chunks()))

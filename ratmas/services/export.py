@@ -11,10 +11,12 @@ UTC. The export contains the pairings: it is only ever handed to admins, ephemer
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from ratmas.domain.errors import NotFound
+from ratmas.domain.model import Household
 from ratmas.services.ports import EventRepository
 
 FORMAT = "ratmas-export/1"
@@ -104,12 +106,17 @@ async def export_guild(repo: EventRepository, guild_id: int) -> dict[str, Any]:
         "format": FORMAT,
         "guild_id": str(guild_id),
         "events": [await export_event(repo, e.id) for e in reversed(events)],
-        "households": [
-            {
-                "members": [str(m) for m in h.members],
-                "created_by": _id(h.created_by),
-                "created_at": _time(h.created_at),
-            }
-            for h in await repo.list_households(guild_id)
-        ],
+        "households": household_entries(await repo.list_households(guild_id)),
     }
+
+
+def household_entries(households: Iterable[Household]) -> list[dict[str, Any]]:
+    """Households as a file lists them (their guild is the file's, or named beside)."""
+    return [
+        {
+            "members": [str(m) for m in h.members],
+            "created_by": _id(h.created_by),
+            "created_at": _time(h.created_at),
+        }
+        for h in households
+    ]

@@ -60,8 +60,10 @@ def read_export_file(data: Any, *, now: datetime) -> ExportFile:
 
 
 def _households(data: Mapping[str, Any], now: datetime) -> tuple[Household, ...]:
-    """A guild file's `households`: each 2 to `MAX_HOUSEHOLD_MEMBERS` distinct ids,
-    nobody in two of them; absent in files written before households were exported."""
+    """A file's `households`: each 2 to `MAX_HOUSEHOLD_MEMBERS` distinct ids, nobody in
+    two households of one guild; absent in files written before households were
+    exported. A guild's file names the guild once (`guild_id`); a backup of every guild
+    names each household's (`households[i].guild_id`)."""
     if "households" not in data:
         return ()
     guild = data.get("guild_id")
@@ -73,13 +75,26 @@ def _households(data: Mapping[str, Any], now: datetime) -> tuple[Household, ...]
     items = f.objects(data, "households")
     if not items:
         return ()
-    if "guild_id" not in data:
-        raise f.fail("guild_id", None, "missing; the households belong to it", quote=False)
-    guild_id = f.id("guild_id", guild)
+    file_guild = f.id("guild_id", guild) if "guild_id" in data else None
     found: list[Household] = []
-    placed: dict[int, int] = {}  # member -> index of their household in the file
+    placed: dict[tuple[int, int], int] = {}  # (guild, member) -> index of their household
     for i, item in enumerate(items):
         where = f"households[{i}]"
+        if "guild_id" in item:
+            guild_id = f.id(f"{where}.guild_id", item["guild_id"])
+            if file_guild is not None and guild_id != file_guild:
+                raise f.fail(
+                    f"{where}.guild_id", item["guild_id"], f"not the file's guild {file_guild}"
+                )
+        elif file_guild is not None:
+            guild_id = file_guild
+        else:
+            raise f.fail(
+                f"{where}.guild_id",
+                None,
+                "missing, and so is the file's guild_id: a household belongs to a guild",
+                quote=False,
+            )
         listed = f.required(item, "members", where)
         allowed = f"expected a list of 2 to {MAX_HOUSEHOLD_MEMBERS} Discord ids"
         if not isinstance(listed, list):
@@ -92,15 +107,15 @@ def _households(data: Mapping[str, Any], now: datetime) -> tuple[Household, ...]
             member = f.id(path, value)
             if member in members:
                 raise f.fail(path, value, "listed twice in this household")
-            if member in placed:
+            if (guild_id, member) in placed:
                 raise f.fail(
                     path,
                     value,
-                    f"already in households[{placed[member]}]; "
+                    f"already in households[{placed[guild_id, member]}]; "
                     "a member is in one household at most",
                 )
             members.append(member)
-        placed.update(dict.fromkeys(members, i))
+        placed.update(dict.fromkeys(((guild_id, m) for m in members), i))
         found.append(
             Household(
                 0,

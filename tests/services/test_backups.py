@@ -15,10 +15,13 @@ from ratmas.domain.status import EventStatus
 from ratmas.persistence.backups import DatabaseBackups
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.backups import BackupFile, BackupService
-from ratmas.services.export import FORMAT, export_event
+from ratmas.services.export import FORMAT, export_event, household_entries
+from ratmas.services.imports import read_export_file
 from tests.fakes import FixedClock
 from tests.persistence.test_repository_contract import new_event
 from tests.services.world import NOW
+
+BIG = 2**62
 
 
 class RecordingBackups:
@@ -109,11 +112,31 @@ async def test_a_postgresql_backup_is_the_whole_export_written_event_by_event(
     await repo.set_status(first.id, EventStatus.SCHEDULED, EventStatus.CANCELLED, now=NOW)
     second = await repo.create_event(new_event(), now=NOW)
     await repo.set_hold(second.id, "Zoë is away", now=NOW)
+    # Households of two guilds, one of them without any event: each names its guild.
+    await repo.add_household(first.guild_id, [BIG + 1, BIG + 2], created_by=None, now=NOW)
+    await repo.add_household(BIG + 9, [BIG + 1, BIG + 3, BIG + 4], created_by=BIG, now=NOW)
     writer = DatabaseBackups(tmp_path / "backups")
     where = Path(await writer.write(NOW))
     events = [await export_event(repo, e.id) for e in reversed(await repo.list_events(None))]
-    whole = {"format": FORMAT, "taken_at": NOW.isoformat(), "events": events}
-    assert where.read_text(encoding="utf-8") == json.dumps(whole, ensure_ascii=False)
+    households = [
+        {"guild_id": str(guild), **entry}
+        for guild in sorted({first.guild_id, BIG + 9})
+        for entry in household_entries(await repo.list_households(guild))
+    ]
+    whole = {
+        "format": FORMAT,
+        "taken_at": NOW.isoformat(),
+        "events": events,
+        "households": households,
+    }
+    text = where.read_text(encoding="utf-8")
+    assert text == json.dumps(whole, ensure_ascii=False)
+    read = read_export_file(json.loads(text), now=NOW)
+    assert len(read.snapshots) == 2
+    stored = [*await repo.list_households(first.guild_id), *await repo.list_households(BIG + 9)]
+    assert sorted((h.guild_id, h.members) for h in read.households) == sorted(
+        (h.guild_id, h.members) for h in stored
+    )
 
     async def broken(repo: object, event_id: int) -> dict[str, object]:
         raise RuntimeError("connection lost")

@@ -358,7 +358,14 @@ async def test_a_guild_without_events_still_moves_its_households() -> None:
         ),
         (lambda d: d["households"][0].update(created_by=-3), "households[0].created_by = -3"),
         (lambda d: d.update(guild_id="guild"), "the file: guild_id = 'guild'"),
-        (lambda d: d.pop("guild_id"), "the file: guild_id: missing; the households belong to it"),
+        (
+            lambda d: d.pop("guild_id"),
+            "the file: households[0].guild_id: missing, and so is the file's guild_id",
+        ),
+        (
+            lambda d: d["households"][1].update(guild_id="7"),
+            "households[1].guild_id = '7': not the file's guild",
+        ),
     ],
 )
 async def test_bad_households_name_the_path_and_nothing_is_read(
