@@ -101,7 +101,28 @@ def valid_guild_file() -> dict[str, Any]:
     }
 
 
+OTHER_GUILD = str(int(GUILD) + 1000)
+
+
+def valid_backup_file() -> dict[str, Any]:
+    """A PostgreSQL JSON backup: every guild's events, each household naming its guild
+    (the same member may be in a household of each guild)."""
+    member = str(int(GUILD) + 10)
+    return {
+        "format": FORMAT,
+        "taken_at": "2026-12-02T03:00:00+00:00",
+        "events": [valid_export(event_id=7), valid_export(OTHER_GUILD, event_id=9)],
+        "households": [
+            {"guild_id": GUILD, "members": [member, str(int(GUILD) + 11)]},
+            {"guild_id": OTHER_GUILD, "members": [member, str(int(GUILD) + 12)]},
+        ],
+    }
+
+
 def test_the_valid_export_is_valid() -> None:
+    backup = read_export_file(valid_backup_file(), now=NOW)
+    assert [h.guild_id for h in backup.households] == [int(GUILD), int(OTHER_GUILD)]
+    assert len(backup.snapshots) == 2
     (snapshot,) = snapshots_from_file(valid_export())
     assert len(snapshot.pairings) == 3
     assert len(snapshots_from_file(valid_guild_file())) == 2
@@ -171,7 +192,7 @@ def test_nesting_and_number_sizes_are_bounded(text: str) -> None:
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated(valid_guild_file()))
+@given(st.one_of(mutated(valid_guild_file()), mutated(valid_backup_file())))
 def test_mutated_exports_are_read_or_refused_with_one_line(data: dict[str, Any]) -> None:
     _read(json.dumps(data, ensure_ascii=False, allow_nan=True))
 
