@@ -34,7 +34,8 @@ from tortoise.transactions import in_transaction
 from ratmas.domain.model import EventDates, NewEvent, OutboxKind, OutboxState
 from ratmas.persistence.db import close_db, init_db
 from ratmas.persistence.models import OutboxRow, PairingRow
-from ratmas.persistence.repository import TortoiseEventRepository, _sqlite_cache_for
+from ratmas.persistence.repository import TortoiseEventRepository
+from ratmas.persistence.repository.bulk import sqlite_cache_for
 
 PAIRINGS = 10_000
 LARGE = 100_000
@@ -98,7 +99,7 @@ async def _measure(url: str) -> tuple[float, float, float]:
             event_id, draw = await _event_with(repo, next(guild_ids), PAIRINGS)
             started = time.perf_counter()
             # With the page cache replace_pairings gives a write of this size on SQLite.
-            async with _sqlite_cache_for(PAIRINGS), in_transaction():
+            async with sqlite_cache_for(PAIRINGS), in_transaction():
                 for santa, recipient in draw.items():
                     await PairingRow.create(
                         event_id=event_id, santa_id=santa, recipient_id=recipient

@@ -1,7 +1,7 @@
 """The ports the services depend on: storage, time and Discord.
 
 Adapters live elsewhere (`ratmas.persistence`, `ratmas.bot`, `jobs`); tests use the
-hand-written fakes in `tests/fakes.py`.
+hand-written fakes in `tests/fakes/`.
 """
 
 from __future__ import annotations

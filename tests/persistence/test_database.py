@@ -13,7 +13,7 @@ from aerich import Command
 from ratmas.domain.errors import DatabaseUnavailable
 from ratmas.domain.model import EventDates, NewEvent
 from ratmas.persistence import db
-from ratmas.persistence.repository import TortoiseEventRepository
+from ratmas.persistence.repository import TortoiseEventRepository, bulk, pairings
 from tests.persistence.test_repository_contract import NOW, event_with, new_event
 
 
@@ -59,21 +59,17 @@ async def test_replace_pairings_rolls_back_whole_when_it_fails_midway(
     await repo.mark_notified(event_id, 1, NOW)
     before = await repo.list_pairings(event_id)
 
-    real_insert = TortoiseEventRepository._insert_fresh
+    real_insert = bulk.insert_fresh
 
     async def insert_half_then_fail(
-        self: TortoiseEventRepository,
-        connection: Any,
-        event_id: int,
-        santas: Sequence[int],
-        recipients: Sequence[int],
+        connection: Any, event_id: int, santas: Sequence[int], recipients: Sequence[int]
     ) -> None:
         # The old rows are already gone.
-        await real_insert(self, connection, event_id, santas[:2], recipients[:2])
+        await real_insert(connection, event_id, santas[:2], recipients[:2])
         raise RuntimeError("connection lost midway")
 
     # A draw that keeps nothing goes in as fresh rows only.
-    monkeypatch.setattr(TortoiseEventRepository, "_insert_fresh", insert_half_then_fail)
+    monkeypatch.setattr(pairings, "insert_fresh", insert_half_then_fail)
     with pytest.raises(RuntimeError, match="midway"):
         await repo.replace_pairings(event_id, {1: 3, 3: 2, 2: 4, 4: 1})
     monkeypatch.undo()
