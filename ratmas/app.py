@@ -429,9 +429,16 @@ async def restore_snapshot(settings: Settings, path: Path) -> str:
     text = _read_snapshot(settings, path)
     await migrate(settings.database_url)
     async with connected(settings.database_url):
-        restored, replaced = await _snapshot_service(settings).restore(text)
-    how = f"replacing event {replaced.id}" if replaced else "as a new event"
-    return f"Restored event {restored.id} of guild {restored.guild_id} ({restored.status}) {how}"
+        result = await _snapshot_service(settings).restore(text)
+    event = result.event
+    if result.already:
+        return (
+            f"Already restored as event {event.id} of guild {event.guild_id} ({event.status}); "
+            f"nothing changed. To restore this snapshot again, delete event {event.id} first "
+            f"(`ratmas delete-event {event.id}`)."
+        )
+    how = f"replacing event {result.replaced.id}" if result.replaced else "as a new event"
+    return f"Restored event {event.id} of guild {event.guild_id} ({event.status}) {how}"
 
 
 async def backup_database(settings: Settings, target: Path) -> Path:

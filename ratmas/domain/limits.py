@@ -32,6 +32,8 @@ _FORBIDDEN_IN_LINE: Final = frozenset({"Cc", "Cs", "Cn", "Zl", "Zp"})
 _BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 MAX_BUDGET_LENGTH: Final = 100
+# An event's id in the original TypeScript bot's database (VARCHAR(64), unique).
+MAX_LEGACY_ID: Final = 64
 MAX_NOTES_LENGTH: Final = 500
 
 

@@ -90,6 +90,9 @@ class Event:
     # When each reminder was claimed (sent, or skipped as too late): at most once.
     reminded_wishlist_at: datetime | None = None
     reminded_gift_at: datetime | None = None
+    # The id it had in the original TypeScript bot's database, when it came from there
+    # (stored from `EventSnapshot.legacy_id`; unique among the stored events).
+    legacy_id: str | None = None
 
     def reminded_at(self, reminder: Reminder) -> datetime | None:
         """When `reminder` was claimed; None while it is still to come."""
@@ -231,6 +234,9 @@ class EventSnapshot:
     audit: tuple[AuditEntry, ...] = ()
     # The id it had in the original TypeScript bot's database, when it came from there.
     legacy_id: str | None = None
+    # For a restore: the digest of the snapshot file it comes from, kept with the
+    # restored event so that restoring the same file again is recognised (unique).
+    restored_from: str | None = None
 
 
 class OutboxKind(StrEnum):

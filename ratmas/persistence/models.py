@@ -34,6 +34,9 @@ class EventRow(Model):
     # The id the event had in the original TypeScript bot's database, when it came
     # from there (`ratmas import-legacy`): importing the same file again skips it.
     legacy_id = fields.CharField(max_length=64, null=True, unique=True)
+    # The SHA-256 (hex) of the snapshot file the event was restored from (`ratmas
+    # restore`): restoring that file again finds this event and stores nothing.
+    restored_from = fields.CharField(max_length=64, null=True, unique=True)
     # Free text the managers set at creation ("€20–30"), shown with the event.
     budget = fields.CharField(max_length=100, null=True)
     # Whole days before the start / the purchase deadline that the wishlist / gift

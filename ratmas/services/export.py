@@ -59,6 +59,9 @@ async def export_event(repo: EventRepository, event_id: int) -> dict[str, Any]:
             "reminded_wishlist_at": _time(event.reminded_wishlist_at),
             "reminded_gift_at": _time(event.reminded_gift_at),
             "budget": event.budget,
+            # The original bot's id, so that `ratmas import-legacy` of the same file
+            # after a restore or an import does not store the event a second time.
+            "legacy_id": event.legacy_id,
         },
         "participants": [
             {

@@ -18,6 +18,7 @@ from typing import Any, Final
 from ratmas.domain.dates import SUPPORTED_RANGE, check_instant, check_order, zone
 from ratmas.domain.errors import InvalidInput, InvalidPairings
 from ratmas.domain.limits import (
+    MAX_LEGACY_ID,
     check_id,
     check_int32,
     check_text,
@@ -275,7 +276,18 @@ def snapshot_from_export(data: Any, index: int | None = None) -> EventSnapshot:
         )
         for i, a in enumerate(f.objects(data, "audit"))
     )
-    return EventSnapshot(event, participants, exclusions, pairings, audit)
+    # Exports older than the legacy id carry none: the event came from nowhere known.
+    legacy = raw.get("legacy_id")
+    legacy_id = (
+        None
+        if legacy is None
+        else f.check(
+            "event.legacy_id",
+            legacy,
+            lambda v: check_text(v, "event.legacy_id", max_length=MAX_LEGACY_ID, allow_empty=False),
+        )
+    )
+    return EventSnapshot(event, participants, exclusions, pairings, audit, legacy_id=legacy_id)
 
 
 def _participants(f: Fields, items: list[Mapping[str, Any]]) -> tuple[Participant, ...]:

@@ -3,7 +3,8 @@ read back and stored under new ids in one transaction, or nothing stored.
 
 Every field is checked first (`ratmas.services.import_checks`); then what the
 database already holds: a guild gets no second live event (`check_live_events`, which
-restores and legacy imports share) and a member stays in one household at most.
+restores and legacy imports share), an event of the original bot is stored once
+(`check_legacy_ids`, which restores share) and a member stays in one household at most.
 """
 
 from __future__ import annotations
@@ -164,6 +165,40 @@ async def check_live_events(
         live_in_file[event.guild_id] = snapshot
 
 
+async def check_legacy_ids(
+    repo: EventRepository, snapshots: Sequence[EventSnapshot], *, replacing: Collection[int] = ()
+) -> None:
+    """Refuse a file holding an event of the original bot (`legacy_id`) that another
+    stored event already holds, or that two of its events hold, naming the legacy id
+    and both events: `ratmas import-legacy` would otherwise no longer know which one
+    is the original's. `replacing`: event ids that the same transaction deletes first."""
+    mine: dict[str, EventSnapshot] = {}
+    for snapshot in snapshots:
+        legacy_id = snapshot.legacy_id
+        if legacy_id is None:
+            continue
+        earlier = mine.get(legacy_id)
+        if earlier is not None:
+            raise InvalidInput(
+                "import",
+                f"legacy event {legacy_id} is held by both {_describe(earlier.event)} and "
+                f"{_describe(snapshot.event)} of the file; an event of the original bot "
+                "is stored once; nothing was stored",
+            )
+        mine[legacy_id] = snapshot
+    stored = await repo.legacy_events(list(mine))
+    for legacy_id, event_id in stored.items():
+        if event_id in replacing:
+            continue
+        raise InvalidInput(
+            "import",
+            f"legacy event {legacy_id} of {_describe(mine[legacy_id].event)} of the file "
+            f"is already stored as event {event_id}; an event of the original bot is "
+            f"stored once: delete event {event_id} first (`ratmas delete-event "
+            f"{event_id}`, which snapshots it) or keep it; nothing was stored",
+        )
+
+
 async def new_households(
     repo: EventRepository, households: Sequence[Household]
 ) -> tuple[list[Household], list[Household]]:
@@ -218,9 +253,11 @@ async def import_file(repo: EventRepository, file: ExportFile) -> ImportReport:
     in one transaction or none.
 
     Refused before anything is stored: a live event whose guild already has a live
-    one (in the database, or earlier in the same file), and a household sharing a
+    one (in the database, or earlier in the same file), an event of the original bot
+    already stored (see `check_legacy_ids`), and a household sharing a
     member with another household of its guild (see `new_households`)."""
     await check_live_events(repo, file.snapshots)
+    await check_legacy_ids(repo, file.snapshots)
     adding, present = await new_households(repo, file.households)
     events = await repo.restore_events(file.snapshots, households=adding)
     return ImportReport(events, len(adding), len(present))

@@ -38,7 +38,7 @@ from ratmas.domain.dates import (
     zone,
 )
 from ratmas.domain.errors import InvalidInput, InvalidPairings
-from ratmas.domain.limits import check_id, check_text, shown
+from ratmas.domain.limits import MAX_LEGACY_ID, check_id, check_text, shown
 from ratmas.domain.model import (
     AuditEntry,
     Event,
@@ -90,7 +90,6 @@ COLUMNS: Final = {
     ),
     PAIRING_TABLE: ("id", "eventId", "santaId", "recipientId", "notifiedAt"),
 }
-MAX_LEGACY_ID: Final = 64
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EARLIEST_MS: Final = (EARLIEST - _EPOCH) // timedelta(milliseconds=1)
 _LATEST_MS: Final = (LATEST - _EPOCH) // timedelta(milliseconds=1)

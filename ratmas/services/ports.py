@@ -203,6 +203,12 @@ class EventRepository(Protocol):
         original bot's database."""
         ...
 
+    async def restored_event(self, digest: str) -> Event | None:
+        """The stored event restored from the snapshot file whose digest is `digest`
+        (`EventSnapshot.restored_from`), or None: no event holds it (never restored,
+        or deleted since)."""
+        ...
+
     # --- participants ---------------------------------------------------------------
     async def add_participant(self, event_id: int, member: Member, *, now: datetime) -> Participant:
         """Enrol one member; `AlreadyJoined` when they already are."""

@@ -65,9 +65,10 @@ async def test_cancel_redraw_and_delete_each_leave_one_snapshot() -> None:
     assert data["event"]["status"] == "cancelled"
     assert len(data["pairings"]) == 4
     # The delete's snapshot brings it back, pairings and all.
-    restored, replaced = await setup.s.snapshots.restore(setup.store.files[deleted])
-    assert replaced is None
-    assert len(await setup.world.repo.list_pairings(restored.id)) == 4
+    result = await setup.s.snapshots.restore(setup.store.files[deleted])
+    assert result.replaced is None
+    assert not result.already
+    assert len(await setup.world.repo.list_pairings(result.event.id)) == 4
 
 
 async def test_archive_snapshots_and_a_draw_without_pairings_does_not() -> None:
@@ -114,7 +115,8 @@ async def test_restore_refuses_a_second_live_event_and_replaces_its_own() -> Non
     where = await setup.s.snapshots.take(event.id, "test")
     text = setup.store.files[where]
     # The event still exists: it is replaced (after a snapshot of its own).
-    restored, replaced = await setup.s.snapshots.restore(text)
+    result = await setup.s.snapshots.restore(text)
+    restored, replaced = result.event, result.replaced
     assert replaced is not None
     assert replaced.id == event.id
     assert await setup.world.repo.get_event(event.id) is None
@@ -146,7 +148,7 @@ async def test_a_redraw_snapshot_keeps_the_gift_marks_it_replaced() -> None:
     await setup.s.admin.redraw(event_id, ADMIN, force=True)
     assert (await setup.world.repo.gift_counts(event_id)).sent == 0
     (text,) = setup.store.files.values()
-    restored, _ = await setup.s.snapshots.restore(text)
+    restored = (await setup.s.snapshots.restore(text)).event
     back = await setup.world.repo.list_pairings(restored.id)
     assert [(p.santa_id, p.recipient_id, p.gift_sent_at) for p in back] == [
         (p.santa_id, p.recipient_id, p.gift_sent_at) for p in marked

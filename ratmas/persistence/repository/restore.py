@@ -87,6 +87,7 @@ class RestoreMixin:
             reminded_wishlist_at=maybe_utc(source.reminded_wishlist_at),
             reminded_gift_at=maybe_utc(source.reminded_gift_at),
             legacy_id=snapshot.legacy_id,
+            restored_from=snapshot.restored_from,
             budget=source.budget,
             using_db=connection,
         )
@@ -142,3 +143,7 @@ class RestoreMixin:
             rows = await EventRow.filter(legacy_id__in=list(chunk)).values_list("legacy_id", "id")
             found.update({str(legacy): int(cast(int, event)) for legacy, event in rows})
         return found
+
+    async def restored_event(self, digest: str) -> Event | None:
+        row = await EventRow.get_or_none(restored_from=digest)
+        return None if row is None else to_event(row)

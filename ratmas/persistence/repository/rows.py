@@ -97,6 +97,7 @@ EVENT_COLUMNS = ", ".join(
         "reminded_wishlist_at",
         "reminded_gift_at",
         "budget",
+        "legacy_id",
     )
 )
 _STATUS = {status.value: status for status in EventStatus}
@@ -127,6 +128,7 @@ def event_from_record(record: Any) -> Event:
         reminded_wishlist_at,
         reminded_gift_at,
         budget,
+        legacy_id,
     ) = record
     return Event(
         id=event_id,
@@ -151,6 +153,7 @@ def event_from_record(record: Any) -> Event:
         reminded_wishlist_at=read_datetime(reminded_wishlist_at),
         reminded_gift_at=read_datetime(reminded_gift_at),
         budget=budget,
+        legacy_id=legacy_id,
     )
 
 
@@ -206,6 +209,7 @@ def to_event(row: EventRow) -> Event:
         reminded_wishlist_at=maybe_out(row.reminded_wishlist_at),
         reminded_gift_at=maybe_out(row.reminded_gift_at),
         budget=row.budget,
+        legacy_id=row.legacy_id,
     )
 
 

@@ -245,4 +245,5 @@ class InMemoryEvents(InMemoryState):
         self.outbox = {k: e for k, e in self.outbox.items() if e.event_id != event_id}
         self.messages = {k: m for k, m in self.messages.items() if m.event_id != event_id}
         self.legacy = {k: v for k, v in self.legacy.items() if v != event_id}
+        self.restored = {k: v for k, v in self.restored.items() if v != event_id}
         return True

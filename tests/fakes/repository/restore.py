@@ -45,6 +45,10 @@ class InMemoryRestore(InMemoryEvents, InMemoryHouseholds):
     async def legacy_events(self, legacy_ids: Collection[str]) -> dict[str, int]:
         return {k: v for k, v in self.legacy.items() if k in legacy_ids}
 
+    async def restored_event(self, digest: str) -> Event | None:
+        event_id = self.restored.get(digest)
+        return None if event_id is None else self.events.get(event_id)
+
     async def restore_event(self, snapshot: EventSnapshot) -> Event:
         source = snapshot.event
         if snapshot.pairings:
@@ -66,12 +70,18 @@ class InMemoryRestore(InMemoryEvents, InMemoryHouseholds):
             ),
             created_at=utc(source.created_at),
             updated_at=utc(source.updated_at),
+            legacy_id=snapshot.legacy_id,
         )
         self._next_id += 1
         if snapshot.legacy_id is not None:
             if snapshot.legacy_id in self.legacy:
                 raise InvalidInput("import", f"legacy event {snapshot.legacy_id} is stored already")
             self.legacy[snapshot.legacy_id] = event.id
+        digest = snapshot.restored_from
+        if digest is not None:
+            if digest in self.restored:
+                raise InvalidInput("import", f"snapshot {digest} is restored already")
+            self.restored[digest] = event.id
         self.events[event.id] = event
         self.participants[event.id] = {
             p.user_id: replace(p, event_id=event.id, joined_at=utc(p.joined_at))

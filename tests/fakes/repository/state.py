@@ -48,6 +48,7 @@ class InMemoryState:
         self.guild_settings: dict[int, GuildSettings] = {}
         self.outbox: dict[int, OutboxEntry] = {}  # by id, ids never reused
         self.legacy: dict[str, int] = {}
+        self.restored: dict[str, int] = {}  # snapshot digest -> event id
         self.households: dict[int, Household] = {}  # by id, ids never reused
         self._next_household_id = 1
         self.messages: dict[int, AnonymousMessage] = {}  # by id, ids never reused
