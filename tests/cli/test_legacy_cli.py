@@ -67,3 +67,43 @@ def test_a_file_that_is_not_the_original_bots_is_one_line(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert str(other) in result.stderr
+
+
+def test_a_deleted_legacy_event_restored_twice_is_stored_once_and_keeps_its_legacy_id(
+    tmp_path: Path, database_url: str
+) -> None:
+    """`ratmas restore` of the same snapshot twice: one event, the second run says it
+    was already restored; the restored event keeps its legacy id, so import-legacy of
+    the same file afterwards stores nothing again."""
+    legacy = realistic().write(tmp_path / "old.sqlite")
+    env = {"DATABASE_URL": database_url}
+    assert run("import-legacy", str(legacy), cwd=tmp_path, env=env).returncode == 0
+    (archived,) = [
+        dict(row)["id"]
+        for row in database_dump(database_url)["ratmas_event"]
+        if ("legacy_id", "ckq1a2024done") in row
+    ]
+    deleted = run("delete-event", archived, "--yes", cwd=tmp_path, env=env)
+    assert deleted.returncode == 0, deleted.stderr
+    snapshot = deleted.stdout.strip().rsplit(" ", 1)[-1]
+
+    first = run("restore", snapshot, cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "as a new event" in first.stdout
+    restored = first.stdout.split()[2]
+    stored = database_dump(database_url)
+    assert len(stored["ratmas_event"]) == 4
+    assert [
+        dict(row)["legacy_id"] for row in stored["ratmas_event"] if ("id", restored) in row
+    ] == ["ckq1a2024done"]
+
+    again = run("restore", snapshot, cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(f"Already restored as event {restored} of guild {GUILD_A}")
+    assert "nothing changed" in again.stdout
+    assert database_dump(database_url) == stored
+
+    after = run("import-legacy", str(legacy), cwd=tmp_path, env=env)
+    assert after.returncode == 0, after.stderr
+    assert "Imported 0 event(s); 4 already imported before." in after.stdout
+    assert database_dump(database_url) == stored

@@ -15,10 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from ratmas.domain.errors import RatmasError
 from ratmas.domain.model import EventDates, NewEvent
 from ratmas.persistence.db import connected, migrate
+from ratmas.persistence.models import AuditRow
 from ratmas.persistence.repository import TortoiseEventRepository
 from ratmas.services.import_checks import read_json
 from ratmas.services.imports import import_file, read_export_file
+from ratmas.services.snapshots import Restored, SnapshotService
 from tests.conftest import _run_in_own_loop, _truncate
+from tests.fakes import FixedClock, InMemorySnapshots
 from tests.properties import dump, mutated
 from tests.services.test_import_properties import GUILD, NOW, valid_export, valid_guild_file
 
@@ -125,3 +128,40 @@ def test_a_household_clash_stores_no_event_and_no_household(migrated_url: str) -
     assert not stored
     assert after == before
     assert len(after["ratmas_household"]) == 1
+
+
+def test_a_restore_stopped_midway_stores_nothing_and_the_next_run_stores_once(
+    migrated_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first `ratmas restore` dies after the event, its participants and pairings
+    are written but before its transaction ends: nothing of it is left. Run again, it
+    stores the event once; a third run finds it and changes nothing."""
+    text = json.dumps(valid_export(event_id=7, legacy_id="ckq1a2024done"))
+
+    async def stopped(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the process was killed")
+
+    async def restore() -> Restored:
+        service = SnapshotService(TortoiseEventRepository(), FixedClock(NOW), InMemorySnapshots())
+        return await service.restore(text)
+
+    async def scenario() -> None:
+        async with connected(migrated_url):
+            before = await dump()
+            with monkeypatch.context() as patch:
+                patch.setattr(AuditRow, "bulk_create", stopped)
+                with pytest.raises(RuntimeError, match="killed"):
+                    await restore()
+            assert await dump() == before
+            first = await restore()
+            assert not first.already
+            assert first.event.legacy_id == "ckq1a2024done"
+            stored = await dump()
+            assert len(stored["ratmas_event"]) == len(before["ratmas_event"]) + 1
+            assert len(stored["ratmas_pairing"]) == len(before["ratmas_pairing"]) + 3
+            again = await restore()
+            assert again.already
+            assert again.event == first.event
+            assert await dump() == stored
+
+    asyncio.run(scenario())

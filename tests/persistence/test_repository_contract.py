@@ -913,6 +913,44 @@ async def test_restore_event_stores_everything_under_a_new_id(repo: Repo) -> Non
     assert [(a.actor_id, a.action) for a in await repo.list_audit(restored.id)] == [(5, "advance")]
 
 
+async def test_a_restored_event_keeps_its_legacy_id_and_the_digest_it_came_from(
+    repo: Repo,
+) -> None:
+    created = await repo.create_event(new_event(), now=NOW)
+    assert created.legacy_id is None
+    digest = "ab" * 32
+    source = replace(created, status=EventStatus.ACTIVE)
+    assert await repo.restored_event(digest) is None
+    await repo.delete_event(created.id)
+    (restored,) = await repo.restore_events(
+        [EventSnapshot(source, legacy_id="ckq1a", restored_from=digest)]
+    )
+    assert restored.legacy_id == "ckq1a"
+    assert await repo.get_event(restored.id) == restored
+    assert await repo.get_live_event(GUILD) == restored
+    assert [e.legacy_id for e in await repo.list_live_events()] == ["ckq1a"]
+    assert await repo.restored_event(digest) == restored
+    assert await repo.legacy_events(["ckq1a", "other"]) == {"ckq1a": restored.id}
+    # The digest and the legacy id are each held by one event at most: nothing stored.
+    final = replace(source, guild_id=OTHER_GUILD, status=EventStatus.ARCHIVED)
+    for twice in (
+        EventSnapshot(final, restored_from=digest),
+        EventSnapshot(final, legacy_id="ckq1a"),
+    ):
+        with pytest.raises(InvalidInput):
+            await repo.restore_events([twice])
+        assert await repo.list_events(OTHER_GUILD) == []
+    # Replacing the event that holds them frees them in the same transaction.
+    (again,) = await repo.restore_events(
+        [EventSnapshot(source, legacy_id="ckq1a", restored_from=digest)], replacing=[restored.id]
+    )
+    assert await repo.restored_event(digest) == again
+    # Deleted, the event takes both with it.
+    await repo.delete_event(again.id)
+    assert await repo.restored_event(digest) is None
+    assert await repo.legacy_events(["ckq1a"]) == {}
+
+
 # --- reminders ---------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ fits the columns it goes into."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from ratmas.domain.dates import EARLIEST, LATEST
 from ratmas.domain.errors import InvalidInput
-from ratmas.domain.limits import MAX_ID, MAX_INT32, link_problem
+from ratmas.domain.limits import MAX_ID, MAX_INT32, MAX_LEGACY_ID, link_problem
 from ratmas.services.export import FORMAT
 from ratmas.services.households import MAX_HOUSEHOLD_MEMBERS
 from ratmas.services.import_checks import read_json
@@ -25,10 +26,13 @@ GUILD = "900000000000000001"
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
-def valid_export(guild: str = GUILD, event_id: int = 7, status: str = "archived") -> dict[str, Any]:
-    """A complete export of a drawn event of three, written by hand."""
+def valid_export(
+    guild: str = GUILD, event_id: int = 7, status: str = "archived", legacy_id: str | None = None
+) -> dict[str, Any]:
+    """A complete export of a drawn event of three, written by hand; with `legacy_id`,
+    one that came from the original bot (exports older than that field have none)."""
     people = [str(int(guild) + n) for n in (10, 11, 12)]
-    return {
+    data: dict[str, Any] = {
         "format": FORMAT,
         "event": {
             "id": event_id,
@@ -82,6 +86,9 @@ def valid_export(guild: str = GUILD, event_id: int = 7, status: str = "archived"
             }
         ],
     }
+    if legacy_id is not None:
+        data["event"]["legacy_id"] = legacy_id
+    return data
 
 
 def valid_guild_file() -> dict[str, Any]:
@@ -111,7 +118,10 @@ def valid_backup_file() -> dict[str, Any]:
     return {
         "format": FORMAT,
         "taken_at": "2026-12-02T03:00:00+00:00",
-        "events": [valid_export(event_id=7), valid_export(OTHER_GUILD, event_id=9)],
+        "events": [
+            valid_export(event_id=7, legacy_id="ckq1a2024done"),
+            valid_export(OTHER_GUILD, event_id=9),
+        ],
         "households": [
             {"guild_id": GUILD, "members": [member, str(int(GUILD) + 11)]},
             {"guild_id": OTHER_GUILD, "members": [member, str(int(GUILD) + 12)]},
@@ -122,7 +132,7 @@ def valid_backup_file() -> dict[str, Any]:
 def test_the_valid_export_is_valid() -> None:
     backup = read_export_file(valid_backup_file(), now=NOW)
     assert [h.guild_id for h in backup.households] == [int(GUILD), int(OTHER_GUILD)]
-    assert len(backup.snapshots) == 2
+    assert [s.legacy_id for s in backup.snapshots] == ["ckq1a2024done", None]
     (snapshot,) = snapshots_from_file(valid_export())
     assert len(snapshot.pairings) == 3
     assert len(snapshots_from_file(valid_guild_file())) == 2
@@ -169,6 +179,8 @@ def _read(text: str) -> None:
         assert all(
             0 <= days <= 30 for days in (event.reminder_days.wishlist, event.reminder_days.gift)
         )
+        legacy_id = snapshot.legacy_id
+        assert legacy_id is None or 0 < len(legacy_id.strip()) <= len(legacy_id) <= MAX_LEGACY_ID
 
 
 @settings(max_examples=400, deadline=None)
@@ -243,3 +255,39 @@ def test_households_are_read_exactly_when_the_rules_hold(households: list[list[s
         tuple(sorted(int(m) for m in members)) for members in households
     ]
     assert all(h.guild_id == int(GUILD) for h in file.households)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.none(),
+        st.text(max_size=MAX_LEGACY_ID + 5),
+        st.sampled_from(["", "   ", "x" * MAX_LEGACY_ID, "x" * (MAX_LEGACY_ID + 1), "a\x00b"]),
+        st.integers(),
+        st.booleans(),
+        st.lists(st.text(max_size=3), max_size=2),
+    )
+)
+def test_the_legacy_id_is_read_exactly_when_the_rule_holds(value: Any) -> None:
+    """`event.legacy_id` against a plain statement of the rule: absent or null (older
+    exports), else a string of 1 to 64 characters, not blank, without control
+    characters, lone surrogates or unassigned code points."""
+    data = valid_export()
+    data["event"]["legacy_id"] = value
+    valid = value is None or (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_LEGACY_ID
+        and bool(value.strip())
+        and all(c in "\t\n" or unicodedata.category(c) not in ("Cc", "Cs", "Cn") for c in value)
+    )
+    if not valid:
+        with pytest.raises(InvalidInput) as refused:
+            snapshots_from_file(data)
+        assert str(refused.value).startswith("import: event 7 of guild ")
+        assert "event.legacy_id" in str(refused.value)
+        assert "\n" not in str(refused.value)
+        return
+    (snapshot,) = snapshots_from_file(data)
+    assert snapshot.legacy_id == value
+    del data["event"]["legacy_id"]
+    assert snapshots_from_file(data)[0].legacy_id is None

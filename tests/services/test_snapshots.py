@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ratmas.domain.errors import InvalidInput, RatmasError
-from ratmas.domain.model import GiftMark
+from ratmas.domain.model import EventSnapshot, GiftMark
 from ratmas.domain.status import EventStatus
 from ratmas.persistence.files import SnapshotFiles
 from ratmas.services.container import ServiceOptions, Services, build_services
@@ -154,3 +156,92 @@ async def test_a_redraw_snapshot_keeps_the_gift_marks_it_replaced() -> None:
         (p.santa_id, p.recipient_id, p.gift_sent_at) for p in marked
     ]
     assert (await setup.world.repo.gift_counts(restored.id)).sent == 2
+
+
+async def test_restoring_the_same_snapshot_twice_stores_it_once() -> None:
+    setup = Setup()
+    event_id = await _drawn(setup)
+    await setup.s.admin.cancel(event_id, ADMIN, "moved to January")
+    await setup.s.snapshots.delete_event(event_id)
+    (deleted,) = [n for n in setup.store.files if n.endswith("_delete.json")]
+    text = setup.store.files[deleted]
+    first = await setup.s.snapshots.restore(text)
+    assert (first.replaced, first.already) == (None, False)
+    events = await setup.world.repo.list_events(GUILD)
+    files = dict(setup.store.files)
+    # Again, and again re-indented (the same snapshot, written otherwise): nothing changes.
+    for same in (text, json.dumps(json.loads(text))):
+        again = await setup.s.snapshots.restore(same)
+        assert again.already
+        assert again.event == first.event
+        assert await setup.world.repo.list_events(GUILD) == events
+        assert setup.store.files == files
+    # Once the restored event is deleted, the snapshot can be restored again.
+    await setup.s.snapshots.delete_event(first.event.id)
+    third = await setup.s.snapshots.restore(text)
+    assert not third.already
+    assert third.event.id not in {first.event.id, event_id}
+
+
+async def test_restoring_twice_over_the_event_it_replaced_stores_it_once() -> None:
+    setup = Setup()
+    event = await setup.world.event()
+    text = setup.store.files[await setup.s.snapshots.take(event.id, "test")]
+    first = await setup.s.snapshots.restore(text)
+    assert first.replaced == event
+    events = await setup.world.repo.list_events(GUILD)
+    files = dict(setup.store.files)
+    again = await setup.s.snapshots.restore(text)
+    assert (again.event, again.replaced, again.already) == (first.event, None, True)
+    assert await setup.world.repo.list_events(GUILD) == events
+    assert setup.store.files == files  # not even a snapshot of what it would replace
+
+
+async def test_a_failed_restore_is_followed_by_one_that_stores_once() -> None:
+    """The restore is one transaction: a first run that failed inside it (here the
+    fake's all-or-nothing copy) left nothing, and the next run stores exactly once."""
+    setup = Setup()
+    event_id = await _drawn(setup)
+    await setup.s.snapshots.delete_event(event_id)
+    (text,) = setup.store.files.values()
+    repo = setup.world.repo
+    real = repo.restore_events
+
+    async def killed(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the process was killed")
+
+    repo.restore_events = killed  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        await setup.s.snapshots.restore(text)
+    repo.restore_events = real  # type: ignore[method-assign]
+    assert await repo.list_events(GUILD) == []
+    first = await setup.s.snapshots.restore(text)
+    second = await setup.s.snapshots.restore(text)
+    assert (first.already, second.already) == (False, True)
+    assert [e.id for e in await repo.list_events(GUILD)] == [first.event.id]
+
+
+async def test_the_legacy_id_comes_back_and_is_never_held_twice() -> None:
+    setup = Setup()
+    legacy = await setup.world.repo.restore_event(
+        EventSnapshot(
+            replace(await setup.world.event(), status=EventStatus.ARCHIVED), legacy_id="ckq1a"
+        ),
+    )
+    text = setup.store.files[await setup.s.snapshots.take(legacy.id, "test")]
+    assert json.loads(text)["event"]["legacy_id"] == "ckq1a"
+    # A copy of that snapshot as another event (its id unknown here) would hold the
+    # legacy id a second time: refused, naming both, nothing changed.
+    copy = json.loads(text)
+    copy["event"]["id"] = 999
+    events = await setup.world.repo.list_events(GUILD)
+    with pytest.raises(
+        InvalidInput, match=f"legacy event ckq1a .* already stored as event {legacy.id}"
+    ):
+        await setup.s.snapshots.restore(json.dumps(copy))
+    assert await setup.world.repo.list_events(GUILD) == events
+    # Deleted, then restored: the restored event is the original bot's event again.
+    await setup.s.snapshots.delete_event(legacy.id)
+    restored = (await setup.s.snapshots.restore(text)).event
+    assert restored.legacy_id == "ckq1a"
+    assert await setup.world.repo.legacy_events(["ckq1a"]) == {"ckq1a": restored.id}
