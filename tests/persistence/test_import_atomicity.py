@@ -99,7 +99,10 @@ def test_a_refused_import_leaves_the_database_unchanged(
     stored, before, after = asyncio.run(attempt(migrated_url, text))
     if stored:
         assert len(after["ratmas_event"]) >= len(before["ratmas_event"])
-        assert after != before
+        # Unchanged only by a file without events whose households an earlier example
+        # already stored (the database is shared by the examples): they are kept as is.
+        events = data.get("events")
+        assert after != before or (events == [] and after["ratmas_household"])
     else:
         assert after == before
 
