@@ -184,7 +184,7 @@ class OutboxMixin:
                 )
             )
             await insert_outbox(connection, row.event_id, outbox, at)
-            if state is not OutboxState.PENDING and row.kind == OutboxKind.ASSIGNMENT.value:
+            if final and row.kind == OutboxKind.ASSIGNMENT.value:
                 await (
                     PairingRow.filter(
                         event_id=row.event_id,

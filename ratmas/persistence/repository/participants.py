@@ -126,17 +126,7 @@ class ParticipantsMixin:
         outbox: Sequence[OutboxDraft] = (),
         now: datetime | None = None,
     ) -> Participant:
-        async with in_transaction() as connection:
-            row = await ParticipantRow.get_or_none(
-                event_id=event_id, user_id=user_id, using_db=connection
-            )
-            if row is None:
-                raise NotFound("You have not joined this Ratmas yet.")
-            row.wishlist_url = url
-            await row.save(update_fields=["wishlist_url"], using_db=connection)
-            await self._supersede_older(connection, event_id, outbox)
-            await insert_outbox(connection, event_id, outbox, now)
-        return to_participant(row)
+        return await self._set_for_santa(event_id, user_id, "wishlist_url", url, outbox, now)
 
     async def set_notes(
         self,
@@ -147,14 +137,27 @@ class ParticipantsMixin:
         outbox: Sequence[OutboxDraft] = (),
         now: datetime | None = None,
     ) -> Participant:
+        return await self._set_for_santa(event_id, user_id, "notes", notes, outbox, now)
+
+    async def _set_for_santa(
+        self,
+        event_id: int,
+        user_id: int,
+        column: str,
+        value: str | None,
+        outbox: Sequence[OutboxDraft],
+        now: datetime | None,
+    ) -> Participant:
+        """Set what a giftee shows their santa (`column`), with the santa's DM about it
+        replacing an older one not delivered yet, in one transaction."""
         async with in_transaction() as connection:
             row = await ParticipantRow.get_or_none(
                 event_id=event_id, user_id=user_id, using_db=connection
             )
             if row is None:
                 raise NotFound("You have not joined this Ratmas yet.")
-            row.notes = notes
-            await row.save(update_fields=["notes"], using_db=connection)
+            setattr(row, column, value)
+            await row.save(update_fields=[column], using_db=connection)
             await self._supersede_older(connection, event_id, outbox)
             await insert_outbox(connection, event_id, outbox, now)
         return to_participant(row)

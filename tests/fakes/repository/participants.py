@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -75,14 +75,9 @@ class InMemoryParticipants(InMemoryState):
         outbox: Sequence[OutboxDraft] = (),
         now: datetime | None = None,
     ) -> Participant:
-        participant = self.participants.get(event_id, {}).get(user_id)
-        if participant is None:
-            raise NotFound("You have not joined this Ratmas yet.")
-        updated = replace(participant, wishlist_url=url)
-        self.participants[event_id][user_id] = updated
-        self._supersede_older(event_id, outbox)
-        self._add_outbox(event_id, outbox, now)
-        return updated
+        return self._set_for_santa(
+            event_id, user_id, lambda p: replace(p, wishlist_url=url), outbox, now
+        )
 
     async def set_notes(
         self,
@@ -93,10 +88,22 @@ class InMemoryParticipants(InMemoryState):
         outbox: Sequence[OutboxDraft] = (),
         now: datetime | None = None,
     ) -> Participant:
+        return self._set_for_santa(
+            event_id, user_id, lambda p: replace(p, notes=notes), outbox, now
+        )
+
+    def _set_for_santa(
+        self,
+        event_id: int,
+        user_id: int,
+        change: Callable[[Participant], Participant],
+        outbox: Sequence[OutboxDraft],
+        now: datetime | None,
+    ) -> Participant:
         participant = self.participants.get(event_id, {}).get(user_id)
         if participant is None:
             raise NotFound("You have not joined this Ratmas yet.")
-        updated = replace(participant, notes=notes)
+        updated = change(participant)
         self.participants[event_id][user_id] = updated
         self._supersede_older(event_id, outbox)
         self._add_outbox(event_id, outbox, now)
