@@ -367,14 +367,7 @@ class Season:
     ) -> Message:
         """`user` runs `/ratmas <subcommand>`; prints it with the reply, which must
         contain `answer` (anything else is the bot refusing)."""
-        did = f"/ratmas {subcommand}"
-        handle: InteractionHandle = await self.expect(
-            self.sb.slash(
-                self.cast.guild_id, user.id, "ratmas", *subcommand.split(), options=options
-            ),
-            f"{did} could not be sent",
-        )
-        return await self.answered(user, handle, f"runs {did}{shown}", did, answer)
+        return await self._run("ratmas", user, subcommand, answer, options, shown)
 
     async def admin(
         self,
@@ -385,34 +378,43 @@ class Season:
         shown: str = "",
     ) -> Message:
         """`user` runs `/ratmas-admin <subcommand>`; like `slash`."""
-        did = f"/ratmas-admin {subcommand}"
+        return await self._run("ratmas-admin", user, subcommand, answer, options, shown)
+
+    async def _run(
+        self,
+        command: str,
+        user: User,
+        subcommand: str,
+        answer: str,
+        options: dict[str, Any] | None,
+        shown: str,
+    ) -> Message:
+        did = f"/{command} {subcommand}"
         handle: InteractionHandle = await self.expect(
             self.sb.slash(
-                self.cast.guild_id, user.id, "ratmas-admin", *subcommand.split(), options=options
+                self.cast.guild_id, user.id, command, *subcommand.split(), options=options
             ),
             f"{did} could not be sent",
         )
         return await self.answered(user, handle, f"runs {did}{shown}", did, answer)
 
     async def click(
-        self, user: User, message: Message, custom_id: str, label: str, answer: str
+        self,
+        user: User,
+        message: Message,
+        custom_id: str,
+        label: str,
+        answer: str,
+        *,
+        in_dm: bool = False,
     ) -> Message:
-        """`user` presses a button; like `slash`."""
+        """`user` presses a button (under a DM: no guild); like `slash`."""
         handle: InteractionHandle = await self.expect(
-            self.sb.click(self.cast.guild_id, user.id, message.id, custom_id),
+            self.sb.click(None if in_dm else self.cast.guild_id, user.id, message.id, custom_id),
             f"{user.name} could not click {label}",
         )
-        return await self.answered(user, handle, f"clicks {label}", label, answer)
-
-    async def click_dm(
-        self, user: User, message: Message, custom_id: str, label: str, answer: str
-    ) -> Message:
-        """`user` presses a button under a DM; like `slash`."""
-        handle: InteractionHandle = await self.expect(
-            self.sb.click(None, user.id, message.id, custom_id),
-            f"{user.name} could not click {label}",
-        )
-        return await self.answered(user, handle, f"clicks {label} in their DM", label, answer)
+        did = f"clicks {label} in their DM" if in_dm else f"clicks {label}"
+        return await self.answered(user, handle, did, label, answer)
 
     async def answered(
         self, user: User, handle: InteractionHandle, did: str, what: str, answer: str
@@ -473,25 +475,9 @@ class Season:
         deadline = _whole_second(start + timedelta(seconds=SHOPPING_SECONDS / speed))
         reveal = _whole_second(deadline + timedelta(seconds=WAIT_FOR_REVEAL_SECONDS / speed))
         dates = Dates(start, deadline, reveal)
-        typed = {
-            "start": _local(start),
-            "purchase_deadline": _local(deadline),
-            "reveal": _local(reveal),
-        }
-        await self.admin(
-            cast.manager,
-            "create",
-            "is scheduled",
-            {**typed, "timezone": TIMEZONE, "budget": BUDGET},
-            "".join(f" {k}:{v}" for k, v in typed.items())
-            + f" timezone:{TIMEZONE} budget:{BUDGET}",
+        await self.open_season(
+            dates, list(cast.members.values()), {"timezone": TIMEZONE, "budget": BUDGET}
         )
-        announcement = await self.seen(
-            lambda m: "ratmas:join" in m.custom_ids, "announcement with a Join button", 10
-        )
-        self.t.flush()
-        for member in cast.members.values():
-            await self.click(member, announcement, "ratmas:join", "Join", "You're in")
         await self.set_wishlist(WISHLISTS[0])
         await self.set_notes(NOTES[0], "Notes saved")
         if self.clock.now() >= start:
@@ -499,6 +485,33 @@ class Season:
                 "sign-ups were not over before the draw: the machine is too slow for this speed"
             )
         return dates
+
+    async def open_season(self, dates: Dates, joining: list[User], extra: dict[str, str]) -> None:
+        """The manager creates a season on `dates` (with `extra` options) and `joining`
+        join with the button on its announcement."""
+        since = len(self.t.heard)
+        typed = {
+            "start": _local(dates.start),
+            "purchase_deadline": _local(dates.deadline),
+            "reveal": _local(dates.reveal),
+            **extra,
+        }
+        await self.admin(
+            self.cast.manager,
+            "create",
+            "is scheduled",
+            typed,
+            "".join(f" {k}:{v}" for k, v in typed.items()),
+        )
+        announcement = await self.seen(
+            lambda m: "ratmas:join" in m.custom_ids,
+            "announcement with a Join button",
+            10,
+            since=since,
+        )
+        self.t.flush()
+        for member in joining:
+            await self.click(member, announcement, "ratmas:join", "Join", "You're in")
 
     async def draw(self, dates: Dates) -> None:
         closed = self.cast.closed
@@ -581,26 +594,11 @@ class Season:
         last_year = self.drawn()
         self.t.heading("Next year", "the guild plays again, with dates days apart")
         await self.admin(cast.manager, "advance", "archived")
-        since = len(self.t.heard)
         start = _whole_second(self.clock.now() + NEXT_YEAR_SIGN_UPS)
         deadline = start + NEXT_YEAR_SHOPPING
         reveal = deadline + NEXT_YEAR_WAIT_FOR_REVEAL
-        typed = {"start": _local(start), "purchase_deadline": _local(deadline)}
-        typed["reveal"] = _local(reveal)
-        await self.admin(
-            cast.manager,
-            "create",
-            "is scheduled",
-            typed,
-            "".join(f" {k}:{v}" for k, v in typed.items()),
-        )
-        announcement = await self.seen(
-            lambda m: "ratmas:join" in m.custom_ids, "second announcement", 10, since=since
-        )
-        self.t.flush()
         playing = [m for name, m in cast.members.items() if name in last_year]
-        for member in playing:
-            await self.click(member, announcement, "ratmas:join", "Join", "You're in")
+        await self.open_season(Dates(start, deadline, reveal), playing, {})
         await self.set_wishlist(WISHLISTS[1])
 
         # Two days before the draw (config.toml's default), everyone still without a
@@ -735,11 +733,13 @@ class Season:
         assignment = next(
             m for m in reversed(self.t.heard) if m.channel_id == dm and GIFT_SENT in m.custom_ids
         )
-        await self.click_dm(santa, assignment, GIFT_SENT, "Gift sent", "Marked sent")
+        await self.click(santa, assignment, GIFT_SENT, "Gift sent", "Marked sent", in_dm=True)
         on_its_way = await self.seen(
             self.dm_to(giftee, "your gift is on its way"), f"gift DM to {giftee.name}", 10
         )
-        await self.click_dm(giftee, on_its_way, GIFT_RECEIVED, "Gift received", "Marked received")
+        await self.click(
+            giftee, on_its_way, GIFT_RECEIVED, "Gift received", "Marked received", in_dm=True
+        )
         await self.seen(self.dm_to(santa, "received your gift"), f"thanks DM to {santa.name}", 10)
         await self.quiet()
         await self.slash(self.cast.manager, "status", "Gifts:")

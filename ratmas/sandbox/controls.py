@@ -255,10 +255,9 @@ class UserActor:
         guild = self._state.guilds.get(guild_id)
         if required is None or guild is None:
             return
-        needed = int(required)
-        if needed and guild.permissions_of(user_id) & needed == needed:
-            return
-        if guild.permissions_of(user_id) & ADMINISTRATOR:
+        needed, granted = int(required), guild.permissions_of(user_id)
+        # "0" leaves the command to administrators (who are granted every permission).
+        if granted & ADMINISTRATOR or (needed and granted & needed == needed):
             return
         allowed = self._state.command_overrides.get((guild_id, definition["name"]), set())
         member = guild.members.get(user_id)
